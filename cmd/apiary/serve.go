@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/apiary/apiary/graph"
+	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/store"
+	"github.com/apiary/apiary/platform/system"
+	"github.com/apiary/apiary/platform/user"
+	"github.com/apiary/apiary/rest"
+	"github.com/apiary/apiary/web"
+)
+
+// Main is a running server: ParseFlags, then Run, then Close. Tests use it directly with
+// HTTPAddr "127.0.0.1:0" and a temporary DataDir.
+type Main struct {
+	HTTPAddr     string
+	DataDir      string
+	DB           string
+	JWTSecret    string
+	MaxBodyBytes int64
+	Logger       *slog.Logger
+	// Scripts replaces the script runner (tests record events with it).
+	Scripts platform.ScriptRunner
+
+	Store    *store.Store
+	Platform *platform.Platform
+	Handler  http.Handler
+	URL      string // base URL once listening
+
+	server   *http.Server
+	listener net.Listener
+	done     chan error
+}
+
+// NewMain returns a Main with the defaults of `apiary serve`.
+func NewMain() *Main {
+	return &Main{HTTPAddr: "127.0.0.1:8080", DataDir: "./apiary_data", MaxBodyBytes: 10 << 20,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))}
+}
+
+// ParseFlags reads serve's flags.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&m.HTTPAddr, "http", m.HTTPAddr, "address to listen on")
+	fs.StringVar(&m.DataDir, "data", m.DataDir, "data directory (SQLite file, JWT secret, scripts)")
+	fs.StringVar(&m.DB, "db", envOr("APIARY_DB", m.DB), "platform database: postgres://… (default: <data>/apiary.db)")
+	fs.StringVar(&m.JWTSecret, "jwt-secret", os.Getenv("APIARY_JWT_SECRET"), "session token secret (default: generated into <data>/jwt.secret)")
+	fs.Int64Var(&m.MaxBodyBytes, "max-body", m.MaxBodyBytes, "request body limit in bytes")
+	return fs.Parse(args)
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// Open opens the store and builds the platform and the HTTP handler without listening.
+func (m *Main) Open(ctx context.Context) error {
+	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
+		return fmt.Errorf("creating data directory: %w", err)
+	}
+	st, err := store.Open(ctx, m.DataDir, m.DB)
+	if err != nil {
+		return err
+	}
+	m.Store = st
+	secret, err := jwtSecret(m.DataDir, m.JWTSecret)
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	p := platform.New(st.Client, st.DB, st.Dialect, platform.Config{
+		Version: version, JWTSecret: secret, Host: host, Scripts: m.Scripts, Logger: m.Logger,
+	})
+	p.RegisterServiceType(system.Type())
+	p.RegisterServiceType(user.Type())
+	m.Platform = p
+
+	r := chi.NewRouter()
+	r.Use(rest.CORS(p))
+	r.Get("/status", rest.Status(p))
+	r.Mount("/api", rest.New(p, rest.Options{MaxBodyBytes: m.MaxBodyBytes}).Routes())
+	r.Handle("/graphql", http.MaxBytesHandler(graph.Handler(p), m.MaxBodyBytes))
+	pg := web.Playground()
+	r.Handle("/playground", pg)
+	r.Handle("/playground/*", pg)
+	r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/playground/", http.StatusFound) })
+	m.Handler = r
+	return nil
+}
+
+// Run opens everything, bootstraps the first admin and starts serving in the background.
+func (m *Main) Run(ctx context.Context) error {
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	if err := bootstrapAdmin(ctx, m.Platform, m.Logger); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", m.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	m.listener = ln
+	m.URL = "http://" + ln.Addr().String()
+	m.server = &http.Server{Handler: m.Handler, ReadHeaderTimeout: 10 * time.Second}
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.server.Serve(ln) }()
+	m.Logger.Info("apiary serving", "url", m.URL, "playground", m.URL+"/playground/", "data", m.DataDir, "db", m.Store.Dialect)
+	return nil
+}
+
+// Close stops accepting requests, lets in-flight requests finish (up to 30 s) and closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		if err := <-m.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// jwtSecret returns the configured secret, or the one kept in <data>/jwt.secret (created on first start).
+func jwtSecret(dataDir, given string) ([]byte, error) {
+	if given != "" {
+		return []byte(given), nil
+	}
+	path := filepath.Join(dataDir, "jwt.secret")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return nil, err
+	}
+	secret := hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return []byte(secret), nil
+}

@@ -1,0 +1,266 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/apiary/apiary/ent"
+	"github.com/apiary/apiary/graph/model"
+	"github.com/apiary/apiary/platform"
+)
+
+type callerKey struct{}
+
+// caller is the HTTP side of a GraphQL request: its headers (credentials) and address.
+type caller struct {
+	header http.Header
+	query  url.Values
+	addr   string
+}
+
+// Handler serves /graphql per GraphQL over HTTP: GET (queries only) and POST, JSON or
+// application/graphql-response+json as the client accepts, the standard introspection.
+func Handler(p *platform.Platform) http.Handler {
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{P: p, Client: p.Client}}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(500))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		ctx := context.WithValue(r.Context(), callerKey{}, caller{header: r.Header, query: r.URL.Query(), addr: host})
+		srv.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func callerFrom(ctx context.Context) caller {
+	c, _ := ctx.Value(callerKey{}).(caller)
+	if c.header == nil {
+		c.header = http.Header{}
+	}
+	return c
+}
+
+// call runs one platform request on behalf of the GraphQL caller and returns its content, or
+// the platform error as a GraphQL error.
+func (r *Resolver) call(ctx context.Context, req *platform.Request) (any, error) {
+	c := callerFrom(ctx)
+	req.Header = c.header
+	req.RemoteAddr = c.addr
+	req.Requestor = platform.RequestorAPI
+	if req.Query == nil {
+		req.Query = url.Values{}
+	}
+	req.Credentials = platform.CredentialsFrom(c.header, url.Values{"api_key": c.query["api_key"], "session_token": c.query["session_token"]}, nil, "")
+	resp := r.P.Handle(ctx, req)
+	if resp.Err != nil {
+		return nil, gqlError(resp.Err)
+	}
+	return resp.Content, nil
+}
+
+// gqlError translates a platform error: the public message, extensions.code (a name such as
+// FORBIDDEN), extensions.status (the HTTP status of the REST equivalent), DreamFactory's code
+// and context.
+func gqlError(e *platform.Error) error {
+	code := strings.ToUpper(strings.ReplaceAll(http.StatusText(e.Status), " ", "_"))
+	if code == "" {
+		code = "ERROR"
+	}
+	ext := map[string]any{"code": code, "status": e.Status}
+	if e.Code != e.Status {
+		ext["dfCode"] = e.Code
+	}
+	if e.Context != nil {
+		ext["context"] = e.Context
+	}
+	return &gqlerror.Error{Message: e.Message, Extensions: ext}
+}
+
+// connection runs a Relay connection query as GET system/{resource}: the pipeline checks and
+// fires events, then load runs the generated entgql pagination.
+func connection[T any](ctx context.Context, r *Resolver, resource string, load func(context.Context) (T, error)) (T, error) {
+	var zero T
+	v, err := r.call(ctx, &platform.Request{Method: http.MethodGet, Service: "system", Resource: resource,
+		Load: func(ctx context.Context) (any, error) { return load(ctx) }})
+	if err != nil {
+		return zero, err
+	}
+	return v.(T), nil
+}
+
+// create runs POST system/{resource} with the input as its one record and returns the new id.
+func (r *Resolver) create(ctx context.Context, resource, table string, input any) (int, error) {
+	rec, err := record(table, input)
+	if err != nil {
+		return 0, err
+	}
+	v, err := r.call(ctx, &platform.Request{Method: http.MethodPost, Service: "system", Resource: resource,
+		Payload: map[string]any{"resource": []any{rec}}})
+	if err != nil {
+		return 0, err
+	}
+	list, _ := v.(map[string]any)["resource"].([]any)
+	if len(list) != 1 {
+		return 0, fmt.Errorf("unexpected create response")
+	}
+	return idOf(list[0].(map[string]any)["id"]), nil
+}
+
+// update runs PATCH system/{resource}/{id} with the input as the record.
+func (r *Resolver) update(ctx context.Context, resource, table string, id int, input any, query url.Values) error {
+	rec, err := record(table, input)
+	if err != nil {
+		return err
+	}
+	_, err = r.call(ctx, &platform.Request{Method: http.MethodPatch, Service: "system",
+		Resource: resource + "/" + strconv.Itoa(id), Payload: rec, Query: query})
+	return err
+}
+
+// remove runs DELETE system/{resource}/{id}.
+func (r *Resolver) remove(ctx context.Context, resource string, id int) (int, error) {
+	_, err := r.call(ctx, &platform.Request{Method: http.MethodDelete, Service: "system", Resource: resource + "/" + strconv.Itoa(id)})
+	return id, err
+}
+
+// userResource is "admin" for sys-admins and "user" otherwise, as REST separates them.
+func (r *Resolver) userResource(ctx context.Context, id int) (string, error) {
+	u, err := r.Client.User.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return "", gqlError(platform.NotFound("Record with identifier '%d' not found.", id))
+	}
+	if err != nil {
+		return "", err
+	}
+	if u.IsSysAdmin {
+		return "admin", nil
+	}
+	return "user", nil
+}
+
+// record converts an entgql mutation input into the DreamFactory record a REST client would
+// send: each set field under its column name (from the generated ent.Resources descriptor),
+// each ClearX flag as null. Values go through JSON, as they would over REST.
+func record(table string, input any) (map[string]any, error) {
+	res := ent.Resources[table]
+	byStruct := map[string]string{}
+	for _, f := range res.Fields {
+		byStruct[f.StructField] = f.Name
+	}
+	rec := map[string]any{}
+	v := reflect.Indirect(reflect.ValueOf(input))
+	for i := 0; i < v.NumField(); i++ {
+		name, fv := v.Type().Field(i).Name, v.Field(i)
+		if strings.HasPrefix(name, "Clear") && fv.Kind() == reflect.Bool {
+			if field, ok := byStruct[strings.TrimPrefix(name, "Clear")]; ok && fv.Bool() {
+				rec[field] = nil
+			}
+			continue
+		}
+		field, ok := byStruct[name]
+		if !ok || ((fv.Kind() == reflect.Pointer || fv.Kind() == reflect.Slice || fv.Kind() == reflect.Map) && fv.IsNil()) {
+			continue
+		}
+		b, err := json.Marshal(fv.Interface())
+		if err != nil {
+			return nil, err
+		}
+		var out any
+		if err := json.Unmarshal(b, &out); err != nil {
+			return nil, err
+		}
+		rec[field] = out
+	}
+	return rec, nil
+}
+
+func idOf(v any) int {
+	switch x := v.(type) {
+	case int:
+		return x
+	case int64:
+		return int(x)
+	case float64:
+		return int(x)
+	}
+	return 0
+}
+
+// sessionPath returns the session resource for the caller: system/admin/session for
+// sys-admins, user/session otherwise, with the caller's session already authenticated.
+func (r *Resolver) sessionRequest(ctx context.Context, method string) (*platform.Request, bool, error) {
+	c := callerFrom(ctx)
+	req := &platform.Request{Method: method, Header: c.header, RemoteAddr: c.addr,
+		Credentials: platform.CredentialsFrom(c.header, url.Values{}, nil, "")}
+	s, err := r.P.Session(ctx, req)
+	if err != nil {
+		return nil, false, gqlError(platform.AsError(err))
+	}
+	req.Session = s
+	req.Service, req.Resource = "user", "session"
+	if s.User != nil && s.User.IsSysAdmin {
+		req.Service, req.Resource = "system", "admin/session"
+	}
+	return req, s.User != nil, nil
+}
+
+// sessionModel converts DreamFactory's session info.
+func sessionModel(v any) *model.Session {
+	m, _ := v.(map[string]any)
+	str := func(k string) string { s, _ := m[k].(string); return s }
+	optStr := func(k string) *string {
+		if s, ok := m[k].(string); ok {
+			return &s
+		}
+		return nil
+	}
+	out := &model.Session{SessionToken: str("session_token"), ID: idOf(m["id"]), Name: str("name"),
+		FirstName: str("first_name"), LastName: str("last_name"), Email: str("email"),
+		LastLoginDate: optStr("last_login_date"), TokenExpiryDate: str("token_expiry_date"), Role: optStr("role")}
+	out.IsSysAdmin, _ = m["is_sys_admin"].(bool)
+	if rid, ok := m["role_id"]; ok {
+		n := idOf(rid)
+		out.RoleID = &n
+	}
+	return out
+}
+
+// jsonList converts a decoded JSON value to the []map[string]any of JSON-list fields.
+func jsonList(data any) ([]map[string]any, error) {
+	if data == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, gqlError(platform.BadRequest("filters must be a list of objects such as {name, operator, value}."))
+	}
+	return out, nil
+}
+
+// errNodeUnsupported explains why node(id) cannot resolve: ids are per type, as DreamFactory's.
+var errNodeUnsupported = gqlError(&platform.Error{Status: http.StatusNotImplemented, Code: http.StatusNotImplemented,
+	Message: "node(id) is not available: Apiary keeps DreamFactory's per-type ids, so an id alone does not name a type. Query the typed connection with where: {id: …} instead."})

@@ -1,0 +1,70 @@
+// Package platform is Apiary's core: the request pipeline that every surface (REST, GraphQL,
+// scripts, queued jobs) goes through, sessions, RBAC, errors and the service registry.
+package platform
+
+import (
+	"database/sql"
+	"log/slog"
+	"time"
+
+	"github.com/apiary/apiary/ent"
+)
+
+// Config holds the platform's settings; zero values take the defaults noted.
+type Config struct {
+	Version      string
+	JWTSecret    []byte        // HS256 secret of session tokens (required)
+	TokenTTL     time.Duration // session token lifetime (default 24 h, DreamFactory's DF_JWT_TTL 1440)
+	RefreshTTL   time.Duration // refresh window from first issue (default 14 days)
+	AllowForever bool          // remember_me issues forever tokens (DF_ALLOW_FOREVER_SESSIONS)
+	MaxRecords   int           // system resource page cap (default 1000)
+	Host         string        // reported in session info
+	Scripts      ScriptRunner  // default NoScripts
+	Logger       *slog.Logger  // default slog.Default()
+}
+
+// Platform is the running core. Create it with New; it is safe for concurrent use.
+type Platform struct {
+	Client  *ent.Client
+	DB      *sql.DB // the same database as Client, for generic SQL over the platform's tables
+	Dialect string  // entgo dialect name: "sqlite3" or "postgres"
+	Config  Config
+
+	types    map[string]ServiceType
+	cache    *cache
+	throttle *throttle
+	log      *slog.Logger
+}
+
+// New returns a platform over an opened and migrated store.
+func New(client *ent.Client, db *sql.DB, dialect string, cfg Config) *Platform {
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = 24 * time.Hour
+	}
+	if cfg.RefreshTTL == 0 {
+		cfg.RefreshTTL = 14 * 24 * time.Hour
+	}
+	if cfg.MaxRecords == 0 {
+		cfg.MaxRecords = 1000
+	}
+	if cfg.Scripts == nil {
+		cfg.Scripts = NoScripts{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Platform{
+		Client: client, DB: db, Dialect: dialect, Config: cfg,
+		types:    map[string]ServiceType{},
+		cache:    newCache(),
+		throttle: newThrottle(),
+		log:      cfg.Logger,
+	}
+}
+
+// Logger returns the platform's logger.
+func (p *Platform) Logger() *slog.Logger { return p.log }
+
+// Invalidate drops every cached lookup (apps, services, roles, users, tokens, CORS rules).
+// The system service calls it after each committed write.
+func (p *Platform) Invalidate() { p.cache.invalidate() }

@@ -1,0 +1,135 @@
+package platform
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/apiary/apiary/platform/access"
+)
+
+// Requestor says who sent a request: a client over an API surface, or a script through platform.api.
+type Requestor = access.Requestor
+
+// Requestors.
+const (
+	RequestorAPI    = access.API
+	RequestorScript = access.Script
+)
+
+// Credentials are what the caller presented; authenticate turns them into a Session.
+type Credentials struct {
+	APIKey       string
+	SessionToken string
+}
+
+// Request is one call into the platform, whichever surface it came from.
+type Request struct {
+	Method      string     // upper-case verb after tunnelling: GET, POST, PUT, PATCH, DELETE
+	Service     string     // lower-case service name; "" for the API root
+	Resource    string     // path after the service, without the leading "/"; a trailing "/" is kept
+	Query       url.Values // query parameters; never nil after Normalize
+	Header      http.Header
+	Payload     any    // the parsed body: map[string]any, []any, a scalar, or nil
+	Content     []byte // the raw body
+	ContentType string
+	Requestor   Requestor
+	Credentials Credentials
+	RemoteAddr  string // the client's address without port, for login throttling
+	// Session is filled by the pipeline's authenticate step. An internal call (platform.api)
+	// sets it to the caller's session and it is then kept.
+	Session *Session
+	// Load, when set by a surface that needs typed results (GraphQL connections), replaces the
+	// service handler: the pipeline authenticates, authorizes and fires events as usual and the
+	// response carries Load's result as Content.
+	Load func(ctx context.Context) (any, error)
+}
+
+// Normalize fills defaults and canonical forms: upper-case method, lower-case service, resource
+// without a leading slash and without "..", non-nil Query and Header.
+func (r *Request) Normalize() {
+	r.Method = strings.ToUpper(r.Method)
+	if r.Method == "MERGE" {
+		r.Method = http.MethodPatch
+	}
+	r.Service = strings.ToLower(strings.Trim(r.Service, "/"))
+	r.Resource = strings.TrimLeft(strings.ReplaceAll(r.Resource, "..", ""), "/")
+	if r.Query == nil {
+		r.Query = url.Values{}
+	}
+	if r.Header == nil {
+		r.Header = http.Header{}
+	}
+	if r.Requestor == 0 {
+		r.Requestor = RequestorAPI
+	}
+}
+
+// Param returns a parameter from the query or, when absent there, from the JSON body
+// (DreamFactory reads record parameters from either), trying each alias in order.
+func (r *Request) Param(names ...string) (string, bool) {
+	for _, n := range names {
+		if vs, ok := r.Query[n]; ok && len(vs) > 0 {
+			return vs[0], true
+		}
+	}
+	if m, ok := r.Payload.(map[string]any); ok {
+		for _, n := range names {
+			if v, ok := m[n]; ok && v != nil {
+				return stringify(v), true
+			}
+		}
+	}
+	return "", false
+}
+
+// BoolParam reports whether a flag parameter is set to a true value ("true", "1", "yes", or empty).
+func (r *Request) BoolParam(names ...string) bool {
+	v, ok := r.Param(names...)
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(v) {
+	case "", "true", "1", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// Segments splits Resource into its path segments ("role/3" → ["role","3"]).
+func (r *Request) Segments() []string {
+	p := strings.Trim(r.Resource, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// Response is what the pipeline answers: a status, a JSON-encodable body and headers.
+// Err is set when the response is an error; Content then holds nothing and surfaces render Err.
+type Response struct {
+	Status      int
+	Content     any
+	ContentType string
+	Headers     http.Header
+	Err         *Error
+}
+
+// OK is a 200 response with content.
+func OK(content any) *Response { return &Response{Status: http.StatusOK, Content: content} }
+
+// Created is a 201 response with content.
+func Created(content any) *Response { return &Response{Status: http.StatusCreated, Content: content} }
+
+// ErrorResponse turns err into a response.
+func ErrorResponse(err error) *Response {
+	pe := AsError(err)
+	return &Response{Status: pe.Status, Err: pe}
+}
+
+// Success is DreamFactory's {"success": true} body.
+func Success() map[string]any { return map[string]any{"success": true} }
+
+// Wrap puts a list under DreamFactory's "resource" wrapper.
+func Wrap(list any) map[string]any { return map[string]any{"resource": list} }

@@ -1,0 +1,164 @@
+package system
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apiary/apiary/ent"
+	"github.com/apiary/apiary/platform"
+)
+
+const wrapHint = " Please make sure record(s) are wrapped in a 'resource' tag. Example: {\"resource\":[{\"record\":1},{\"record\":2}]}"
+
+// recordList returns the records of a collection write: {"resource":[…]} or a bare array.
+// A bare object is not a record list (DreamFactory's rule).
+func recordList(payload any) ([]map[string]any, error) {
+	var list []any
+	switch x := payload.(type) {
+	case []any:
+		list = x
+	case map[string]any:
+		l, ok := x["resource"].([]any)
+		if !ok {
+			return nil, platform.BadRequest("No record(s) detected in request." + wrapHint)
+		}
+		list = l
+	default:
+		return nil, platform.BadRequest("No record(s) detected in request." + wrapHint)
+	}
+	if len(list) == 0 {
+		return nil, platform.BadRequest("No record(s) detected in request." + wrapHint)
+	}
+	out := make([]map[string]any, len(list))
+	for i, v := range list {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, platform.BadRequest("Record %d is not a JSON object.", i)
+		}
+		out[i] = m
+	}
+	return out, nil
+}
+
+// singleRecord returns the record of a by-id write: a bare object, or the first of a list.
+func singleRecord(payload any) (map[string]any, error) {
+	if m, ok := payload.(map[string]any); ok {
+		if l, ok := m["resource"].([]any); ok && len(l) > 0 {
+			if r, ok := l[0].(map[string]any); ok {
+				return r, nil
+			}
+		}
+		if _, ok := m["resource"]; !ok {
+			return m, nil
+		}
+	}
+	if l, ok := payload.([]any); ok && len(l) > 0 {
+		if r, ok := l[0].(map[string]any); ok {
+			return r, nil
+		}
+	}
+	return nil, platform.BadRequest("No record detected in request: send a JSON object with the fields to change.")
+}
+
+// coerce converts a decoded JSON value to the Go type of f for ent's generic SetField.
+func coerce(f *ent.ResourceField, v any) (any, error) {
+	bad := func(what string) error { return platform.BadRequest("Field '%s' must be %s.", f.Name, what) }
+	switch f.Kind {
+	case "string":
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case float64:
+			return strconv.FormatFloat(x, 'f', -1, 64), nil
+		case bool:
+			return strconv.FormatBool(x), nil
+		}
+		return nil, bad("a string")
+	case "int":
+		switch x := v.(type) {
+		case float64:
+			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+				return int(x), nil
+			}
+		case string:
+			if n, err := strconv.Atoi(strings.TrimSpace(x)); err == nil {
+				return n, nil
+			}
+		}
+		return nil, bad("a valid integer")
+	case "float":
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case string:
+			if n, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+				return n, nil
+			}
+		}
+		return nil, bad("a number")
+	case "bool":
+		switch x := v.(type) {
+		case bool:
+			return x, nil
+		case float64:
+			if x == 0 || x == 1 {
+				return x == 1, nil
+			}
+		case string:
+			switch strings.ToLower(x) {
+			case "true", "1":
+				return true, nil
+			case "false", "0":
+				return false, nil
+			}
+		}
+		return nil, bad("a boolean")
+	case "time":
+		if s, ok := v.(string); ok {
+			for _, layout := range []string{time.RFC3339Nano, platform.DateFormat, "2006-01-02"} {
+				if t, err := time.Parse(layout, s); err == nil {
+					return t, nil
+				}
+			}
+		}
+		return nil, bad("a date and time (YYYY-MM-DD HH:MM:SS or RFC 3339)")
+	case "json":
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, bad("valid JSON")
+		}
+		out, err := f.Decode(b)
+		if err != nil {
+			return nil, bad(jsonShape(f))
+		}
+		return out, nil
+	}
+	return nil, bad("a supported value")
+}
+
+func jsonShape(f *ent.ResourceField) string {
+	if f.Name == "filters" {
+		return "a JSON array of objects"
+	}
+	return "a JSON object"
+}
+
+// errorObject renders an error inside a batch result, in DreamFactory's error shape.
+func errorObject(err error) map[string]any {
+	pe := platform.AsError(err)
+	return map[string]any{"code": pe.Code, "context": pe.Context, "message": pe.Message, "status_code": pe.Status}
+}
+
+// batchError is DreamFactory's 400 with code 1000 and per-record results as context.
+func batchError(verb string, failed []int, results []any, rolledBack bool) error {
+	msg := fmt.Sprintf("Batch Error: Not all records could be %s.", verb)
+	if rolledBack {
+		msg += " All changes rolled back."
+	}
+	return &platform.Error{Status: 400, Code: 1000, Message: msg,
+		Context: map[string]any{"error": failed, "resource": results}}
+}

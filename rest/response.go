@@ -1,0 +1,61 @@
+package rest
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/apiary/apiary/platform"
+)
+
+// Envelope renders a platform error in DreamFactory's shape:
+// {"error":{"code":…,"context":…,"message":…,"status_code":…}}; the message is HTML-entity
+// encoded as DreamFactory's htmlentities (ENT_COMPAT) does.
+func Envelope(e *platform.Error) map[string]any {
+	return map[string]any{"error": map[string]any{
+		"code": e.Code, "context": e.Context, "message": htmlEntities(e.Message), "status_code": e.Status,
+	}}
+}
+
+var entityReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+// htmlEntities escapes &, <, > and " (not ').
+func htmlEntities(s string) string {
+	if !strings.ContainsAny(s, `&<>"`) {
+		return s
+	}
+	return entityReplacer.Replace(s)
+}
+
+// writeResponse writes a platform response as JSON.
+func writeResponse(w http.ResponseWriter, r *http.Request, resp *platform.Response) {
+	for k, vs := range resp.Headers {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	body := resp.Content
+	if resp.Err != nil {
+		body = Envelope(resp.Err)
+	}
+	ct := resp.ContentType
+	if ct == "" || resp.Err != nil {
+		ct = "application/json"
+	}
+	w.Header().Set("Content-Type", ct)
+	status := resp.Status
+	if status < 100 || status > 599 {
+		status = http.StatusInternalServerError
+	}
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	if s, ok := body.(string); ok && !strings.HasPrefix(ct, "application/json") {
+		_, _ = w.Write([]byte(s))
+		return
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body)
+}

@@ -1,0 +1,62 @@
+// Package rest is the DreamFactory-compatible REST surface (/api/v2): it translates HTTP into
+// platform requests and platform responses into DreamFactory's wire format. It holds no
+// business rules.
+package rest
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/apiary/apiary/platform"
+)
+
+// Options configure the REST surface.
+type Options struct {
+	MaxBodyBytes int64 // request body limit (default 10 MiB)
+}
+
+// API serves /api/v2 and the unversioned /api form.
+type API struct {
+	p    *platform.Platform
+	opts Options
+}
+
+// New returns the REST surface over p.
+func New(p *platform.Platform, opts Options) *API {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 10 << 20
+	}
+	return &API{p: p, opts: opts}
+}
+
+var versionSegment = regexp.MustCompile(`^v[0-9.]+$`)
+
+// Routes mounts under /api: /api/v{ver}[/{service}[/{resource…}]] and /api/{service}[/…].
+func (a *API) Routes() chi.Router {
+	r := chi.NewRouter()
+	r.HandleFunc("/*", a.serve)
+	r.HandleFunc("/", a.serve)
+	return r
+}
+
+// serve translates one HTTP request into a platform request and writes the response.
+func (a *API) serve(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimPrefix(chi.URLParam(r, "*"), "/")
+	segs := strings.SplitN(path, "/", 2)
+	if len(segs) > 0 && versionSegment.MatchString(segs[0]) {
+		path = ""
+		if len(segs) == 2 {
+			path = segs[1]
+		}
+	}
+	service, resource, _ := strings.Cut(path, "/")
+	req, err := a.translate(w, r, service, resource)
+	if err != nil {
+		writeResponse(w, r, platform.ErrorResponse(err))
+		return
+	}
+	writeResponse(w, r, a.p.Handle(r.Context(), req))
+}
