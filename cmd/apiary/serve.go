@@ -37,6 +37,8 @@ type Main struct {
 	Logger       *slog.Logger
 	// Scripts replaces the script runner (tests record events with it).
 	Scripts platform.ScriptRunner
+	// TokenTTL overrides the session token lifetime (default 24 h).
+	TokenTTL time.Duration
 
 	Store    *store.Store
 	Platform *platform.Platform
@@ -88,7 +90,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	host, _ := os.Hostname()
 	p := platform.New(st.Client, st.DB, st.Dialect, platform.Config{
-		Version: version, JWTSecret: secret, Host: host, Scripts: m.Scripts, Logger: m.Logger,
+		Version: version, JWTSecret: secret, Host: host, Scripts: m.Scripts, Logger: m.Logger, TokenTTL: m.TokenTTL,
 	})
 	p.RegisterServiceType(system.Type())
 	p.RegisterServiceType(user.Type())

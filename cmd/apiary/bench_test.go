@@ -1,0 +1,446 @@
+// Pipeline benchmarks: what authenticate → authorize → events → handler costs on a real server.
+//
+// `make bench` runs three benchmarks in one process against the same SQLite file and the same
+// role row, each with ~8 concurrent keep-alive HTTP clients (SetParallelism(4) × GOMAXPROCS):
+//
+//	BenchmarkBaselineChiSQLite  a bare chi handler: GET /role/{id} → prepared
+//	                            SELECT id, name, description, is_active FROM role WHERE id = ? → JSON
+//	BenchmarkRESTRoleByID       GET /api/v2/system/role/{id} with X-DreamFactory-API-Key and
+//	                            X-DreamFactory-Session-Token (a non-admin user whose role allows it)
+//	BenchmarkGraphQLRoleByID    POST /graphql { roles(where: {id: …}) { edges { node { … } } } },
+//	                            same credentials
+//
+// Each reports req/s (requests completed per wall-clock second), p50-µs and p99-µs (client-side
+// latency of every request, merged over the clients). Client and server share the machine, so
+// compare the benchmarks with each other, not with another machine: the numbers that matter are
+// the ratios REST req/s ÷ baseline req/s and GraphQL req/s ÷ baseline req/s (target ≥ 0.70).
+// `benchstat bench.txt` (golang.org/x/perf/cmd/benchstat) gives the median and spread of each
+// metric over the -count repetitions; divide the medians.
+//
+// The server is started once per test process (sync.Once) and shared by the three benchmarks and
+// every repetition; it runs until the process exits. Its data directory is created with
+// os.MkdirTemp as $TMPDIR/apiary-bench-* and is NOT removed afterwards (a benchmark has no
+// process-wide cleanup hook short of TestMain, and b.TempDir would be deleted after the first
+// round of b.N): delete those directories by hand when they pile up.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/apiary/apiary/platform/store"
+)
+
+// benchEnv is the server, the baseline and the credentials shared by every benchmark.
+type benchEnv struct {
+	main        *Main
+	baselineURL string
+	apiKey      string
+	token       string
+	roleID      int
+	client      *http.Client
+	graphQLBody []byte
+}
+
+var (
+	benchOnce sync.Once
+	benchE    *benchEnv
+	benchErr  error
+)
+
+// benchSetup returns the shared environment, building it on first use.
+func benchSetup(b *testing.B) *benchEnv {
+	b.Helper()
+	benchOnce.Do(func() { benchE, benchErr = newBenchEnv() })
+	if benchErr != nil {
+		b.Fatalf("benchmark setup: %v", benchErr)
+	}
+	return benchE
+}
+
+func newBenchEnv() (*benchEnv, error) {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "apiary-bench-")
+	if err != nil {
+		return nil, err
+	}
+	m := NewMain()
+	m.HTTPAddr = "127.0.0.1:0"
+	m.DataDir = dir
+	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := m.Run(ctx); err != nil {
+		return nil, fmt.Errorf("starting the server: %w", err)
+	}
+	e := &benchEnv{main: m, client: &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy:               nil,
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 128,
+			IdleConnTimeout:     90 * time.Second,
+		},
+	}}
+
+	// The platform objects, created through the platform API as a client would.
+	const adminEmail, adminPassword = "admin@bench.test", "admin-secret"
+	if err := createAdmin(ctx, m.Platform.Client, adminEmail, adminPassword, "Bench Admin"); err != nil {
+		return nil, fmt.Errorf("creating the sys-admin: %w", err)
+	}
+	var admin struct {
+		SessionToken string `json:"session_token"`
+	}
+	if err := e.call(http.MethodPost, m.URL+"/api/v2/system/admin/session", nil,
+		map[string]any{"email": adminEmail, "password": adminPassword}, &admin); err != nil {
+		return nil, fmt.Errorf("admin login: %w", err)
+	}
+	adminH := http.Header{"X-DreamFactory-Session-Token": {admin.SessionToken}}
+
+	var services struct {
+		Resource []struct {
+			ID int `json:"id"`
+		} `json:"resource"`
+	}
+	if err := e.call(http.MethodGet, m.URL+"/api/v2/system/service?filter="+url.QueryEscape("name='system'")+"&fields=id",
+		adminH, nil, &services); err != nil {
+		return nil, fmt.Errorf("finding the system service: %w", err)
+	}
+	if len(services.Resource) != 1 {
+		return nil, fmt.Errorf("finding the system service: %d results", len(services.Resource))
+	}
+	var created struct {
+		Resource []struct {
+			ID int `json:"id"`
+		} `json:"resource"`
+	}
+	if err := e.call(http.MethodPost, m.URL+"/api/v2/system/role", adminH, map[string]any{"resource": []any{map[string]any{
+		"name": "bench", "description": "benchmark role",
+		"role_service_access_by_role_id": []any{map[string]any{
+			"service_id": services.Resource[0].ID, "component": "role/*", "verb_mask": 1, "requestor_mask": 1,
+		}},
+	}}}, &created); err != nil || len(created.Resource) != 1 {
+		return nil, fmt.Errorf("creating the role: %v (%d created)", err, len(created.Resource))
+	}
+	e.roleID = created.Resource[0].ID
+
+	created.Resource = nil
+	if err := e.call(http.MethodPost, m.URL+"/api/v2/system/app", adminH,
+		map[string]any{"resource": []any{map[string]any{"name": "bench", "role_id": e.roleID}}}, &created); err != nil || len(created.Resource) != 1 {
+		return nil, fmt.Errorf("creating the app: %v (%d created)", err, len(created.Resource))
+	}
+	var app struct {
+		APIKey string `json:"api_key"`
+	}
+	if err := e.call(http.MethodGet, m.URL+"/api/v2/system/app/"+strconv.Itoa(created.Resource[0].ID)+"?fields=api_key",
+		adminH, nil, &app); err != nil || app.APIKey == "" {
+		return nil, fmt.Errorf("reading the app's API key: %v (key %q)", err, app.APIKey)
+	}
+	e.apiKey = app.APIKey
+
+	const userEmail, userPassword = "u@bench.test", "secret123"
+	created.Resource = nil
+	if err := e.call(http.MethodPost, m.URL+"/api/v2/system/user", adminH,
+		map[string]any{"resource": []any{map[string]any{"email": userEmail, "password": userPassword, "name": "U"}}}, &created); err != nil || len(created.Resource) != 1 {
+		return nil, fmt.Errorf("creating the user: %v (%d created)", err, len(created.Resource))
+	}
+	var userSession struct {
+		SessionToken string `json:"session_token"`
+		RoleID       int    `json:"role_id"`
+	}
+	if err := e.call(http.MethodPost, m.URL+"/api/v2/user/session", http.Header{"X-DreamFactory-API-Key": {e.apiKey}},
+		map[string]any{"email": userEmail, "password": userPassword}, &userSession); err != nil || userSession.SessionToken == "" {
+		return nil, fmt.Errorf("user login: %v", err)
+	}
+	e.token = userSession.SessionToken
+
+	// The baseline: its own connection pool on the same file, the same row.
+	if e.baselineURL, err = startBaseline(ctx, filepath.Join(dir, "apiary.db")); err != nil {
+		return nil, fmt.Errorf("starting the baseline: %w", err)
+	}
+
+	e.graphQLBody, err = json.Marshal(map[string]string{"query": fmt.Sprintf(
+		"{ roles(where: {id: %d}) { edges { node { id name description isActive } } } }", e.roleID)})
+	if err != nil {
+		return nil, err
+	}
+	if err := e.verify(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// call sends one JSON request and decodes a 2xx answer into out.
+func (e *benchEnv) call(method, u string, h http.Header, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, u, rd)
+	if err != nil {
+		return err
+	}
+	for k, vs := range h {
+		req.Header[k] = vs
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s", method, u, resp.StatusCode, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s %s: decoding %s: %w", method, u, data, err)
+		}
+	}
+	return nil
+}
+
+// verify checks once, untimed, that the three benchmarked requests answer the role.
+func (e *benchEnv) verify() error {
+	var role struct {
+		ID   int    `json:"id"`
+		Name string `json:"name"`
+	}
+	if err := e.call(http.MethodGet, e.restURL(), e.userHeader(), nil, &role); err != nil {
+		return fmt.Errorf("verifying REST: %w", err)
+	}
+	if role.ID != e.roleID || role.Name != "bench" {
+		return fmt.Errorf("verifying REST: got role %d %q, want %d \"bench\"", role.ID, role.Name, e.roleID)
+	}
+
+	var gql struct {
+		Data struct {
+			Roles struct {
+				Edges []struct {
+					Node struct {
+						ID       json.Number `json:"id"`
+						Name     string      `json:"name"`
+						IsActive bool        `json:"isActive"`
+					} `json:"node"`
+				} `json:"edges"`
+			} `json:"roles"`
+		} `json:"data"`
+		Errors json.RawMessage `json:"errors"`
+	}
+	h := e.userHeader()
+	h.Set("Content-Type", "application/json")
+	var raw json.RawMessage
+	if err := e.call(http.MethodPost, e.main.URL+"/graphql", h, json.RawMessage(e.graphQLBody), &raw); err != nil {
+		return fmt.Errorf("verifying GraphQL: %w", err)
+	}
+	if err := json.Unmarshal(raw, &gql); err != nil {
+		return fmt.Errorf("verifying GraphQL: %w", err)
+	}
+	if len(gql.Errors) > 0 || len(gql.Data.Roles.Edges) != 1 ||
+		gql.Data.Roles.Edges[0].Node.ID.String() != strconv.Itoa(e.roleID) || gql.Data.Roles.Edges[0].Node.Name != "bench" {
+		return fmt.Errorf("verifying GraphQL: unexpected answer %s", raw)
+	}
+
+	role.ID, role.Name = 0, ""
+	if err := e.call(http.MethodGet, e.baselineURL+"/role/"+strconv.Itoa(e.roleID), nil, nil, &role); err != nil {
+		return fmt.Errorf("verifying the baseline: %w", err)
+	}
+	if role.ID != e.roleID || role.Name != "bench" {
+		return fmt.Errorf("verifying the baseline: got role %d %q", role.ID, role.Name)
+	}
+	return nil
+}
+
+func (e *benchEnv) restURL() string {
+	return e.main.URL + "/api/v2/system/role/" + strconv.Itoa(e.roleID)
+}
+
+func (e *benchEnv) userHeader() http.Header {
+	return http.Header{"X-Dreamfactory-Api-Key": {e.apiKey}, "X-Dreamfactory-Session-Token": {e.token}}
+}
+
+// startBaseline serves GET /role/{id} from a prepared primary-key SELECT on its own *sql.DB.
+func startBaseline(ctx context.Context, path string) (string, error) {
+	db, err := sql.Open("sqlite", store.SQLiteDSN(path))
+	if err != nil {
+		return "", err
+	}
+	stmt, err := db.PrepareContext(ctx, "SELECT id, name, description, is_active FROM role WHERE id = ?")
+	if err != nil {
+		db.Close()
+		return "", err
+	}
+	type role struct {
+		ID          int    `json:"id"`
+		Name        string `json:"name"`
+		Description string `json:"description"`
+		IsActive    bool   `json:"is_active"`
+	}
+	r := chi.NewRouter()
+	r.Get("/role/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.Atoi(chi.URLParam(r, "id"))
+		if err != nil {
+			http.Error(w, `{"error":"bad id"}`, http.StatusBadRequest)
+			return
+		}
+		var x role
+		err = stmt.QueryRowContext(r.Context(), id).Scan(&x.ID, &x.Name, &x.Description, &x.IsActive)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			http.Error(w, `{"error":"not found"}`, http.StatusNotFound)
+			return
+		case err != nil:
+			http.Error(w, `{"error":"internal"}`, http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(x)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		stmt.Close()
+		db.Close()
+		return "", err
+	}
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// runLoad sends b.N requests from SetParallelism(4)×GOMAXPROCS clients and reports req/s,
+// p50-µs and p99-µs. newReq builds one request; check, when set, inspects each 200 body.
+func runLoad(b *testing.B, e *benchEnv, newReq func() (*http.Request, error), check func([]byte) error) {
+	b.Helper()
+	var (
+		mu       sync.Mutex
+		all      = make([]time.Duration, 0, 1<<16)
+		reported atomic.Bool
+	)
+	fail := func(format string, args ...any) {
+		if reported.CompareAndSwap(false, true) {
+			b.Errorf(format, args...)
+		}
+	}
+	b.SetParallelism(4)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		lat := make([]time.Duration, 0, 1024)
+		var buf bytes.Buffer
+		defer func() {
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		}()
+		for pb.Next() {
+			req, err := newReq()
+			if err != nil {
+				fail("building the request: %v", err)
+				return
+			}
+			start := time.Now()
+			resp, err := e.client.Do(req)
+			if err != nil {
+				fail("request: %v", err)
+				return
+			}
+			buf.Reset()
+			_, err = buf.ReadFrom(resp.Body)
+			resp.Body.Close()
+			lat = append(lat, time.Since(start))
+			if err != nil {
+				fail("reading the body: %v", err)
+				return
+			}
+			if resp.StatusCode != http.StatusOK {
+				fail("status %d: %s", resp.StatusCode, buf.Bytes())
+				return
+			}
+			if check != nil {
+				if err := check(buf.Bytes()); err != nil {
+					fail("%v", err)
+					return
+				}
+			}
+		}
+	})
+	b.StopTimer()
+	if b.Failed() || len(all) == 0 {
+		return
+	}
+	slices.Sort(all)
+	pct := func(p float64) float64 {
+		i := int(p * float64(len(all)-1))
+		return float64(all[i]) / float64(time.Microsecond)
+	}
+	if s := b.Elapsed().Seconds(); s > 0 {
+		b.ReportMetric(float64(b.N)/s, "req/s")
+	}
+	b.ReportMetric(pct(0.50), "p50-µs")
+	b.ReportMetric(pct(0.99), "p99-µs")
+}
+
+func BenchmarkBaselineChiSQLite(b *testing.B) {
+	e := benchSetup(b)
+	u := e.baselineURL + "/role/" + strconv.Itoa(e.roleID)
+	runLoad(b, e, func() (*http.Request, error) { return http.NewRequest(http.MethodGet, u, nil) }, nil)
+}
+
+func BenchmarkRESTRoleByID(b *testing.B) {
+	e := benchSetup(b)
+	u, h := e.restURL(), e.userHeader()
+	runLoad(b, e, func() (*http.Request, error) {
+		req, err := http.NewRequest(http.MethodGet, u, nil)
+		if err == nil {
+			req.Header = h.Clone()
+		}
+		return req, err
+	}, nil)
+}
+
+func BenchmarkGraphQLRoleByID(b *testing.B) {
+	e := benchSetup(b)
+	u, h := e.main.URL+"/graphql", e.userHeader()
+	h.Set("Content-Type", "application/json")
+	runLoad(b, e, func() (*http.Request, error) {
+		req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(e.graphQLBody))
+		if err == nil {
+			req.Header = h.Clone()
+		}
+		return req, err
+	}, func(body []byte) error {
+		// GraphQL answers 200 with an "errors" list on failure: a failing resolver must not pass
+		// for a fast one.
+		if bytes.Contains(body, []byte(`"errors"`)) || !bytes.Contains(body, []byte(`"name":"bench"`)) {
+			return fmt.Errorf("GraphQL answered %s", body)
+		}
+		return nil
+	})
+}
