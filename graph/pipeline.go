@@ -128,18 +128,54 @@ func (r *Resolver) create(ctx context.Context, resource, table string, input any
 
 // update runs PATCH system/{resource}/{id} with the input as the record.
 func (r *Resolver) update(ctx context.Context, resource, table string, id int, input any, query url.Values) error {
+	return r.updateKey(ctx, resource, table, strconv.Itoa(id), input, query)
+}
+
+// updateKey runs PATCH system/{resource}/{key} with the input as the record.
+func (r *Resolver) updateKey(ctx context.Context, resource, table, key string, input any, query url.Values) error {
 	rec, err := record(table, input)
 	if err != nil {
 		return err
 	}
 	_, err = r.call(ctx, &platform.Request{Method: http.MethodPatch, Service: "system",
-		Resource: resource + "/" + strconv.Itoa(id), Payload: rec, Query: query})
+		Resource: resource + "/" + key, Payload: rec, Query: query})
 	return err
 }
 
 // remove runs DELETE system/{resource}/{id}.
 func (r *Resolver) remove(ctx context.Context, resource string, id int) (int, error) {
 	_, err := r.call(ctx, &platform.Request{Method: http.MethodDelete, Service: "system", Resource: resource + "/" + strconv.Itoa(id)})
+	return id, err
+}
+
+// scriptName returns the name that addresses an event script on REST (system/event_script/{name}).
+func (r *Resolver) scriptName(ctx context.Context, id int) (string, error) {
+	es, err := r.Client.EventScript.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return "", gqlError(platform.NotFound("Record with identifier '%d' not found.", id))
+	}
+	if err != nil {
+		return "", err
+	}
+	return es.Name, nil
+}
+
+// updateScript is PATCH system/event_script/{name}.
+func (r *Resolver) updateScript(ctx context.Context, id int, input ent.UpdateEventScriptInput) error {
+	name, err := r.scriptName(ctx, id)
+	if err != nil {
+		return err
+	}
+	return r.updateKey(ctx, "event_script", "event_script", name, input, nil)
+}
+
+// removeScript is DELETE system/event_script/{name}.
+func (r *Resolver) removeScript(ctx context.Context, id int) (int, error) {
+	name, err := r.scriptName(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	_, err = r.call(ctx, &platform.Request{Method: http.MethodDelete, Service: "system", Resource: "event_script/" + name})
 	return id, err
 }
 

@@ -46,7 +46,7 @@ func (r *mutationResolver) CreateEventScript(ctx context.Context, input ent.Crea
 
 // UpdateEventScript is the resolver for the updateEventScript field.
 func (r *mutationResolver) UpdateEventScript(ctx context.Context, id int, input ent.UpdateEventScriptInput) (*ent.EventScript, error) {
-	if err := r.update(ctx, "event_script", "event_script", id, input, nil); err != nil {
+	if err := r.updateScript(ctx, id, input); err != nil {
 		return nil, err
 	}
 	return r.Client.EventScript.Get(ctx, id)
@@ -54,7 +54,7 @@ func (r *mutationResolver) UpdateEventScript(ctx context.Context, id int, input 
 
 // DeleteEventScript is the resolver for the deleteEventScript field.
 func (r *mutationResolver) DeleteEventScript(ctx context.Context, id int) (int, error) {
-	return r.remove(ctx, "event_script", id)
+	return r.removeScript(ctx, id)
 }
 
 // DeleteEvent is the resolver for the deleteEvent field.

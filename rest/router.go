@@ -60,3 +60,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	writeResponse(w, r, a.p.Handle(r.Context(), req))
 }
+
+// MethodNotAllowed answers a method the router does not know with a 405 in the envelope.
+func MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	writeResponse(w, r, platform.ErrorResponse(platform.Errorf(http.StatusMethodNotAllowed,
+		"The %s method is not allowed. Use GET, POST, PUT, PATCH or DELETE.", r.Method)))
+}

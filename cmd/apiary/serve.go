@@ -98,6 +98,7 @@ func (m *Main) Open(ctx context.Context) error {
 
 	r := chi.NewRouter()
 	r.Use(rest.CORS(p))
+	r.MethodNotAllowed(rest.MethodNotAllowed)
 	r.Get("/status", rest.Status(p))
 	r.Mount("/api", rest.New(p, rest.Options{MaxBodyBytes: m.MaxBodyBytes}).Routes())
 	r.Handle("/graphql", http.MaxBytesHandler(graph.Handler(p), m.MaxBodyBytes))
