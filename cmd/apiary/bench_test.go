@@ -15,7 +15,13 @@
 // compare the benchmarks with each other, not with another machine: the numbers that matter are
 // the ratios REST req/s ÷ baseline req/s and GraphQL req/s ÷ baseline req/s (target ≥ 0.70).
 // `benchstat bench.txt` (golang.org/x/perf/cmd/benchstat) gives the median and spread of each
-// metric over the -count repetitions; divide the medians.
+// metric over the -count repetitions; divide the medians. Other load on the machine (a build, a
+// test run) moves every number a lot: compare runs made on an idle machine.
+//
+// conn-closes/op counts the connections the serving *sql.DB closed for exceeding MaxIdleConns
+// (each is reopened by a later request: pragmas and schema load again); ns/op, B/op and
+// allocs/op are per request with client and server in one process. With -v the server's
+// warnings and errors go to stderr, which explains a failing (non-200) benchmark.
 //
 // The server is started once per test process (sync.Once) and shared by the three benchmarks and
 // every repetition; it runs until the process exits. Its data directory is created with
@@ -54,6 +60,7 @@ import (
 type benchEnv struct {
 	main        *Main
 	baselineURL string
+	baselineDB  *sql.DB
 	apiKey      string
 	token       string
 	roleID      int
@@ -86,7 +93,12 @@ func newBenchEnv() (*benchEnv, error) {
 	m := NewMain()
 	m.HTTPAddr = "127.0.0.1:0"
 	m.DataDir = dir
-	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	// Silent, except with -v: then warnings and errors (a 500's cause) go to stderr.
+	logOut := io.Discard
+	if testing.Verbose() {
+		logOut = os.Stderr
+	}
+	m.Logger = slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if err := m.Run(ctx); err != nil {
 		return nil, fmt.Errorf("starting the server: %w", err)
 	}
@@ -172,7 +184,7 @@ func newBenchEnv() (*benchEnv, error) {
 	e.token = userSession.SessionToken
 
 	// The baseline: its own connection pool on the same file, the same row.
-	if e.baselineURL, err = startBaseline(ctx, filepath.Join(dir, "apiary.db")); err != nil {
+	if e.baselineURL, e.baselineDB, err = startBaseline(ctx, filepath.Join(dir, "apiary.db")); err != nil {
 		return nil, fmt.Errorf("starting the baseline: %w", err)
 	}
 
@@ -287,15 +299,15 @@ func (e *benchEnv) userHeader() http.Header {
 }
 
 // startBaseline serves GET /role/{id} from a prepared primary-key SELECT on its own *sql.DB.
-func startBaseline(ctx context.Context, path string) (string, error) {
+func startBaseline(ctx context.Context, path string) (string, *sql.DB, error) {
 	db, err := sql.Open("sqlite", store.SQLiteDSN(path))
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	stmt, err := db.PrepareContext(ctx, "SELECT id, name, description, is_active FROM role WHERE id = ?")
 	if err != nil {
 		db.Close()
-		return "", err
+		return "", nil, err
 	}
 	type role struct {
 		ID          int    `json:"id"`
@@ -327,16 +339,18 @@ func startBaseline(ctx context.Context, path string) (string, error) {
 	if err != nil {
 		stmt.Close()
 		db.Close()
-		return "", err
+		return "", nil, err
 	}
 	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String(), nil
+	return "http://" + ln.Addr().String(), db, nil
 }
 
 // runLoad sends b.N requests from SetParallelism(4)×GOMAXPROCS clients and reports req/s,
-// p50-µs and p99-µs. newReq builds one request; check, when set, inspects each 200 body.
-func runLoad(b *testing.B, e *benchEnv, newReq func() (*http.Request, error), check func([]byte) error) {
+// p50-µs and p99-µs, and conn-closes/op: connections the server's pool db closed because more
+// were idle than its MaxIdleConns (each is later reopened — connection churn; 0 is healthy).
+// newReq builds one request; check, when set, inspects each 200 body.
+func runLoad(b *testing.B, e *benchEnv, db *sql.DB, newReq func() (*http.Request, error), check func([]byte) error) {
 	b.Helper()
 	var (
 		mu       sync.Mutex
@@ -350,6 +364,7 @@ func runLoad(b *testing.B, e *benchEnv, newReq func() (*http.Request, error), ch
 	}
 	b.SetParallelism(4)
 	b.ReportAllocs()
+	closed0 := db.Stats().MaxIdleClosed
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		lat := make([]time.Duration, 0, 1024)
@@ -380,7 +395,7 @@ func runLoad(b *testing.B, e *benchEnv, newReq func() (*http.Request, error), ch
 				return
 			}
 			if resp.StatusCode != http.StatusOK {
-				fail("status %d: %s", resp.StatusCode, buf.Bytes())
+				fail("status %d: %s (run with -v for the server log)", resp.StatusCode, buf.Bytes())
 				return
 			}
 			if check != nil {
@@ -392,6 +407,7 @@ func runLoad(b *testing.B, e *benchEnv, newReq func() (*http.Request, error), ch
 		}
 	})
 	b.StopTimer()
+	closed := db.Stats().MaxIdleClosed - closed0
 	if b.Failed() || len(all) == 0 {
 		return
 	}
@@ -405,18 +421,19 @@ func runLoad(b *testing.B, e *benchEnv, newReq func() (*http.Request, error), ch
 	}
 	b.ReportMetric(pct(0.50), "p50-µs")
 	b.ReportMetric(pct(0.99), "p99-µs")
+	b.ReportMetric(float64(closed)/float64(b.N), "conn-closes/op")
 }
 
 func BenchmarkBaselineChiSQLite(b *testing.B) {
 	e := benchSetup(b)
 	u := e.baselineURL + "/role/" + strconv.Itoa(e.roleID)
-	runLoad(b, e, func() (*http.Request, error) { return http.NewRequest(http.MethodGet, u, nil) }, nil)
+	runLoad(b, e, e.baselineDB, func() (*http.Request, error) { return http.NewRequest(http.MethodGet, u, nil) }, nil)
 }
 
 func BenchmarkRESTRoleByID(b *testing.B) {
 	e := benchSetup(b)
 	u, h := e.restURL(), e.userHeader()
-	runLoad(b, e, func() (*http.Request, error) {
+	runLoad(b, e, e.main.Store.DB, func() (*http.Request, error) {
 		req, err := http.NewRequest(http.MethodGet, u, nil)
 		if err == nil {
 			req.Header = h.Clone()
@@ -429,7 +446,7 @@ func BenchmarkGraphQLRoleByID(b *testing.B) {
 	e := benchSetup(b)
 	u, h := e.main.URL+"/graphql", e.userHeader()
 	h.Set("Content-Type", "application/json")
-	runLoad(b, e, func() (*http.Request, error) {
+	runLoad(b, e, e.main.Store.DB, func() (*http.Request, error) {
 		req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(e.graphQLBody))
 		if err == nil {
 			req.Header = h.Clone()
@@ -439,7 +456,7 @@ func BenchmarkGraphQLRoleByID(b *testing.B) {
 		// GraphQL answers 200 with an "errors" list on failure: a failing resolver must not pass
 		// for a fast one.
 		if bytes.Contains(body, []byte(`"errors"`)) || !bytes.Contains(body, []byte(`"name":"bench"`)) {
-			return fmt.Errorf("GraphQL answered %s", body)
+			return fmt.Errorf("GraphQL answered %s (run with -v for the server log)", body)
 		}
 		return nil
 	})

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -45,9 +46,10 @@ type Main struct {
 	Handler  http.Handler
 	URL      string // base URL once listening
 
-	server   *http.Server
-	listener net.Listener
-	done     chan error
+	server    *http.Server
+	listener  net.Listener
+	done      chan error
+	closeOnce sync.Once
 }
 
 // NewMain returns a Main with the defaults of `apiary serve`.
@@ -131,8 +133,15 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close stops accepting requests, lets in-flight requests finish (up to 30 s) and closes the store.
+// Close stops accepting requests, lets in-flight requests finish (up to 30 s) and closes the
+// store. Calling it again does nothing.
 func (m *Main) Close() error {
+	var errs []error
+	m.closeOnce.Do(func() { errs = m.close() })
+	return errors.Join(errs...)
+}
+
+func (m *Main) close() []error {
 	var errs []error
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -147,7 +156,7 @@ func (m *Main) Close() error {
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // jwtSecret returns the configured secret, or the one kept in <data>/jwt.secret (created on first start).
