@@ -3,6 +3,7 @@
 package platform
 
 import (
+	"context"
 	"database/sql"
 	"log/slog"
 	"time"
@@ -26,18 +27,28 @@ type Config struct {
 // Platform is the running core. Create it with New; it is safe for concurrent use.
 type Platform struct {
 	Client  *ent.Client
-	DB      *sql.DB // the same database as Client, for generic SQL over the platform's tables
-	Dialect string  // entgo dialect name: "sqlite3" or "postgres"
+	DB      DB     // the same database as Client, for generic SQL over the platform's tables
+	Dialect string // entgo dialect name: "sqlite3" or "postgres"
 	Config  Config
 
 	types    map[string]ServiceType
 	cache    *cache
 	throttle *throttle
+	verified verifiedTokens
 	log      *slog.Logger
 }
 
+// DB is what the platform needs of its database for generic SQL: *sql.DB satisfies it, and so
+// does a prepared-statement cache in front of one.
+type DB interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	PingContext(ctx context.Context) error
+}
+
 // New returns a platform over an opened and migrated store.
-func New(client *ent.Client, db *sql.DB, dialect string, cfg Config) *Platform {
+func New(client *ent.Client, db DB, dialect string, cfg Config) *Platform {
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = 24 * time.Hour
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -68,21 +69,12 @@ func errTokenInvalid(reason string) *Error { return Unauthorized("Invalid token:
 // parseToken verifies a session token's signature and claims. With ignoreExpiry (refresh) an
 // expired token is accepted. It returns the claims and the token_map row.
 func (p *Platform) parseToken(ctx context.Context, raw string, ignoreExpiry bool) (*claims, *ent.Token, error) {
-	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuedAt()}
-	if ignoreExpiry {
-		opts = append(opts, jwt.WithoutClaimsValidation())
-	} else {
-		opts = append(opts, jwt.WithExpirationRequired())
+	c, err := p.verified.get(raw, ignoreExpiry)
+	if err == nil && c == nil {
+		c, err = p.verifyToken(raw, ignoreExpiry)
 	}
-	c := &claims{}
-	_, err := jwt.ParseWithClaims(raw, c, func(*jwt.Token) (any, error) { return p.Config.JWTSecret, nil }, opts...)
-	switch {
-	case errors.Is(err, jwt.ErrTokenExpired):
-		return nil, nil, errTokenExpired
-	case err != nil:
-		return nil, nil, errTokenInvalid("the token could not be verified.")
-	case c.ID == "" || c.UserID == 0 || c.Subject == "":
-		return nil, nil, errTokenInvalid("required claims are missing.")
+	if err != nil {
+		return nil, nil, err
 	}
 	row, err := p.tokenRow(ctx, c.ID)
 	if err != nil {
@@ -95,6 +87,59 @@ func (p *Platform) parseToken(ctx context.Context, raw string, ignoreExpiry bool
 		return nil, nil, errTokenRevoked
 	}
 	return c, row, nil
+}
+
+// verifyToken checks a token's signature and claims.
+func (p *Platform) verifyToken(raw string, ignoreExpiry bool) (*claims, error) {
+	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuedAt()}
+	if ignoreExpiry {
+		opts = append(opts, jwt.WithoutClaimsValidation())
+	} else {
+		opts = append(opts, jwt.WithExpirationRequired())
+	}
+	c := &claims{}
+	_, err := jwt.ParseWithClaims(raw, c, func(*jwt.Token) (any, error) { return p.Config.JWTSecret, nil }, opts...)
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, errTokenExpired
+	case err != nil:
+		return nil, errTokenInvalid("the token could not be verified.")
+	case c.ID == "" || c.UserID == 0 || c.Subject == "":
+		return nil, errTokenInvalid("required claims are missing.")
+	}
+	p.verified.put(raw, c)
+	return c, nil
+}
+
+// verifiedTokens remembers the claims of tokens whose signature was verified, so that a
+// session's every request does not re-verify and re-decode its token. Expiry is still checked
+// on every use; revocation is checked by the caller through token_map. Bounded: it is emptied
+// when it reaches maxVerified entries.
+type verifiedTokens struct {
+	mu sync.RWMutex
+	m  map[string]*claims
+}
+
+const maxVerified = 10000
+
+// get returns the remembered claims of raw (nil when unknown), or errTokenExpired.
+func (v *verifiedTokens) get(raw string, ignoreExpiry bool) (*claims, error) {
+	v.mu.RLock()
+	c := v.m[raw]
+	v.mu.RUnlock()
+	if c != nil && !ignoreExpiry && (c.ExpiresAt == nil || !time.Now().Before(c.ExpiresAt.Time)) {
+		return nil, errTokenExpired
+	}
+	return c, nil
+}
+
+func (v *verifiedTokens) put(raw string, c *claims) {
+	v.mu.Lock()
+	if v.m == nil || len(v.m) >= maxVerified {
+		v.m = map[string]*claims{}
+	}
+	v.m[raw] = c
+	v.mu.Unlock()
 }
 
 // RevokeToken blacklists one token by its jti.

@@ -433,7 +433,7 @@ func BenchmarkBaselineChiSQLite(b *testing.B) {
 func BenchmarkRESTRoleByID(b *testing.B) {
 	e := benchSetup(b)
 	u, h := e.restURL(), e.userHeader()
-	runLoad(b, e, e.main.Store.DB, func() (*http.Request, error) {
+	runLoad(b, e, e.main.Store.DB.DB, func() (*http.Request, error) {
 		req, err := http.NewRequest(http.MethodGet, u, nil)
 		if err == nil {
 			req.Header = h.Clone()
@@ -446,7 +446,7 @@ func BenchmarkGraphQLRoleByID(b *testing.B) {
 	e := benchSetup(b)
 	u, h := e.main.URL+"/graphql", e.userHeader()
 	h.Set("Content-Type", "application/json")
-	runLoad(b, e, e.main.Store.DB, func() (*http.Request, error) {
+	runLoad(b, e, e.main.Store.DB.DB, func() (*http.Request, error) {
 		req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(e.graphQLBody))
 		if err == nil {
 			req.Header = h.Clone()

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
 	_ "modernc.org/sqlite"             // driver "sqlite"
 
@@ -23,8 +22,8 @@ import (
 // Store is an opened, migrated platform database.
 type Store struct {
 	Client  *ent.Client
-	DB      *sql.DB
-	Dialect string // dialect.SQLite or dialect.Postgres
+	DB      *CachedDB // the same database, with prepared statements cached by query text
+	Dialect string    // dialect.SQLite or dialect.Postgres
 }
 
 // SQLiteDSN is the DSN of the embedded database file: WAL, foreign keys on, a busy timeout and
@@ -67,12 +66,17 @@ func Open(ctx context.Context, dataDir, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connecting to the platform database: %w", err)
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(d, db)))
+	// Keep as many idle connections as are used: reopening one re-runs the pragmas and reloads
+	// the schema (SQLite), and a closed connection loses its prepared statements.
+	db.SetMaxOpenConns(64)
+	db.SetMaxIdleConns(64)
+	cdb := NewCachedDB(db)
+	client := ent.NewClient(ent.Driver(newDriver(d, cdb)))
 	if err := client.Schema.Create(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrating the platform database: %w", err)
 	}
-	s := &Store{Client: client, DB: db, Dialect: d}
+	s := &Store{Client: client, DB: cdb, Dialect: d}
 	if err := s.seed(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -107,4 +111,4 @@ func (s *Store) seed(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.Client.Close() }
+func (s *Store) Close() error { return s.DB.Close() }
