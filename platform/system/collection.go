@@ -66,7 +66,15 @@ func (s *System) getOne(ctx context.Context, sp *spec, req *platform.Request, ke
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.selectRows(ctx, sp, append(q.where, sql.EQ(sp.res.IDColumn, id)), nil, 1, 0)
+	var rows []map[string]any
+	if _, filtered := req.Param("filter", "where"); filtered {
+		rows, err = s.selectRows(ctx, sp, append(q.where, sql.EQ(sp.res.IDColumn, id)), nil, 1, 0)
+	} else {
+		var row map[string]any
+		if row, err = s.rowByID(ctx, sp, id); row != nil {
+			rows = []map[string]any{row}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

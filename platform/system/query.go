@@ -249,11 +249,17 @@ func (s *System) selectRows(ctx context.Context, sp *spec, where []*sql.Predicat
 		sel.Offset(offset)
 	}
 	text, args := sel.Query()
+	return s.scan(ctx, sp, text, args)
+}
+
+// scan runs a SELECT of sp's visible columns and returns the rows as JSON-ready maps.
+func (s *System) scan(ctx context.Context, sp *spec, text string, args []any) ([]map[string]any, error) {
 	rows, err := s.p.DB.QueryContext(ctx, text, args...)
 	if err != nil {
 		return nil, platform.Internal(err)
 	}
 	defer rows.Close()
+	cols := sp.visible
 	var out []map[string]any
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
@@ -265,7 +271,7 @@ func (s *System) selectRows(ctx context.Context, sp *spec, where []*sql.Predicat
 			return nil, platform.Internal(err)
 		}
 		row := make(map[string]any, len(cols))
-		for i, f := range sp.visible {
+		for i, f := range cols {
 			row[f.Name] = normalize(f.Kind, vals[i])
 		}
 		out = append(out, row)
@@ -274,6 +280,28 @@ func (s *System) selectRows(ctx context.Context, sp *spec, where []*sql.Predicat
 		return nil, platform.Internal(err)
 	}
 	return out, nil
+}
+
+// rowByID reads one row of sp by id within its scope; the SQL text is built once per resource.
+func (s *System) rowByID(ctx context.Context, sp *spec, id int) (map[string]any, error) {
+	sp.byIDOnce.Do(func() {
+		cols := make([]string, len(sp.visible))
+		for i, f := range sp.visible {
+			cols[i] = f.Column
+		}
+		where := []*sql.Predicate{sql.EQ(sp.res.IDColumn, 0)}
+		if p := sp.scope.predicate(); p != nil {
+			where = append(where, p)
+		}
+		sp.byIDText, sp.byIDArgs = sql.Dialect(s.p.Dialect).Select(cols...).From(sql.Table(sp.res.Table)).
+			Where(sql.And(where...)).Limit(1).Query()
+	})
+	args := append([]any{id}, sp.byIDArgs[1:]...)
+	rows, err := s.scan(ctx, sp, sp.byIDText, args)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return rows[0], nil
 }
 
 // count returns the number of rows matching where.

@@ -3,6 +3,7 @@ package system
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -37,6 +38,10 @@ type spec struct {
 	// fields by name, visible ones only in order.
 	fields  map[string]*ent.ResourceField
 	visible []*ent.ResourceField
+
+	byIDOnce sync.Once // builds byIDText, the SELECT of one row by id (rowByID)
+	byIDText string
+	byIDArgs []any
 }
 
 // scope is a fixed column value that defines a resource's rows (admin: is_sys_admin = true).
