@@ -34,7 +34,8 @@ type caller struct {
 
 // Handler serves /graphql per GraphQL over HTTP: GET (queries only) and POST, JSON or
 // application/graphql-response+json as the client accepts, the standard introspection.
-func Handler(p *platform.Platform) http.Handler {
+// A body over maxBody bytes is refused with 413.
+func Handler(p *platform.Platform, maxBody int64) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{P: p, Client: p.Client}}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -43,6 +44,16 @@ func Handler(p *platform.Platform) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(500))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBody {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
+				"message":    fmt.Sprintf("The request body is larger than the limit of %d bytes.", maxBody),
+				"extensions": map[string]any{"code": "REQUEST_ENTITY_TOO_LARGE", "status": http.StatusRequestEntityTooLarge},
+			}}})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
 			host = r.RemoteAddr

@@ -87,7 +87,11 @@ func parseBody(content []byte, contentType string) (any, error) {
 		var v any
 		dec := json.NewDecoder(bytes.NewReader(trimmed))
 		if err := dec.Decode(&v); err != nil {
-			return nil, invalidJSON(err, dec.InputOffset())
+			offset := dec.InputOffset()
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				offset = int64(len(trimmed))
+			}
+			return nil, invalidJSON(err, offset)
 		}
 		if dec.More() {
 			return nil, invalidJSON(errors.New("unexpected data after the JSON value"), dec.InputOffset())

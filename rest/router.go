@@ -64,5 +64,5 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 // MethodNotAllowed answers a method the router does not know with a 405 in the envelope.
 func MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	writeResponse(w, r, platform.ErrorResponse(platform.Errorf(http.StatusMethodNotAllowed,
-		"The %s method is not allowed. Use GET, POST, PUT, PATCH or DELETE.", r.Method)))
+		"The %s method is not allowed for %s.", r.Method, r.URL.Path)))
 }

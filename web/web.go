@@ -1,5 +1,5 @@
 // Package web holds Apiary's browser front ends, built from the sources in
-// web/playground (npm + Vite, see web/Makefile.fragment) and embedded in the
+// web/playground (npm + Vite, `make web`) and embedded in the
 // binary, so a Go build needs no Node and nothing is fetched from a CDN.
 package web
 

@@ -103,7 +103,7 @@ func (m *Main) Open(ctx context.Context) error {
 	r.MethodNotAllowed(rest.MethodNotAllowed)
 	r.Get("/status", rest.Status(p))
 	r.Mount("/api", rest.New(p, rest.Options{MaxBodyBytes: m.MaxBodyBytes}).Routes())
-	r.Handle("/graphql", http.MaxBytesHandler(graph.Handler(p), m.MaxBodyBytes))
+	r.Handle("/graphql", graph.Handler(p, m.MaxBodyBytes))
 	pg := web.Playground()
 	r.Handle("/playground", pg)
 	r.Handle("/playground/*", pg)
