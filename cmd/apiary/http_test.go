@@ -1,0 +1,157 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func rawRequest(t *testing.T, method, u string, body string, headers map[string]string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// TestCORS: rules from system/cors answer preflights and decorate responses, per path and origin.
+func TestCORS(t *testing.T) {
+	s := MustServe(t, "sqlite")
+	s.must(201, "POST", "/api/v2/system/cors", map[string]any{"resource": []any{map[string]any{
+		"path": "api/v2/*", "origin": "https://app.example.com", "header": "*", "exposed_header": "X-Total",
+		"method": 3, "max_age": 600, "supports_credentials": true,
+	}}})
+	pre := rawRequest(t, "OPTIONS", s.m.URL+"/api/v2/system/role", "", map[string]string{
+		"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST",
+		"Access-Control-Request-Headers": "X-DreamFactory-Session-Token, Content-Type"})
+	h := pre.Header
+	if pre.StatusCode != 204 || h.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
+		h.Get("Access-Control-Allow-Methods") != "GET, POST" || h.Get("Access-Control-Allow-Credentials") != "true" ||
+		h.Get("Access-Control-Max-Age") != "600" || !strings.Contains(h.Get("Access-Control-Allow-Headers"), "X-DreamFactory-Session-Token") {
+		t.Errorf("preflight: %d %v", pre.StatusCode, h)
+	}
+	// A method outside the rule's mask gets no grant.
+	del := rawRequest(t, "OPTIONS", s.m.URL+"/api/v2/system/role", "", map[string]string{
+		"Origin": "https://app.example.com", "Access-Control-Request-Method": "DELETE"})
+	if del.Header.Get("Access-Control-Allow-Methods") != "" {
+		t.Errorf("DELETE preflight granted: %v", del.Header)
+	}
+	// Another origin gets nothing.
+	other := rawRequest(t, "GET", s.m.URL+"/api/v2/system/environment", "", map[string]string{"Origin": "https://evil.example"})
+	if other.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("foreign origin allowed: %v", other.Header)
+	}
+	// A simple request from the allowed origin carries the headers.
+	ok := rawRequest(t, "GET", s.m.URL+"/api/v2/system/environment", "", map[string]string{"Origin": "https://app.example.com"})
+	if ok.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" || ok.Header.Get("Access-Control-Expose-Headers") != "X-Total" {
+		t.Errorf("simple request: %v", ok.Header)
+	}
+}
+
+// TestGraphQLOverHTTP: GET for queries, POST, media types, status codes and introspection.
+func TestGraphQLOverHTTP(t *testing.T) {
+	s := MustServe(t, "sqlite")
+	h := creds(s.admin, "")
+	h["Accept"] = "application/graphql-response+json"
+	get := rawRequest(t, "GET", s.m.URL+"/graphql?query="+url.QueryEscape("{ roles { totalCount } }"), "", h)
+	if get.StatusCode != 200 || get.Header.Get("Content-Type") != "application/graphql-response+json" {
+		t.Errorf("GET query: %d %s", get.StatusCode, get.Header.Get("Content-Type"))
+	}
+	mut := rawRequest(t, "GET", s.m.URL+"/graphql?query="+url.QueryEscape(`mutation { createRole(input: {name: "x"}) { id } }`), "", h)
+	if mut.StatusCode < 400 {
+		t.Errorf("a mutation over GET must be refused: %d", mut.StatusCode)
+	}
+	if n := s.count("role"); n != 0 {
+		t.Fatalf("GET mutation wrote a role")
+	}
+	h["Content-Type"] = "application/json"
+	bad := rawRequest(t, "POST", s.m.URL+"/graphql", `{"query": "{ roles { nope } }"}`, h)
+	if bad.StatusCode != 400 {
+		t.Errorf("invalid query with graphql-response+json: %d, want 400", bad.StatusCode)
+	}
+	// The standard introspection query.
+	intro := rawRequest(t, "POST", s.m.URL+"/graphql", `{"query": "query { __schema { queryType { name } mutationType { name } types { name kind } } }"}`, h)
+	var out struct {
+		Data struct {
+			Schema struct {
+				QueryType    struct{ Name string } `json:"queryType"`
+				MutationType struct{ Name string } `json:"mutationType"`
+				Types        []struct{ Name string }
+			} `json:"__schema"`
+		} `json:"data"`
+	}
+	raw, _ := io.ReadAll(intro.Body)
+	if err := json.Unmarshal(raw, &out); err != nil || out.Data.Schema.QueryType.Name != "Query" || out.Data.Schema.MutationType.Name != "Mutation" {
+		t.Fatalf("introspection: %v %s", err, raw)
+	}
+	for _, want := range []string{"Role", "RoleConnection", "RoleWhereInput", "CreateRoleInput", "Session"} {
+		found := false
+		for _, ty := range out.Data.Schema.Types {
+			found = found || ty.Name == want
+		}
+		if !found {
+			t.Errorf("schema lacks type %s", want)
+		}
+	}
+	// login, me and logout.
+	data, errs := s.gql(`mutation { login(email: "admin@example.com", password: "secret123", admin: true) { sessionToken isSysAdmin } }`, nil, nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	tok := data["login"].(map[string]any)["sessionToken"].(string)
+	data, _ = s.gql(`{ me { email isSysAdmin } }`, nil, creds(tok, ""))
+	if me := data["me"].(map[string]any); me["email"] != "admin@example.com" || me["isSysAdmin"] != true {
+		t.Errorf("me: %v", me)
+	}
+	if _, errs := s.gql(`mutation { logout }`, nil, creds(tok, "")); len(errs) > 0 {
+		t.Errorf("logout: %v", errs)
+	}
+	_, errs = s.gql(`{ roles { totalCount } }`, nil, creds(tok, ""))
+	if len(errs) == 0 || errs[0].(map[string]any)["extensions"].(map[string]any)["status"].(float64) != 403 {
+		t.Errorf("token after GraphQL logout: %v", errs)
+	}
+	data, _ = s.gql(`{ me { email } }`, nil, nil)
+	if data["me"] != nil {
+		t.Errorf("me without a session: %v", data["me"])
+	}
+	// Relay paging with where and orderBy.
+	for _, n := range []string{"c", "a", "b"} {
+		s.must(201, "POST", "/api/v2/system/role", rec(map[string]any{"name": n}))
+	}
+	data, errs = s.gql(`{ roles(first: 2, orderBy: {field: NAME}, where: {nameNEQ: "zzz"}) { totalCount pageInfo { hasNextPage endCursor } edges { node { name } } } }`, nil, creds(s.admin, ""))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	conn := data["roles"].(map[string]any)
+	edges := conn["edges"].([]any)
+	if conn["totalCount"].(float64) != 3 || len(edges) != 2 || edges[0].(map[string]any)["node"].(map[string]any)["name"] != "a" ||
+		conn["pageInfo"].(map[string]any)["hasNextPage"] != true {
+		t.Errorf("relay page: %v", conn)
+	}
+}
+
+// TestPlaygroundAndStatus: the embedded playground and the health check answer without credentials.
+func TestPlaygroundAndStatus(t *testing.T) {
+	s := MustServe(t, "sqlite")
+	pg := rawRequest(t, "GET", s.m.URL+"/playground/", "", nil)
+	body, _ := io.ReadAll(pg.Body)
+	if pg.StatusCode != 200 || !strings.Contains(string(body), "graphiql") {
+		t.Errorf("playground: %d", pg.StatusCode)
+	}
+	st := rawRequest(t, "GET", s.m.URL+"/status", "", nil)
+	if st.StatusCode != 200 {
+		t.Errorf("status: %d", st.StatusCode)
+	}
+}
