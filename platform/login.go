@@ -221,3 +221,40 @@ func (p *Platform) ChangePassword(ctx context.Context, s *Session, body map[stri
 	}
 	return out, nil
 }
+
+// SessionResource answers user/session (admin false) and system/admin/session (admin true):
+// POST logs in, GET shows the session, PUT refreshes the token, DELETE logs out. resource
+// names the path in the unsupported-verb message.
+func (p *Platform) SessionResource(ctx context.Context, req *Request, admin bool, resource, service string) (*Response, error) {
+	sess := req.Session
+	switch req.Method {
+	case http.MethodPost:
+		info, err := p.Login(ctx, req, admin)
+		if err != nil {
+			return nil, err
+		}
+		return OK(info), nil
+	case http.MethodGet:
+		switch {
+		case sess.User == nil && admin:
+			return nil, NotFound("No user session found.")
+		case sess.User == nil:
+			return nil, Unauthorized("There is no valid session for the current request.")
+		case admin && !sess.User.IsSysAdmin:
+			return nil, Unauthorized("You are not authorized to perform this action.")
+		}
+		return OK(p.SessionInfo(sess)), nil
+	case http.MethodPut:
+		info, err := p.Refresh(ctx, req, admin)
+		if err != nil {
+			return nil, err
+		}
+		return OK(info), nil
+	case http.MethodDelete:
+		if err := p.Logout(ctx, sess); err != nil {
+			return nil, err
+		}
+		return OK(Success()), nil
+	}
+	return nil, BadRequest("%s requests for resource '%s' are not currently supported by the '%s' service.", req.Method, resource, service)
+}

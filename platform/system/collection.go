@@ -279,6 +279,11 @@ func (s *System) updateOne(ctx context.Context, sp *spec, req *platform.Request,
 	if err != nil {
 		return nil, err
 	}
+	return s.updateByID(ctx, sp, req, id, rec)
+}
+
+// updateByID applies rec to one record and answers with the bare result.
+func (s *System) updateByID(ctx context.Context, sp *spec, req *platform.Request, id int, rec map[string]any) (*platform.Response, error) {
 	if err := s.inTx(ctx, req, func(w *write) error { return w.update(ctx, sp, id, rec) }); err != nil {
 		return nil, err
 	}

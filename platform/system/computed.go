@@ -210,38 +210,9 @@ func (s *System) EventCatalog(context.Context) map[string][]string {
 	return out
 }
 
-// adminSession is /system/admin/session: POST logs a sys-admin in, GET shows the session, PUT
-// refreshes the token, DELETE logs out.
+// adminSession is /system/admin/session: sys-admins' sessions.
 func (s *System) adminSession(ctx context.Context, req *platform.Request) (*platform.Response, error) {
-	sess := req.Session
-	switch req.Method {
-	case http.MethodPost:
-		info, err := s.p.Login(ctx, req, true)
-		if err != nil {
-			return nil, err
-		}
-		return platform.OK(info), nil
-	case http.MethodGet:
-		if sess.User == nil {
-			return nil, platform.NotFound("No user session found.")
-		}
-		if !sess.User.IsSysAdmin {
-			return nil, platform.Unauthorized("You are not authorized to perform this action.")
-		}
-		return platform.OK(s.p.SessionInfo(sess)), nil
-	case http.MethodPut:
-		info, err := s.p.Refresh(ctx, req, true)
-		if err != nil {
-			return nil, err
-		}
-		return platform.OK(info), nil
-	case http.MethodDelete:
-		if err := s.p.Logout(ctx, sess); err != nil {
-			return nil, err
-		}
-		return platform.OK(platform.Success()), nil
-	}
-	return nil, platform.BadRequest("%s requests for resource 'admin/session' are not currently supported by the 'system' service.", req.Method)
+	return s.p.SessionResource(ctx, req, true, "admin/session", "system")
 }
 
 // adminPassword is POST /system/admin/password: a sys-admin changes their own password.

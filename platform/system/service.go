@@ -112,16 +112,8 @@ func (s *System) upsertScript(ctx context.Context, req *platform.Request, name s
 		return nil, err
 	}
 	rec["name"] = name
-	id, err := s.resolveKey(ctx, sp, name)
-	if err == nil {
-		if err := s.inTx(ctx, req, func(w *write) error { return w.update(ctx, sp, id, rec) }); err != nil {
-			return nil, err
-		}
-		out, err := s.written(ctx, sp, req, []any{map[string]any{"id": id}})
-		if err != nil {
-			return nil, err
-		}
-		return platform.OK(out[0]), nil
+	if id, err := s.resolveKey(ctx, sp, name); err == nil {
+		return s.updateByID(ctx, sp, req, id, rec)
 	}
 	var newID int
 	if err := s.inTx(ctx, req, func(w *write) error {

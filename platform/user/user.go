@@ -73,7 +73,7 @@ func (s *Service) Handle(ctx context.Context, req *platform.Request) (*platform.
 		if len(seg) > 1 {
 			return nil, platform.BadRequest("%s requests for resource 'session/%s' are not currently supported by the 'user' service.", req.Method, strings.Join(seg[1:], "/"))
 		}
-		return s.session(ctx, req)
+		return s.p.SessionResource(ctx, req, false, "session", "user")
 	case "register":
 		return s.register(ctx, req)
 	case "profile":
@@ -82,35 +82,6 @@ func (s *Service) Handle(ctx context.Context, req *platform.Request) (*platform.
 		return s.password(ctx, req)
 	}
 	return nil, platform.NotFound("Resource '%s' not found for service 'user'.", seg[0])
-}
-
-func (s *Service) session(ctx context.Context, req *platform.Request) (*platform.Response, error) {
-	sess := req.Session
-	switch req.Method {
-	case http.MethodPost:
-		info, err := s.p.Login(ctx, req, false)
-		if err != nil {
-			return nil, err
-		}
-		return platform.OK(info), nil
-	case http.MethodGet:
-		if sess.User == nil {
-			return nil, platform.Unauthorized("There is no valid session for the current request.")
-		}
-		return platform.OK(s.p.SessionInfo(sess)), nil
-	case http.MethodPut:
-		info, err := s.p.Refresh(ctx, req, false)
-		if err != nil {
-			return nil, err
-		}
-		return platform.OK(info), nil
-	case http.MethodDelete:
-		if err := s.p.Logout(ctx, sess); err != nil {
-			return nil, err
-		}
-		return platform.OK(platform.Success()), nil
-	}
-	return nil, platform.BadRequest("%s requests for resource 'session' are not currently supported by the 'user' service.", req.Method)
 }
 
 // profileFields are the fields user/profile shows and changes.
