@@ -14,7 +14,6 @@ import (
 	"github.com/apiary/apiary/ent/roleserviceaccess"
 	"github.com/apiary/apiary/ent/service"
 	"github.com/apiary/apiary/ent/user"
-	"github.com/apiary/apiary/ent/userapprole"
 )
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
@@ -38,21 +37,6 @@ func (_q *AppQuery) collectField(ctx context.Context, oneNode bool, opCtx *graph
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
-
-		case "role":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&RoleClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, roleImplementors)...); err != nil {
-				return err
-			}
-			_q.withRole = query
-			if _, ok := fieldSeen[app.FieldRoleID]; !ok {
-				selectedFields = append(selectedFields, app.FieldRoleID)
-				fieldSeen[app.FieldRoleID] = struct{}{}
-			}
 		case "createdDate":
 			if _, ok := fieldSeen[app.FieldCreatedDate]; !ok {
 				selectedFields = append(selectedFields, app.FieldCreatedDate)
@@ -523,19 +507,6 @@ func (_q *RoleQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			_q.WithNamedRoleServiceAccess(alias, func(wq *RoleServiceAccessQuery) {
 				*wq = *query
 			})
-
-		case "apps":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&AppClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, appImplementors)...); err != nil {
-				return err
-			}
-			_q.WithNamedApps(alias, func(wq *AppQuery) {
-				*wq = *query
-			})
 		case "createdDate":
 			if _, ok := fieldSeen[role.FieldCreatedDate]; !ok {
 				selectedFields = append(selectedFields, role.FieldCreatedDate)
@@ -953,19 +924,6 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
-
-		case "userAppRoles":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&UserAppRoleClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, userapproleImplementors)...); err != nil {
-				return err
-			}
-			_q.WithNamedUserAppRoles(alias, func(wq *UserAppRoleQuery) {
-				*wq = *query
-			})
 		case "createdDate":
 			if _, ok := fieldSeen[user.FieldCreatedDate]; !ok {
 				selectedFields = append(selectedFields, user.FieldCreatedDate)
@@ -1100,128 +1058,6 @@ func newUserPaginateArgs(rv map[string]any) *userPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*UserWhereInput); ok {
 		args.opts = append(args.opts, WithUserFilter(v.Filter))
-	}
-	return args
-}
-
-// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
-func (_q *UserAppRoleQuery) CollectFields(ctx context.Context, satisfies ...string) (*UserAppRoleQuery, error) {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil {
-		return _q, nil
-	}
-	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
-		return nil, err
-	}
-	return _q, nil
-}
-
-func (_q *UserAppRoleQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
-	path = append([]string(nil), path...)
-	var (
-		unknownSeen    bool
-		fieldSeen      = make(map[string]struct{}, len(userapprole.Columns))
-		selectedFields = []string{userapprole.FieldID}
-	)
-	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
-		switch field.Name {
-
-		case "user":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&UserClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
-				return err
-			}
-			_q.withUser = query
-			if _, ok := fieldSeen[userapprole.FieldUserID]; !ok {
-				selectedFields = append(selectedFields, userapprole.FieldUserID)
-				fieldSeen[userapprole.FieldUserID] = struct{}{}
-			}
-
-		case "app":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&AppClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, appImplementors)...); err != nil {
-				return err
-			}
-			_q.withApp = query
-			if _, ok := fieldSeen[userapprole.FieldAppID]; !ok {
-				selectedFields = append(selectedFields, userapprole.FieldAppID)
-				fieldSeen[userapprole.FieldAppID] = struct{}{}
-			}
-
-		case "role":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&RoleClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, roleImplementors)...); err != nil {
-				return err
-			}
-			_q.withRole = query
-			if _, ok := fieldSeen[userapprole.FieldRoleID]; !ok {
-				selectedFields = append(selectedFields, userapprole.FieldRoleID)
-				fieldSeen[userapprole.FieldRoleID] = struct{}{}
-			}
-		case "userID":
-			if _, ok := fieldSeen[userapprole.FieldUserID]; !ok {
-				selectedFields = append(selectedFields, userapprole.FieldUserID)
-				fieldSeen[userapprole.FieldUserID] = struct{}{}
-			}
-		case "appID":
-			if _, ok := fieldSeen[userapprole.FieldAppID]; !ok {
-				selectedFields = append(selectedFields, userapprole.FieldAppID)
-				fieldSeen[userapprole.FieldAppID] = struct{}{}
-			}
-		case "roleID":
-			if _, ok := fieldSeen[userapprole.FieldRoleID]; !ok {
-				selectedFields = append(selectedFields, userapprole.FieldRoleID)
-				fieldSeen[userapprole.FieldRoleID] = struct{}{}
-			}
-		case "id":
-		case "__typename":
-		default:
-			unknownSeen = true
-		}
-	}
-	if !unknownSeen {
-		_q.Select(selectedFields...)
-	}
-	return nil
-}
-
-type userapprolePaginateArgs struct {
-	first, last   *int
-	after, before *Cursor
-	opts          []UserAppRolePaginateOption
-}
-
-func newUserAppRolePaginateArgs(rv map[string]any) *userapprolePaginateArgs {
-	args := &userapprolePaginateArgs{}
-	if rv == nil {
-		return args
-	}
-	if v := rv[firstField]; v != nil {
-		args.first = v.(*int)
-	}
-	if v := rv[lastField]; v != nil {
-		args.last = v.(*int)
-	}
-	if v := rv[afterField]; v != nil {
-		args.after = v.(*Cursor)
-	}
-	if v := rv[beforeField]; v != nil {
-		args.before = v.(*Cursor)
-	}
-	if v, ok := rv[whereField].(*UserAppRoleWhereInput); ok {
-		args.opts = append(args.opts, WithUserAppRoleFilter(v.Filter))
 	}
 	return args
 }

@@ -8,14 +8,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
-func (_m *App) Role(ctx context.Context) (*Role, error) {
-	result, err := _m.Edges.RoleOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryRole().Only(ctx)
-	}
-	return result, MaskNotFound(err)
-}
-
 func (_m *Role) RoleServiceAccess(ctx context.Context) (result []*RoleServiceAccess, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedRoleServiceAccess(graphql.GetFieldContext(ctx).Field.Alias)
@@ -28,55 +20,7 @@ func (_m *Role) RoleServiceAccess(ctx context.Context) (result []*RoleServiceAcc
 	return result, err
 }
 
-func (_m *Role) Apps(ctx context.Context) (result []*App, err error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
-		result, err = _m.NamedApps(graphql.GetFieldContext(ctx).Field.Alias)
-	} else {
-		result, err = _m.Edges.AppsOrErr()
-	}
-	if IsNotLoaded(err) {
-		result, err = _m.QueryApps().All(ctx)
-	}
-	return result, err
-}
-
 func (_m *RoleServiceAccess) Role(ctx context.Context) (*Role, error) {
-	result, err := _m.Edges.RoleOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryRole().Only(ctx)
-	}
-	return result, err
-}
-
-func (_m *User) UserAppRoles(ctx context.Context) (result []*UserAppRole, err error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
-		result, err = _m.NamedUserAppRoles(graphql.GetFieldContext(ctx).Field.Alias)
-	} else {
-		result, err = _m.Edges.UserAppRolesOrErr()
-	}
-	if IsNotLoaded(err) {
-		result, err = _m.QueryUserAppRoles().All(ctx)
-	}
-	return result, err
-}
-
-func (_m *UserAppRole) User(ctx context.Context) (*User, error) {
-	result, err := _m.Edges.UserOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryUser().Only(ctx)
-	}
-	return result, err
-}
-
-func (_m *UserAppRole) App(ctx context.Context) (*App, error) {
-	result, err := _m.Edges.AppOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryApp().Only(ctx)
-	}
-	return result, err
-}
-
-func (_m *UserAppRole) Role(ctx context.Context) (*Role, error) {
 	result, err := _m.Edges.RoleOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryRole().Only(ctx)

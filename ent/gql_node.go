@@ -20,7 +20,6 @@ import (
 	"github.com/apiary/apiary/ent/roleserviceaccess"
 	"github.com/apiary/apiary/ent/service"
 	"github.com/apiary/apiary/ent/user"
-	"github.com/apiary/apiary/ent/userapprole"
 	"github.com/hashicorp/go-multierror"
 	"golang.org/x/sync/semaphore"
 )
@@ -64,11 +63,6 @@ var userImplementors = []string{"User", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*User) IsNode() {}
-
-var userapproleImplementors = []string{"UserAppRole", "Node"}
-
-// IsNode implements the Node interface check for GQLGen.
-func (*UserAppRole) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -187,15 +181,6 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(user.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, userImplementors...); err != nil {
-				return nil, err
-			}
-		}
-		return query.Only(ctx)
-	case userapprole.Table:
-		query := c.UserAppRole.Query().
-			Where(userapprole.ID(id))
-		if fc := graphql.GetFieldContext(ctx); fc != nil {
-			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, userapproleImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -373,22 +358,6 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.User.Query().
 			Where(user.IDIn(ids...))
 		query, err := query.CollectFields(ctx, userImplementors...)
-		if err != nil {
-			return nil, err
-		}
-		nodes, err := query.All(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, node := range nodes {
-			for _, noder := range idmap[node.ID] {
-				*noder = node
-			}
-		}
-	case userapprole.Table:
-		query := c.UserAppRole.Query().
-			Where(userapprole.IDIn(ids...))
-		query, err := query.CollectFields(ctx, userapproleImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/apiary/apiary/ent/roleserviceaccess"
 	"github.com/apiary/apiary/ent/service"
 	"github.com/apiary/apiary/ent/user"
-	"github.com/apiary/apiary/ent/userapprole"
 )
 
 // AppWhereInput represents a where input for filtering App queries.
@@ -178,10 +177,6 @@ type AppWhereInput struct {
 	RoleIDNotIn  []int `json:"roleIDNotIn,omitempty"`
 	RoleIDIsNil  bool  `json:"roleIDIsNil,omitempty"`
 	RoleIDNotNil bool  `json:"roleIDNotNil,omitempty"`
-
-	// "role" edge predicates.
-	HasRole     *bool             `json:"hasRole,omitempty"`
-	HasRoleWith []*RoleWhereInput `json:"hasRoleWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -634,24 +629,6 @@ func (i *AppWhereInput) P() (predicate.App, error) {
 		predicates = append(predicates, app.RoleIDNotNil())
 	}
 
-	if i.HasRole != nil {
-		p := app.HasRole()
-		if !*i.HasRole {
-			p = app.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasRoleWith) > 0 {
-		with := make([]predicate.Role, 0, len(i.HasRoleWith))
-		for _, w := range i.HasRoleWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasRoleWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, app.HasRoleWith(with...))
-	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyAppWhereInput
@@ -1860,10 +1837,6 @@ type RoleWhereInput struct {
 	// "role_service_access" edge predicates.
 	HasRoleServiceAccess     *bool                          `json:"hasRoleServiceAccess,omitempty"`
 	HasRoleServiceAccessWith []*RoleServiceAccessWhereInput `json:"hasRoleServiceAccessWith,omitempty"`
-
-	// "apps" edge predicates.
-	HasApps     *bool            `json:"hasApps,omitempty"`
-	HasAppsWith []*AppWhereInput `json:"hasAppsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -2111,24 +2084,6 @@ func (i *RoleWhereInput) P() (predicate.Role, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, role.HasRoleServiceAccessWith(with...))
-	}
-	if i.HasApps != nil {
-		p := role.HasApps()
-		if !*i.HasApps {
-			p = role.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasAppsWith) > 0 {
-		with := make([]predicate.App, 0, len(i.HasAppsWith))
-		for _, w := range i.HasAppsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasAppsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, role.HasAppsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -3191,10 +3146,6 @@ type UserWhereInput struct {
 	LastLoginDateLTE    *time.Time  `json:"lastLoginDateLTE,omitempty"`
 	LastLoginDateIsNil  bool        `json:"lastLoginDateIsNil,omitempty"`
 	LastLoginDateNotNil bool        `json:"lastLoginDateNotNil,omitempty"`
-
-	// "user_app_roles" edge predicates.
-	HasUserAppRoles     *bool                    `json:"hasUserAppRoles,omitempty"`
-	HasUserAppRolesWith []*UserAppRoleWhereInput `json:"hasUserAppRolesWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3704,24 +3655,6 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 		predicates = append(predicates, user.LastLoginDateNotNil())
 	}
 
-	if i.HasUserAppRoles != nil {
-		p := user.HasUserAppRoles()
-		if !*i.HasUserAppRoles {
-			p = user.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasUserAppRolesWith) > 0 {
-		with := make([]predicate.UserAppRole, 0, len(i.HasUserAppRolesWith))
-		for _, w := range i.HasUserAppRolesWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasUserAppRolesWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, user.HasUserAppRolesWith(with...))
-	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyUserWhereInput
@@ -3729,249 +3662,5 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 		return predicates[0], nil
 	default:
 		return user.And(predicates...), nil
-	}
-}
-
-// UserAppRoleWhereInput represents a where input for filtering UserAppRole queries.
-type UserAppRoleWhereInput struct {
-	Predicates []predicate.UserAppRole  `json:"-"`
-	Not        *UserAppRoleWhereInput   `json:"not,omitempty"`
-	Or         []*UserAppRoleWhereInput `json:"or,omitempty"`
-	And        []*UserAppRoleWhereInput `json:"and,omitempty"`
-
-	// "id" field predicates.
-	ID      *int  `json:"id,omitempty"`
-	IDNEQ   *int  `json:"idNEQ,omitempty"`
-	IDIn    []int `json:"idIn,omitempty"`
-	IDNotIn []int `json:"idNotIn,omitempty"`
-	IDGT    *int  `json:"idGT,omitempty"`
-	IDGTE   *int  `json:"idGTE,omitempty"`
-	IDLT    *int  `json:"idLT,omitempty"`
-	IDLTE   *int  `json:"idLTE,omitempty"`
-
-	// "user_id" field predicates.
-	UserID      *int  `json:"userID,omitempty"`
-	UserIDNEQ   *int  `json:"userIDNEQ,omitempty"`
-	UserIDIn    []int `json:"userIDIn,omitempty"`
-	UserIDNotIn []int `json:"userIDNotIn,omitempty"`
-
-	// "app_id" field predicates.
-	AppID      *int  `json:"appID,omitempty"`
-	AppIDNEQ   *int  `json:"appIDNEQ,omitempty"`
-	AppIDIn    []int `json:"appIDIn,omitempty"`
-	AppIDNotIn []int `json:"appIDNotIn,omitempty"`
-
-	// "role_id" field predicates.
-	RoleID      *int  `json:"roleID,omitempty"`
-	RoleIDNEQ   *int  `json:"roleIDNEQ,omitempty"`
-	RoleIDIn    []int `json:"roleIDIn,omitempty"`
-	RoleIDNotIn []int `json:"roleIDNotIn,omitempty"`
-
-	// "user" edge predicates.
-	HasUser     *bool             `json:"hasUser,omitempty"`
-	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
-
-	// "app" edge predicates.
-	HasApp     *bool            `json:"hasApp,omitempty"`
-	HasAppWith []*AppWhereInput `json:"hasAppWith,omitempty"`
-
-	// "role" edge predicates.
-	HasRole     *bool             `json:"hasRole,omitempty"`
-	HasRoleWith []*RoleWhereInput `json:"hasRoleWith,omitempty"`
-}
-
-// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
-func (i *UserAppRoleWhereInput) AddPredicates(predicates ...predicate.UserAppRole) {
-	i.Predicates = append(i.Predicates, predicates...)
-}
-
-// Filter applies the UserAppRoleWhereInput filter on the UserAppRoleQuery builder.
-func (i *UserAppRoleWhereInput) Filter(q *UserAppRoleQuery) (*UserAppRoleQuery, error) {
-	if i == nil {
-		return q, nil
-	}
-	p, err := i.P()
-	if err != nil {
-		if err == ErrEmptyUserAppRoleWhereInput {
-			return q, nil
-		}
-		return nil, err
-	}
-	return q.Where(p), nil
-}
-
-// ErrEmptyUserAppRoleWhereInput is returned in case the UserAppRoleWhereInput is empty.
-var ErrEmptyUserAppRoleWhereInput = errors.New("ent: empty predicate UserAppRoleWhereInput")
-
-// P returns a predicate for filtering userapproles.
-// An error is returned if the input is empty or invalid.
-func (i *UserAppRoleWhereInput) P() (predicate.UserAppRole, error) {
-	var predicates []predicate.UserAppRole
-	if i.Not != nil {
-		p, err := i.Not.P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'not'", err)
-		}
-		predicates = append(predicates, userapprole.Not(p))
-	}
-	switch n := len(i.Or); {
-	case n == 1:
-		p, err := i.Or[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'or'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		or := make([]predicate.UserAppRole, 0, n)
-		for _, w := range i.Or {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'or'", err)
-			}
-			or = append(or, p)
-		}
-		predicates = append(predicates, userapprole.Or(or...))
-	}
-	switch n := len(i.And); {
-	case n == 1:
-		p, err := i.And[0].P()
-		if err != nil {
-			return nil, fmt.Errorf("%w: field 'and'", err)
-		}
-		predicates = append(predicates, p)
-	case n > 1:
-		and := make([]predicate.UserAppRole, 0, n)
-		for _, w := range i.And {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'and'", err)
-			}
-			and = append(and, p)
-		}
-		predicates = append(predicates, userapprole.And(and...))
-	}
-	predicates = append(predicates, i.Predicates...)
-	if i.ID != nil {
-		predicates = append(predicates, userapprole.IDEQ(*i.ID))
-	}
-	if i.IDNEQ != nil {
-		predicates = append(predicates, userapprole.IDNEQ(*i.IDNEQ))
-	}
-	if len(i.IDIn) > 0 {
-		predicates = append(predicates, userapprole.IDIn(i.IDIn...))
-	}
-	if len(i.IDNotIn) > 0 {
-		predicates = append(predicates, userapprole.IDNotIn(i.IDNotIn...))
-	}
-	if i.IDGT != nil {
-		predicates = append(predicates, userapprole.IDGT(*i.IDGT))
-	}
-	if i.IDGTE != nil {
-		predicates = append(predicates, userapprole.IDGTE(*i.IDGTE))
-	}
-	if i.IDLT != nil {
-		predicates = append(predicates, userapprole.IDLT(*i.IDLT))
-	}
-	if i.IDLTE != nil {
-		predicates = append(predicates, userapprole.IDLTE(*i.IDLTE))
-	}
-	if i.UserID != nil {
-		predicates = append(predicates, userapprole.UserIDEQ(*i.UserID))
-	}
-	if i.UserIDNEQ != nil {
-		predicates = append(predicates, userapprole.UserIDNEQ(*i.UserIDNEQ))
-	}
-	if len(i.UserIDIn) > 0 {
-		predicates = append(predicates, userapprole.UserIDIn(i.UserIDIn...))
-	}
-	if len(i.UserIDNotIn) > 0 {
-		predicates = append(predicates, userapprole.UserIDNotIn(i.UserIDNotIn...))
-	}
-	if i.AppID != nil {
-		predicates = append(predicates, userapprole.AppIDEQ(*i.AppID))
-	}
-	if i.AppIDNEQ != nil {
-		predicates = append(predicates, userapprole.AppIDNEQ(*i.AppIDNEQ))
-	}
-	if len(i.AppIDIn) > 0 {
-		predicates = append(predicates, userapprole.AppIDIn(i.AppIDIn...))
-	}
-	if len(i.AppIDNotIn) > 0 {
-		predicates = append(predicates, userapprole.AppIDNotIn(i.AppIDNotIn...))
-	}
-	if i.RoleID != nil {
-		predicates = append(predicates, userapprole.RoleIDEQ(*i.RoleID))
-	}
-	if i.RoleIDNEQ != nil {
-		predicates = append(predicates, userapprole.RoleIDNEQ(*i.RoleIDNEQ))
-	}
-	if len(i.RoleIDIn) > 0 {
-		predicates = append(predicates, userapprole.RoleIDIn(i.RoleIDIn...))
-	}
-	if len(i.RoleIDNotIn) > 0 {
-		predicates = append(predicates, userapprole.RoleIDNotIn(i.RoleIDNotIn...))
-	}
-
-	if i.HasUser != nil {
-		p := userapprole.HasUser()
-		if !*i.HasUser {
-			p = userapprole.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasUserWith) > 0 {
-		with := make([]predicate.User, 0, len(i.HasUserWith))
-		for _, w := range i.HasUserWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, userapprole.HasUserWith(with...))
-	}
-	if i.HasApp != nil {
-		p := userapprole.HasApp()
-		if !*i.HasApp {
-			p = userapprole.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasAppWith) > 0 {
-		with := make([]predicate.App, 0, len(i.HasAppWith))
-		for _, w := range i.HasAppWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasAppWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, userapprole.HasAppWith(with...))
-	}
-	if i.HasRole != nil {
-		p := userapprole.HasRole()
-		if !*i.HasRole {
-			p = userapprole.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasRoleWith) > 0 {
-		with := make([]predicate.Role, 0, len(i.HasRoleWith))
-		for _, w := range i.HasRoleWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasRoleWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, userapprole.HasRoleWith(with...))
-	}
-	switch len(predicates) {
-	case 0:
-		return nil, ErrEmptyUserAppRoleWhereInput
-	case 1:
-		return predicates[0], nil
-	default:
-		return userapprole.And(predicates...), nil
 	}
 }

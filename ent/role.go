@@ -51,7 +51,7 @@ type RoleEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [1]map[string]int
 
 	namedRoleServiceAccess map[string][]*RoleServiceAccess
 	namedApps              map[string][]*App

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/apiary/apiary/ent"
+	"github.com/apiary/apiary/platform"
 )
 
 // Scripts is the resolver for the scripts field.
@@ -29,43 +30,43 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 
 // Apps is the resolver for the apps field.
 func (r *queryResolver) Apps(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AppOrder, where *ent.AppWhereInput) (*ent.AppConnection, error) {
-	return connection(ctx, r.Resolver, "app", func(ctx context.Context) (*ent.AppConnection, error) {
+	return connection(ctx, r.Resolver, "app", func(ctx context.Context, _ *platform.Session) (*ent.AppConnection, error) {
 		return r.Client.App.Query().Paginate(ctx, after, first, before, last, ent.WithAppOrder(orderBy), ent.WithAppFilter(where.Filter))
 	})
 }
 
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput) (*ent.EventConnection, error) {
-	return connection(ctx, r.Resolver, "event_journal", func(ctx context.Context) (*ent.EventConnection, error) {
+	return connection(ctx, r.Resolver, "event_journal", func(ctx context.Context, _ *platform.Session) (*ent.EventConnection, error) {
 		return r.Client.Event.Query().Paginate(ctx, after, first, before, last, ent.WithEventOrder(orderBy), ent.WithEventFilter(where.Filter))
 	})
 }
 
 // EventScripts is the resolver for the eventScripts field.
 func (r *queryResolver) EventScripts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventScriptOrder, where *ent.EventScriptWhereInput) (*ent.EventScriptConnection, error) {
-	return connection(ctx, r.Resolver, "event_script", func(ctx context.Context) (*ent.EventScriptConnection, error) {
+	return connection(ctx, r.Resolver, "event_script", func(ctx context.Context, _ *platform.Session) (*ent.EventScriptConnection, error) {
 		return r.Client.EventScript.Query().Paginate(ctx, after, first, before, last, ent.WithEventScriptOrder(orderBy), ent.WithEventScriptFilter(where.Filter))
 	})
 }
 
 // Roles is the resolver for the roles field.
 func (r *queryResolver) Roles(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) (*ent.RoleConnection, error) {
-	return connection(ctx, r.Resolver, "role", func(ctx context.Context) (*ent.RoleConnection, error) {
+	return connection(ctx, r.Resolver, "role", func(ctx context.Context, _ *platform.Session) (*ent.RoleConnection, error) {
 		return r.Client.Role.Query().Paginate(ctx, after, first, before, last, ent.WithRoleOrder(orderBy), ent.WithRoleFilter(where.Filter))
 	})
 }
 
 // Services is the resolver for the services field.
 func (r *queryResolver) Services(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceOrder, where *ent.ServiceWhereInput) (*ent.ServiceConnection, error) {
-	return connection(ctx, r.Resolver, "service", func(ctx context.Context) (*ent.ServiceConnection, error) {
+	return connection(ctx, r.Resolver, "service", func(ctx context.Context, _ *platform.Session) (*ent.ServiceConnection, error) {
 		return r.Client.Service.Query().Paginate(ctx, after, first, before, last, ent.WithServiceOrder(orderBy), ent.WithServiceFilter(where.Filter))
 	})
 }
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return connection(ctx, r.Resolver, "user", func(ctx context.Context) (*ent.UserConnection, error) {
-		return r.Client.User.Query().Paginate(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
+	return connection(ctx, r.Resolver, "user", func(ctx context.Context, s *platform.Session) (*ent.UserConnection, error) {
+		return userScope(r.Client.User.Query(), s).Paginate(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 	})
 }
 

@@ -56,7 +56,6 @@ type ComplexityRoot struct {
 		Name                  func(childComplexity int) int
 		Path                  func(childComplexity int) int
 		RequiresFullscreen    func(childComplexity int) int
-		Role                  func(childComplexity int) int
 		RoleID                func(childComplexity int) int
 		ToggleLocation        func(childComplexity int) int
 		Type                  func(childComplexity int) int
@@ -174,7 +173,6 @@ type ComplexityRoot struct {
 	}
 
 	Role struct {
-		Apps              func(childComplexity int) int
 		CreatedByID       func(childComplexity int) int
 		CreatedDate       func(childComplexity int) int
 		Description       func(childComplexity int) int
@@ -270,18 +268,7 @@ type ComplexityRoot struct {
 		Name             func(childComplexity int) int
 		Phone            func(childComplexity int) int
 		SecurityQuestion func(childComplexity int) int
-		UserAppRoles     func(childComplexity int) int
 		Username         func(childComplexity int) int
-	}
-
-	UserAppRole struct {
-		App    func(childComplexity int) int
-		AppID  func(childComplexity int) int
-		ID     func(childComplexity int) int
-		Role   func(childComplexity int) int
-		RoleID func(childComplexity int) int
-		User   func(childComplexity int) int
-		UserID func(childComplexity int) int
 	}
 
 	UserConnection struct {
@@ -439,12 +426,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.App.RequiresFullscreen(childComplexity), true
-	case "App.role":
-		if e.ComplexityRoot.App.Role == nil {
-			break
-		}
-
-		return e.ComplexityRoot.App.Role(childComplexity), true
 	case "App.roleID":
 		if e.ComplexityRoot.App.RoleID == nil {
 			break
@@ -1084,12 +1065,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
 
-	case "Role.apps":
-		if e.ComplexityRoot.Role.Apps == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Role.Apps(childComplexity), true
 	case "Role.createdByID":
 		if e.ComplexityRoot.Role.CreatedByID == nil {
 			break
@@ -1524,61 +1499,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.SecurityQuestion(childComplexity), true
-	case "User.userAppRoles":
-		if e.ComplexityRoot.User.UserAppRoles == nil {
-			break
-		}
-
-		return e.ComplexityRoot.User.UserAppRoles(childComplexity), true
 	case "User.username":
 		if e.ComplexityRoot.User.Username == nil {
 			break
 		}
 
 		return e.ComplexityRoot.User.Username(childComplexity), true
-
-	case "UserAppRole.app":
-		if e.ComplexityRoot.UserAppRole.App == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserAppRole.App(childComplexity), true
-	case "UserAppRole.appID":
-		if e.ComplexityRoot.UserAppRole.AppID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserAppRole.AppID(childComplexity), true
-	case "UserAppRole.id":
-		if e.ComplexityRoot.UserAppRole.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserAppRole.ID(childComplexity), true
-	case "UserAppRole.role":
-		if e.ComplexityRoot.UserAppRole.Role == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserAppRole.Role(childComplexity), true
-	case "UserAppRole.roleID":
-		if e.ComplexityRoot.UserAppRole.RoleID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserAppRole.RoleID(childComplexity), true
-	case "UserAppRole.user":
-		if e.ComplexityRoot.UserAppRole.User == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserAppRole.User(childComplexity), true
-	case "UserAppRole.userID":
-		if e.ComplexityRoot.UserAppRole.UserID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserAppRole.UserID(childComplexity), true
 
 	case "UserConnection.edges":
 		if e.ComplexityRoot.UserConnection.Edges == nil {
@@ -1644,7 +1570,6 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputUpdateRoleServiceAccessInput,
 		ec.unmarshalInputUpdateServiceInput,
 		ec.unmarshalInputUpdateUserInput,
-		ec.unmarshalInputUserAppRoleWhereInput,
 		ec.unmarshalInputUserOrder,
 		ec.unmarshalInputUserWhereInput,
 	)
@@ -1741,7 +1666,6 @@ type App implements Node {
   allowFullscreenToggle: Boolean!
   toggleLocation: String!
   roleID: ID
-  role: Role
 }
 """
 A connection to a list of items.
@@ -1970,11 +1894,6 @@ input AppWhereInput {
   roleIDNotIn: [ID!]
   roleIDIsNil: Boolean
   roleIDNotNil: Boolean
-  """
-  role edge predicates
-  """
-  hasRole: Boolean
-  hasRoleWith: [RoleWhereInput!]
 }
 """
 CreateAppInput is used for create App object.
@@ -2771,7 +2690,6 @@ type Role implements Node {
   description: String!
   isActive: Boolean!
   roleServiceAccess: [RoleServiceAccess!]
-  apps: [App!]
 }
 """
 A connection to a list of items.
@@ -3059,11 +2977,6 @@ input RoleWhereInput {
   """
   hasRoleServiceAccess: Boolean
   hasRoleServiceAccessWith: [RoleServiceAccessWhereInput!]
-  """
-  apps edge predicates
-  """
-  hasApps: Boolean
-  hasAppsWith: [AppWhereInput!]
 }
 type Service implements Node {
   id: ID!
@@ -3367,72 +3280,6 @@ type User implements Node {
   securityQuestion: String
   defaultAppID: Int
   lastLoginDate: Time
-  userAppRoles: [UserAppRole!]
-}
-type UserAppRole implements Node {
-  id: ID!
-  userID: ID!
-  appID: ID!
-  roleID: ID!
-  user: User!
-  app: App!
-  role: Role!
-}
-"""
-UserAppRoleWhereInput is used for filtering UserAppRole objects.
-Input was generated by ent.
-"""
-input UserAppRoleWhereInput {
-  not: UserAppRoleWhereInput
-  and: [UserAppRoleWhereInput!]
-  or: [UserAppRoleWhereInput!]
-  """
-  id field predicates
-  """
-  id: ID
-  idNEQ: ID
-  idIn: [ID!]
-  idNotIn: [ID!]
-  idGT: ID
-  idGTE: ID
-  idLT: ID
-  idLTE: ID
-  """
-  user_id field predicates
-  """
-  userID: ID
-  userIDNEQ: ID
-  userIDIn: [ID!]
-  userIDNotIn: [ID!]
-  """
-  app_id field predicates
-  """
-  appID: ID
-  appIDNEQ: ID
-  appIDIn: [ID!]
-  appIDNotIn: [ID!]
-  """
-  role_id field predicates
-  """
-  roleID: ID
-  roleIDNEQ: ID
-  roleIDIn: [ID!]
-  roleIDNotIn: [ID!]
-  """
-  user edge predicates
-  """
-  hasUser: Boolean
-  hasUserWith: [UserWhereInput!]
-  """
-  app edge predicates
-  """
-  hasApp: Boolean
-  hasAppWith: [AppWhereInput!]
-  """
-  role edge predicates
-  """
-  hasRole: Boolean
-  hasRoleWith: [RoleWhereInput!]
 }
 """
 A connection to a list of items.
@@ -3681,11 +3528,6 @@ input UserWhereInput {
   lastLoginDateLTE: Time
   lastLoginDateIsNil: Boolean
   lastLoginDateNotNil: Boolean
-  """
-  user_app_roles edge predicates
-  """
-  hasUserAppRoles: Boolean
-  hasUserAppRolesWith: [UserAppRoleWhereInput!]
 }
 `, BuiltIn: false},
 	{Name: "../schema/platform.graphql", Input: `# The platform API at /graphql. Every field runs through the same pipeline as its REST
@@ -3794,8 +3636,6 @@ func (ec *executionContext) childFields_App(ctx context.Context, field graphql.C
 		return ec.fieldContext_App_toggleLocation(ctx, field)
 	case "roleID":
 		return ec.fieldContext_App_roleID(ctx, field)
-	case "role":
-		return ec.fieldContext_App_role(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type App", field.Name)
 }
@@ -3968,8 +3808,6 @@ func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.
 		return ec.fieldContext_Role_isActive(ctx, field)
 	case "roleServiceAccess":
 		return ec.fieldContext_Role_roleServiceAccess(ctx, field)
-	case "apps":
-		return ec.fieldContext_Role_apps(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Role", field.Name)
 }
@@ -4144,30 +3982,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_defaultAppID(ctx, field)
 	case "lastLoginDate":
 		return ec.fieldContext_User_lastLoginDate(ctx, field)
-	case "userAppRoles":
-		return ec.fieldContext_User_userAppRoles(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
-}
-
-func (ec *executionContext) childFields_UserAppRole(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "id":
-		return ec.fieldContext_UserAppRole_id(ctx, field)
-	case "userID":
-		return ec.fieldContext_UserAppRole_userID(ctx, field)
-	case "appID":
-		return ec.fieldContext_UserAppRole_appID(ctx, field)
-	case "roleID":
-		return ec.fieldContext_UserAppRole_roleID(ctx, field)
-	case "user":
-		return ec.fieldContext_UserAppRole_user(ctx, field)
-	case "app":
-		return ec.fieldContext_UserAppRole_app(ctx, field)
-	case "role":
-		return ec.fieldContext_UserAppRole_role(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type UserAppRole", field.Name)
 }
 
 func (ec *executionContext) childFields_UserConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5460,38 +5276,6 @@ func (ec *executionContext) _App_roleID(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_App_roleID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type ID does not have child fields"))
-}
-
-func (ec *executionContext) _App_role(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Role) graphql.Marshaler {
-			return ec.marshalORole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_App_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "App",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Role(ctx, field)
-		},
-	}
-	return fc, nil
 }
 
 func (ec *executionContext) _AppConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AppConnection) (ret graphql.Marshaler) {
@@ -8235,38 +8019,6 @@ func (ec *executionContext) fieldContext_Role_roleServiceAccess(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Role_apps(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_apps(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Apps(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.App) graphql.Marshaler {
-			return ec.marshalOApp2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Role_apps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Role",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_App(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _RoleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9779,226 +9531,6 @@ func (ec *executionContext) fieldContext_User_lastLoginDate(_ context.Context, f
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _User_userAppRoles(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_userAppRoles(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UserAppRoles(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.UserAppRole) graphql.Marshaler {
-			return ec.marshalOUserAppRole2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserAppRoleᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_User_userAppRoles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "User",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UserAppRole(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _UserAppRole_id(ctx context.Context, field graphql.CollectedField, obj *ent.UserAppRole) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserAppRole_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserAppRole_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserAppRole", field, false, false, errors.New("field of type ID does not have child fields"))
-}
-
-func (ec *executionContext) _UserAppRole_userID(ctx context.Context, field graphql.CollectedField, obj *ent.UserAppRole) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserAppRole_userID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UserID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserAppRole_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserAppRole", field, false, false, errors.New("field of type ID does not have child fields"))
-}
-
-func (ec *executionContext) _UserAppRole_appID(ctx context.Context, field graphql.CollectedField, obj *ent.UserAppRole) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserAppRole_appID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AppID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserAppRole_appID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserAppRole", field, false, false, errors.New("field of type ID does not have child fields"))
-}
-
-func (ec *executionContext) _UserAppRole_roleID(ctx context.Context, field graphql.CollectedField, obj *ent.UserAppRole) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserAppRole_roleID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RoleID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserAppRole_roleID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserAppRole", field, false, false, errors.New("field of type ID does not have child fields"))
-}
-
-func (ec *executionContext) _UserAppRole_user(ctx context.Context, field graphql.CollectedField, obj *ent.UserAppRole) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserAppRole_user(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.User(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUser(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserAppRole_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "UserAppRole",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _UserAppRole_app(ctx context.Context, field graphql.CollectedField, obj *ent.UserAppRole) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserAppRole_app(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.App(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.App) graphql.Marshaler {
-			return ec.marshalNApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserAppRole_app(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "UserAppRole",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_App(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _UserAppRole_role(ctx context.Context, field graphql.CollectedField, obj *ent.UserAppRole) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserAppRole_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Role) graphql.Marshaler {
-			return ec.marshalNRole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserAppRole_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "UserAppRole",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Role(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11252,7 +10784,7 @@ func (ec *executionContext) unmarshalInputAppWhereInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdDate", "createdDateNEQ", "createdDateIn", "createdDateNotIn", "createdDateGT", "createdDateGTE", "createdDateLT", "createdDateLTE", "lastModifiedDate", "lastModifiedDateNEQ", "lastModifiedDateIn", "lastModifiedDateNotIn", "lastModifiedDateGT", "lastModifiedDateGTE", "lastModifiedDateLT", "lastModifiedDateLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "apiKey", "apiKeyNEQ", "apiKeyIn", "apiKeyNotIn", "apiKeyGT", "apiKeyGTE", "apiKeyLT", "apiKeyLTE", "apiKeyContains", "apiKeyHasPrefix", "apiKeyHasSuffix", "apiKeyEqualFold", "apiKeyContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "isActive", "isActiveNEQ", "type", "typeNEQ", "typeIn", "typeNotIn", "typeGT", "typeGTE", "typeLT", "typeLTE", "path", "pathNEQ", "pathIn", "pathNotIn", "pathGT", "pathGTE", "pathLT", "pathLTE", "pathContains", "pathHasPrefix", "pathHasSuffix", "pathIsNil", "pathNotNil", "pathEqualFold", "pathContainsFold", "url", "urlNEQ", "urlIn", "urlNotIn", "urlGT", "urlGTE", "urlLT", "urlLTE", "urlContains", "urlHasPrefix", "urlHasSuffix", "urlIsNil", "urlNotNil", "urlEqualFold", "urlContainsFold", "requiresFullscreen", "requiresFullscreenNEQ", "allowFullscreenToggle", "allowFullscreenToggleNEQ", "toggleLocation", "toggleLocationNEQ", "toggleLocationIn", "toggleLocationNotIn", "toggleLocationGT", "toggleLocationGTE", "toggleLocationLT", "toggleLocationLTE", "toggleLocationContains", "toggleLocationHasPrefix", "toggleLocationHasSuffix", "toggleLocationEqualFold", "toggleLocationContainsFold", "roleID", "roleIDNEQ", "roleIDIn", "roleIDNotIn", "roleIDIsNil", "roleIDNotNil", "hasRole", "hasRoleWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdDate", "createdDateNEQ", "createdDateIn", "createdDateNotIn", "createdDateGT", "createdDateGTE", "createdDateLT", "createdDateLTE", "lastModifiedDate", "lastModifiedDateNEQ", "lastModifiedDateIn", "lastModifiedDateNotIn", "lastModifiedDateGT", "lastModifiedDateGTE", "lastModifiedDateLT", "lastModifiedDateLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "apiKey", "apiKeyNEQ", "apiKeyIn", "apiKeyNotIn", "apiKeyGT", "apiKeyGTE", "apiKeyLT", "apiKeyLTE", "apiKeyContains", "apiKeyHasPrefix", "apiKeyHasSuffix", "apiKeyEqualFold", "apiKeyContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "isActive", "isActiveNEQ", "type", "typeNEQ", "typeIn", "typeNotIn", "typeGT", "typeGTE", "typeLT", "typeLTE", "path", "pathNEQ", "pathIn", "pathNotIn", "pathGT", "pathGTE", "pathLT", "pathLTE", "pathContains", "pathHasPrefix", "pathHasSuffix", "pathIsNil", "pathNotNil", "pathEqualFold", "pathContainsFold", "url", "urlNEQ", "urlIn", "urlNotIn", "urlGT", "urlGTE", "urlLT", "urlLTE", "urlContains", "urlHasPrefix", "urlHasSuffix", "urlIsNil", "urlNotNil", "urlEqualFold", "urlContainsFold", "requiresFullscreen", "requiresFullscreenNEQ", "allowFullscreenToggle", "allowFullscreenToggleNEQ", "toggleLocation", "toggleLocationNEQ", "toggleLocationIn", "toggleLocationNotIn", "toggleLocationGT", "toggleLocationGTE", "toggleLocationLT", "toggleLocationLTE", "toggleLocationContains", "toggleLocationHasPrefix", "toggleLocationHasSuffix", "toggleLocationEqualFold", "toggleLocationContainsFold", "roleID", "roleIDNEQ", "roleIDIn", "roleIDNotIn", "roleIDIsNil", "roleIDNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12162,20 +11694,6 @@ func (ec *executionContext) unmarshalInputAppWhereInput(ctx context.Context, obj
 				return it, err
 			}
 			it.RoleIDNotNil = data
-		case "hasRole":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRole"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasRole = data
-		case "hasRoleWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRoleWith"))
-			data, err := ec.unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasRoleWith = data
 		}
 	}
 	return it, nil
@@ -15071,7 +14589,7 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdDate", "createdDateNEQ", "createdDateIn", "createdDateNotIn", "createdDateGT", "createdDateGTE", "createdDateLT", "createdDateLTE", "lastModifiedDate", "lastModifiedDateNEQ", "lastModifiedDateIn", "lastModifiedDateNotIn", "lastModifiedDateGT", "lastModifiedDateGTE", "lastModifiedDateLT", "lastModifiedDateLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "isActive", "isActiveNEQ", "hasRoleServiceAccess", "hasRoleServiceAccessWith", "hasApps", "hasAppsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdDate", "createdDateNEQ", "createdDateIn", "createdDateNotIn", "createdDateGT", "createdDateGTE", "createdDateLT", "createdDateLTE", "lastModifiedDate", "lastModifiedDateNEQ", "lastModifiedDateIn", "lastModifiedDateNotIn", "lastModifiedDateGT", "lastModifiedDateGTE", "lastModifiedDateLT", "lastModifiedDateLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "isActive", "isActiveNEQ", "hasRoleServiceAccess", "hasRoleServiceAccessWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15477,20 +14995,6 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasRoleServiceAccessWith = data
-		case "hasApps":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasApps"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasApps = data
-		case "hasAppsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAppsWith"))
-			data, err := ec.unmarshalOAppWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasAppsWith = data
 		}
 	}
 	return it, nil
@@ -16696,232 +16200,6 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputUserAppRoleWhereInput(ctx context.Context, obj any) (ent.UserAppRoleWhereInput, error) {
-	var it ent.UserAppRoleWhereInput
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "appID", "appIDNEQ", "appIDIn", "appIDNotIn", "roleID", "roleIDNEQ", "roleIDIn", "roleIDNotIn", "hasUser", "hasUserWith", "hasApp", "hasAppWith", "hasRole", "hasRoleWith"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "not":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
-			data, err := ec.unmarshalOUserAppRoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserAppRoleWhereInput(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Not = data
-		case "and":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
-			data, err := ec.unmarshalOUserAppRoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserAppRoleWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.And = data
-		case "or":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
-			data, err := ec.unmarshalOUserAppRoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserAppRoleWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Or = data
-		case "id":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ID = data
-		case "idNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDNEQ = data
-		case "idIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDIn = data
-		case "idNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDNotIn = data
-		case "idGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDGT = data
-		case "idGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDGTE = data
-		case "idLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDLT = data
-		case "idLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDLTE = data
-		case "userID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.UserID = data
-		case "userIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.UserIDNEQ = data
-		case "userIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.UserIDIn = data
-		case "userIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.UserIDNotIn = data
-		case "appID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AppID = data
-		case "appIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AppIDNEQ = data
-		case "appIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appIDIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AppIDIn = data
-		case "appIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AppIDNotIn = data
-		case "roleID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RoleID = data
-		case "roleIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RoleIDNEQ = data
-		case "roleIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIDIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RoleIDIn = data
-		case "roleIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RoleIDNotIn = data
-		case "hasUser":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUser"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasUser = data
-		case "hasUserWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUserWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasUserWith = data
-		case "hasApp":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasApp"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasApp = data
-		case "hasAppWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAppWith"))
-			data, err := ec.unmarshalOAppWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasAppWith = data
-		case "hasRole":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRole"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasRole = data
-		case "hasRoleWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRoleWith"))
-			data, err := ec.unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasRoleWith = data
-		}
-	}
-	return it, nil
-}
-
 func (ec *executionContext) unmarshalInputUserOrder(ctx context.Context, obj any) (ent.UserOrder, error) {
 	var it ent.UserOrder
 	if obj == nil {
@@ -16974,7 +16252,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdDate", "createdDateNEQ", "createdDateIn", "createdDateNotIn", "createdDateGT", "createdDateGTE", "createdDateLT", "createdDateLTE", "lastModifiedDate", "lastModifiedDateNEQ", "lastModifiedDateIn", "lastModifiedDateNotIn", "lastModifiedDateGT", "lastModifiedDateGTE", "lastModifiedDateLT", "lastModifiedDateLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameIsNil", "usernameNotNil", "usernameEqualFold", "usernameContainsFold", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "isActive", "isActiveNEQ", "isSysAdmin", "isSysAdminNEQ", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "securityQuestion", "securityQuestionNEQ", "securityQuestionIn", "securityQuestionNotIn", "securityQuestionGT", "securityQuestionGTE", "securityQuestionLT", "securityQuestionLTE", "securityQuestionContains", "securityQuestionHasPrefix", "securityQuestionHasSuffix", "securityQuestionIsNil", "securityQuestionNotNil", "securityQuestionEqualFold", "securityQuestionContainsFold", "defaultAppID", "defaultAppIDNEQ", "defaultAppIDIn", "defaultAppIDNotIn", "defaultAppIDGT", "defaultAppIDGTE", "defaultAppIDLT", "defaultAppIDLTE", "defaultAppIDIsNil", "defaultAppIDNotNil", "lastLoginDate", "lastLoginDateNEQ", "lastLoginDateIn", "lastLoginDateNotIn", "lastLoginDateGT", "lastLoginDateGTE", "lastLoginDateLT", "lastLoginDateLTE", "lastLoginDateIsNil", "lastLoginDateNotNil", "hasUserAppRoles", "hasUserAppRolesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdDate", "createdDateNEQ", "createdDateIn", "createdDateNotIn", "createdDateGT", "createdDateGTE", "createdDateLT", "createdDateLTE", "lastModifiedDate", "lastModifiedDateNEQ", "lastModifiedDateIn", "lastModifiedDateNotIn", "lastModifiedDateGT", "lastModifiedDateGTE", "lastModifiedDateLT", "lastModifiedDateLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameIsNil", "usernameNotNil", "usernameEqualFold", "usernameContainsFold", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "isActive", "isActiveNEQ", "isSysAdmin", "isSysAdminNEQ", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "securityQuestion", "securityQuestionNEQ", "securityQuestionIn", "securityQuestionNotIn", "securityQuestionGT", "securityQuestionGTE", "securityQuestionLT", "securityQuestionLTE", "securityQuestionContains", "securityQuestionHasPrefix", "securityQuestionHasSuffix", "securityQuestionIsNil", "securityQuestionNotNil", "securityQuestionEqualFold", "securityQuestionContainsFold", "defaultAppID", "defaultAppIDNEQ", "defaultAppIDIn", "defaultAppIDNotIn", "defaultAppIDGT", "defaultAppIDGTE", "defaultAppIDLT", "defaultAppIDLTE", "defaultAppIDIsNil", "defaultAppIDNotNil", "lastLoginDate", "lastLoginDateNEQ", "lastLoginDateIn", "lastLoginDateNotIn", "lastLoginDateGT", "lastLoginDateGTE", "lastLoginDateLT", "lastLoginDateLTE", "lastLoginDateIsNil", "lastLoginDateNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18017,20 +17295,6 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.LastLoginDateNotNil = data
-		case "hasUserAppRoles":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUserAppRoles"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasUserAppRoles = data
-		case "hasUserAppRolesWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUserAppRolesWith"))
-			data, err := ec.unmarshalOUserAppRoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserAppRoleWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasUserAppRolesWith = data
 		}
 	}
 	return it, nil
@@ -18044,11 +17308,6 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
-	case *ent.UserAppRole:
-		if obj == nil {
-			return graphql.Null
-		}
-		return ec._UserAppRole(ctx, sel, obj)
 	case *ent.User:
 		if obj == nil {
 			return graphql.Null
@@ -18112,121 +17371,83 @@ func (ec *executionContext) _App(ctx context.Context, sel ast.SelectionSet, obj 
 		case "id":
 			out.Values[i] = ec._App_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdDate":
 			out.Values[i] = ec._App_createdDate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastModifiedDate":
 			out.Values[i] = ec._App_lastModifiedDate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdByID":
 			out.Values[i] = ec._App_createdByID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastModifiedByID":
 			out.Values[i] = ec._App_lastModifiedByID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._App_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "apiKey":
 			out.Values[i] = ec._App_apiKey(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._App_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "isActive":
 			out.Values[i] = ec._App_isActive(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "type":
 			out.Values[i] = ec._App_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "path":
 			out.Values[i] = ec._App_path(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "url":
 			out.Values[i] = ec._App_url(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "requiresFullscreen":
 			out.Values[i] = ec._App_requiresFullscreen(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "allowFullscreenToggle":
 			out.Values[i] = ec._App_allowFullscreenToggle(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "toggleLocation":
 			out.Values[i] = ec._App_toggleLocation(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "roleID":
 			out.Values[i] = ec._App_roleID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
-		case "role":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._App_role(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19344,44 +18565,6 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-		case "apps":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Role_apps(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19950,288 +19133,83 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._User_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdDate":
 			out.Values[i] = ec._User_createdDate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastModifiedDate":
 			out.Values[i] = ec._User_lastModifiedDate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdByID":
 			out.Values[i] = ec._User_createdByID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastModifiedByID":
 			out.Values[i] = ec._User_lastModifiedByID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._User_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "username":
 			out.Values[i] = ec._User_username(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "firstName":
 			out.Values[i] = ec._User_firstName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastName":
 			out.Values[i] = ec._User_lastName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "email":
 			out.Values[i] = ec._User_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "isActive":
 			out.Values[i] = ec._User_isActive(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "isSysAdmin":
 			out.Values[i] = ec._User_isSysAdmin(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "phone":
 			out.Values[i] = ec._User_phone(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "securityQuestion":
 			out.Values[i] = ec._User_securityQuestion(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "defaultAppID":
 			out.Values[i] = ec._User_defaultAppID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastLoginDate":
 			out.Values[i] = ec._User_lastLoginDate(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
-		case "userAppRoles":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._User_userAppRoles(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
-
-	return out
-}
-
-var userAppRoleImplementors = []string{"UserAppRole", "Node"}
-
-func (ec *executionContext) _UserAppRole(ctx context.Context, sel ast.SelectionSet, obj *ent.UserAppRole) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userAppRoleImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("UserAppRole")
-		case "id":
-			out.Values[i] = ec._UserAppRole_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "userID":
-			out.Values[i] = ec._UserAppRole_userID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "appID":
-			out.Values[i] = ec._UserAppRole_appID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "roleID":
-			out.Values[i] = ec._UserAppRole_roleID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "user":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._UserAppRole_user(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-		case "app":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._UserAppRole_app(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-		case "role":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._UserAppRole_role(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21201,21 +20179,6 @@ func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋent
 	return ec._User(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNUserAppRole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserAppRole(ctx context.Context, sel ast.SelectionSet, v *ent.UserAppRole) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._UserAppRole(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNUserAppRoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserAppRoleWhereInput(ctx context.Context, v any) (*ent.UserAppRoleWhereInput, error) {
-	res, err := ec.unmarshalInputUserAppRoleWhereInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
 func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserConnection(ctx context.Context, sel ast.SelectionSet, v *ent.UserConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -21385,25 +20348,6 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		}
 	}
 	return res
-}
-
-func (ec *executionContext) marshalOApp2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.App) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalOApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx context.Context, sel ast.SelectionSet, v *ent.App) graphql.Marshaler {
@@ -22115,50 +21059,6 @@ func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋent
 		return graphql.Null
 	}
 	return ec._User(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOUserAppRole2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserAppRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.UserAppRole) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNUserAppRole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserAppRole(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOUserAppRoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserAppRoleWhereInputᚄ(ctx context.Context, v any) ([]*ent.UserAppRoleWhereInput, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]*ent.UserAppRoleWhereInput, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNUserAppRoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserAppRoleWhereInput(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) unmarshalOUserAppRoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserAppRoleWhereInput(ctx context.Context, v any) (*ent.UserAppRoleWhereInput, error) {
-	if v == nil {
-		return nil, nil
-	}
-	res, err := ec.unmarshalInputUserAppRoleWhereInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOUserEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.UserEdge) graphql.Marshaler {

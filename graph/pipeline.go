@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/apiary/apiary/ent"
+	"github.com/apiary/apiary/ent/user"
 	"github.com/apiary/apiary/graph/model"
 	"github.com/apiary/apiary/platform"
 )
@@ -63,6 +64,11 @@ func Handler(p *platform.Platform, maxBody int64) http.Handler {
 	})
 }
 
+// credentials are the caller's, from headers or the query string (api_key, session_token).
+func (c caller) credentials() platform.Credentials {
+	return platform.CredentialsFrom(c.header, url.Values{"api_key": c.query["api_key"], "session_token": c.query["session_token"]}, nil, "")
+}
+
 func callerFrom(ctx context.Context) caller {
 	c, _ := ctx.Value(callerKey{}).(caller)
 	if c.header == nil {
@@ -81,7 +87,7 @@ func (r *Resolver) call(ctx context.Context, req *platform.Request) (any, error)
 	if req.Query == nil {
 		req.Query = url.Values{}
 	}
-	req.Credentials = platform.CredentialsFrom(c.header, url.Values{"api_key": c.query["api_key"], "session_token": c.query["session_token"]}, nil, "")
+	req.Credentials = c.credentials()
 	resp := r.P.Handle(ctx, req)
 	if resp.Err != nil {
 		return nil, gqlError(resp.Err)
@@ -108,15 +114,28 @@ func gqlError(e *platform.Error) error {
 }
 
 // connection runs a Relay connection query as GET system/{resource}: the pipeline checks and
-// fires events, then load runs the generated entgql pagination.
-func connection[T any](ctx context.Context, r *Resolver, resource string, load func(context.Context) (T, error)) (T, error) {
+// fires events, then load runs the generated entgql pagination for the caller's session.
+func connection[T any](ctx context.Context, r *Resolver, resource string, load func(context.Context, *platform.Session) (T, error)) (T, error) {
 	var zero T
 	v, err := r.call(ctx, &platform.Request{Method: http.MethodGet, Service: "system", Resource: resource,
-		Load: func(ctx context.Context) (any, error) { return load(ctx) }})
+		Load: func(ctx context.Context, s *platform.Session) (any, error) { return load(ctx, s) }})
 	if err != nil {
 		return zero, err
 	}
-	return v.(T), nil
+	out, ok := v.(T)
+	if !ok { // a script replaced the response
+		return zero, gqlError(platform.Internal(fmt.Errorf("connection %s: unexpected response %T", resource, v)))
+	}
+	return out, nil
+}
+
+// userScope restricts users to non-admins unless the caller may also read system/admin, as the
+// REST resources system/user and system/admin are separate.
+func userScope(q *ent.UserQuery, s *platform.Session) *ent.UserQuery {
+	if s.Allows("system", "admin", http.MethodGet, platform.RequestorAPI) {
+		return q
+	}
+	return q.Where(user.IsSysAdmin(false))
 }
 
 // create runs POST system/{resource} with the input as its one record and returns the new id.
@@ -257,8 +276,7 @@ func idOf(v any) int {
 // sys-admins, user/session otherwise, with the caller's session already authenticated.
 func (r *Resolver) sessionRequest(ctx context.Context, method string) (*platform.Request, bool, error) {
 	c := callerFrom(ctx)
-	req := &platform.Request{Method: method, Header: c.header, RemoteAddr: c.addr,
-		Credentials: platform.CredentialsFrom(c.header, url.Values{}, nil, "")}
+	req := &platform.Request{Method: method, Header: c.header, RemoteAddr: c.addr, Credentials: c.credentials()}
 	s, err := r.P.Session(ctx, req)
 	if err != nil {
 		return nil, false, gqlError(platform.AsError(err))

@@ -233,6 +233,15 @@ func (p *Platform) user(ctx context.Context, id int) (*userEntry, error) {
 	return u, nil
 }
 
+// forgetUser drops one user's cached entry (after a login changed last_login_date).
+func (p *Platform) forgetUser(id int) {
+	c := p.cache
+	c.mu.Lock()
+	c.gen++
+	delete(c.users, id)
+	c.mu.Unlock()
+}
+
 // tokenRow returns the token_map row of a jti, or nil when it was never issued.
 func (p *Platform) tokenRow(ctx context.Context, jti string) (*ent.Token, error) {
 	c := p.cache

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/apiary/apiary/ent"
+	"github.com/apiary/apiary/ent/token"
 	"github.com/apiary/apiary/ent/user"
 )
 
@@ -30,6 +31,9 @@ func CheckPassword(hash, clear string) bool {
 // not the account exists.
 var dummyHash, _ = HashPassword("apiary-timing-equaliser")
 
+// NormalizeEmail is how emails are stored and compared: trimmed and lower-case.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
 // MinPasswordLength is the shortest password accepted on create, register and change.
 const MinPasswordLength = 6
 
@@ -47,12 +51,13 @@ func (p *Platform) Login(ctx context.Context, req *Request, admin bool) (map[str
 	if password == "" {
 		return nil, BadRequest("Login request is missing required password.")
 	}
+	email = NormalizeEmail(email)
 	keys := throttleKeys(email, req.RemoteAddr)
 	if wait := p.throttle.wait(time.Now(), keys...); wait > 0 {
 		return nil, &Error{Status: http.StatusTooManyRequests, Code: http.StatusTooManyRequests,
 			Message: "Too many failed login attempts. Try again in " + wait.Round(time.Second).String() + "."}
 	}
-	u, err := p.Client.User.Query().Where(user.EmailEqualFold(strings.TrimSpace(email))).Only(ctx)
+	u, err := p.Client.User.Query().Where(user.EmailEqualFold(email)).First(ctx)
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, Internal(err)
 	}
@@ -78,7 +83,7 @@ func (p *Platform) Login(ctx context.Context, req *Request, admin bool) (map[str
 		return nil, Internal(err)
 	}
 	u.LastLoginDate = &now
-	p.Invalidate()
+	p.forgetUser(u.ID)
 	return p.startSession(ctx, sess, remember && p.Config.AllowForever, time.Time{})
 }
 
@@ -147,21 +152,21 @@ func (p *Platform) Refresh(ctx context.Context, req *Request, admin bool) (map[s
 	if err != nil {
 		return nil, Internal(err)
 	}
-	if u == nil || !u.user.IsActive || u.user.IsSysAdmin != admin {
+	if u == nil || !u.user.IsActive || u.user.IsSysAdmin != admin || emailDigest(u.user.Email) != c.Subject {
 		return nil, Unauthorized("Invalid credentials supplied.")
 	}
-	if err := p.RevokeToken(ctx, row.Jti); err != nil {
+	// Exactly one refresh wins: the token is revoked only if it still is not.
+	if n, err := p.Client.Token.Update().Where(token.Jti(row.Jti), token.Revoked(false)).SetRevoked(true).Save(ctx); err != nil {
 		return nil, Internal(err)
+	} else if n != 1 {
+		return nil, errTokenRevoked
 	}
+	p.forgetTokens()
 	s := &Session{User: u.user, App: req.Session.App}
 	if err := p.sessionRole(ctx, s); err != nil {
 		return nil, Internal(err)
 	}
-	until := row.RefreshUntil
-	if row.Forever {
-		until = time.Time{}
-	}
-	return p.startSession(ctx, s, row.Forever, until)
+	return p.startSession(ctx, s, row.Forever, row.RefreshUntil)
 }
 
 // Logout blacklists the session's token.
@@ -173,6 +178,23 @@ func (p *Platform) Logout(ctx context.Context, s *Session) error {
 		return Internal(err)
 	}
 	return nil
+}
+
+// NewSession issues a session token for a user (registration, email change) and returns it.
+func (p *Platform) NewSession(ctx context.Context, userID int, app *ent.App) (string, error) {
+	u, err := p.Client.User.Get(ctx, userID)
+	if err != nil {
+		return "", Internal(err)
+	}
+	s := &Session{User: u, App: app}
+	if err := p.sessionRole(ctx, s); err != nil {
+		return "", Internal(err)
+	}
+	info, err := p.startSession(ctx, s, false, time.Time{})
+	if err != nil {
+		return "", err
+	}
+	return info["session_token"].(string), nil
 }
 
 // ChangePassword verifies old_password, stores new_password and revokes every token of the
@@ -200,10 +222,19 @@ func (p *Platform) ChangePassword(ctx context.Context, s *Session, body map[stri
 	if err != nil {
 		return nil, Internal(err)
 	}
-	if err := p.Client.User.UpdateOneID(u.ID).SetPassword(hash).Exec(ctx); err != nil {
+	tx, err := p.Client.Tx(ctx)
+	if err != nil {
 		return nil, Internal(err)
 	}
-	if err := p.RevokeUserTokens(ctx, p.Client, u.ID); err != nil {
+	if err := tx.User.UpdateOneID(u.ID).SetPassword(hash).Exec(ctx); err != nil {
+		_ = tx.Rollback()
+		return nil, Internal(err)
+	}
+	if err := p.RevokeUserTokens(ctx, tx.Client(), u.ID); err != nil {
+		_ = tx.Rollback()
+		return nil, Internal(err)
+	}
+	if err := tx.Commit(); err != nil {
 		return nil, Internal(err)
 	}
 	p.Invalidate()

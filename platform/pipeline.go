@@ -99,7 +99,7 @@ func (p *Platform) call(ctx context.Context, svc Service, req *Request) (resp *R
 		}
 	}()
 	if req.Load != nil {
-		v, err := req.Load(ctx)
+		v, err := req.Load(ctx, req.Session)
 		if err != nil {
 			return ErrorResponse(err)
 		}

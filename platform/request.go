@@ -42,8 +42,9 @@ type Request struct {
 	Session *Session
 	// Load, when set by a surface that needs typed results (GraphQL connections), replaces the
 	// service handler: the pipeline authenticates, authorizes and fires events as usual and the
-	// response carries Load's result as Content.
-	Load func(ctx context.Context) (any, error)
+	// response carries Load's result as Content. Load receives the caller's session, to scope
+	// what it reads as the service would.
+	Load func(ctx context.Context, s *Session) (any, error)
 }
 
 // Normalize fills defaults and canonical forms: upper-case method, lower-case service, resource

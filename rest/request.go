@@ -27,6 +27,8 @@ func (a *API) translate(w http.ResponseWriter, r *http.Request, service, resourc
 		}
 	}
 	switch method {
+	case http.MethodHead: // answered as a GET without a body
+		method = http.MethodGet
 	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, "MERGE":
 	default:
 		return nil, platform.Errorf(http.StatusMethodNotAllowed, "The %s method is not allowed. Use GET, POST, PUT, PATCH or DELETE.", method)

@@ -16,6 +16,7 @@ import (
 
 // createAdmin creates a sys-admin, refusing a duplicate email or a short password.
 func createAdmin(ctx context.Context, c *ent.Client, email, password, name string) error {
+	email = platform.NormalizeEmail(email)
 	if email == "" || password == "" {
 		return errors.New("an email and a password are required")
 	}
@@ -45,6 +46,7 @@ func bootstrapAdmin(ctx context.Context, p *platform.Platform, log *slog.Logger)
 		return err
 	}
 	email, password := os.Getenv("APIARY_ADMIN_EMAIL"), os.Getenv("APIARY_ADMIN_PASSWORD")
+	email = platform.NormalizeEmail(email)
 	if email == "" || password == "" {
 		log.Warn("no sys-admin exists yet: restart with APIARY_ADMIN_EMAIL and APIARY_ADMIN_PASSWORD set, " +
 			"or run `apiary admin create --data DIR --email E --password P`")

@@ -42,7 +42,9 @@ func (App) Fields() []ent.Field {
 // Edges of App.
 func (App) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("role", Role.Type).Ref("apps").Field("role_id").Unique(),
+		// Not on /graphql (roleID is): roles are another resource, with their own permission.
+		edge.From("role", Role.Type).Ref("apps").Field("role_id").Unique().
+			Annotations(entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipOrderField)),
 		edge.To("user_app_roles", UserAppRole.Type).Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
 		edge.To("lookups", Lookup.Type).Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
 	}

@@ -34,7 +34,8 @@ func (Role) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("role_service_access", RoleServiceAccess.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
-		edge.To("apps", App.Type).Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		// Not on /graphql: apps are another resource, with their own permission.
+		edge.To("apps", App.Type).Annotations(entgql.Skip(entgql.SkipAll)),
 		edge.To("user_app_roles", UserAppRole.Type).Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
 		edge.To("lookups", Lookup.Type).Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
 	}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
@@ -14,7 +15,7 @@ type UserAppRole struct{ ent.Schema }
 
 // Annotations of UserAppRole.
 func (UserAppRole) Annotations() []schema.Annotation {
-	return []schema.Annotation{entsql.Annotation{Table: "user_to_app_to_role"}}
+	return []schema.Annotation{entsql.Annotation{Table: "user_to_app_to_role"}, entgql.Skip(entgql.SkipAll)}
 }
 
 // Fields of UserAppRole.

@@ -99,7 +99,9 @@ func (s *System) getMany(ctx context.Context, sp *spec, req *platform.Request) (
 			if err != nil {
 				return nil, platform.BadRequest("Invalid identifier '%s' in ids.", strings.TrimSpace(k))
 			}
-			ids = append(ids, id)
+			if !containsInt(ids, id) {
+				ids = append(ids, id)
+			}
 		}
 		q.where = append(q.where, sql.In(sp.res.IDColumn, anySlice(ids)...))
 	}
@@ -115,7 +117,10 @@ func (s *System) getMany(ctx context.Context, sp *spec, req *platform.Request) (
 		return nil, err
 	}
 	if ids != nil && len(rows) < len(ids) {
-		return nil, missingIDs(sp, ids, rows)
+		for i, r := range rows {
+			rows[i] = s.output(sp, r, q.fields)
+		}
+		return nil, missingIDs(ids, rows)
 	}
 	if err := s.attach(ctx, sp, rows, q.related); err != nil {
 		return nil, err
@@ -140,7 +145,8 @@ func (s *System) getMany(ctx context.Context, sp *spec, req *platform.Request) (
 }
 
 // missingIDs is the batch error of an ids read that did not find every record.
-func missingIDs(sp *spec, ids []int, rows []map[string]any) error {
+// rows must already be rendered for the client (output).
+func missingIDs(ids []int, rows []map[string]any) error {
 	found := map[int64]map[string]any{}
 	for _, r := range rows {
 		found[asInt(r["id"])] = r
@@ -182,9 +188,6 @@ func (s *System) batch(ctx context.Context, req *platform.Request, n int, cont b
 				return err
 			})
 			if err != nil {
-				if pe := platform.AsError(err); pe.Status >= 500 {
-					return nil, nil, err
-				}
 				results[i], failed = errorObject(err), append(failed, i)
 			}
 		}
@@ -428,6 +431,15 @@ func (s *System) deleteMany(ctx context.Context, sp *spec, req *platform.Request
 		return nil, batchError("deleted", failed, results, !cont)
 	}
 	return platform.OK(platform.Wrap(results)), nil
+}
+
+func containsInt(list []int, v int) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
 
 func copyRecord(m map[string]any) map[string]any {

@@ -3,6 +3,7 @@ package system
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/access"
 	"github.com/apiary/apiary/platform/filter"
 )
 
@@ -74,7 +76,7 @@ func (s *System) parseQuery(ctx context.Context, sp *spec, req *platform.Request
 		}
 	}
 	if v, ok := req.Param("related"); ok && strings.TrimSpace(v) != "" {
-		if q.related, err = parseRelated(sp, req, v); err != nil {
+		if q.related, err = s.parseRelated(sp, req, v); err != nil {
 			return nil, err
 		}
 	}
@@ -113,7 +115,7 @@ func parseOrder(sp *spec, v string) ([]orderTerm, error) {
 		if len(words) == 0 {
 			continue
 		}
-		if !sp.isVisible(words[0]) {
+		if !sp.isVisible(words[0]) || sp.secret[words[0]] {
 			return nil, platform.BadRequest("Invalid field '%s' in order by clause.", words[0])
 		}
 		t := orderTerm{column: sp.fields[words[0]].Column}
@@ -133,7 +135,7 @@ func parseOrder(sp *spec, v string) ([]orderTerm, error) {
 	return out, nil
 }
 
-func parseRelated(sp *spec, req *platform.Request, v string) ([]relatedReq, error) {
+func (s *System) parseRelated(sp *spec, req *platform.Request, v string) ([]relatedReq, error) {
 	names := strings.Split(v, ",")
 	if strings.TrimSpace(v) == "*" {
 		names = sp.relationNames()
@@ -147,6 +149,9 @@ func parseRelated(sp *spec, req *platform.Request, v string) ([]relatedReq, erro
 		rel, ok := sp.relations[n]
 		if !ok {
 			return nil, platform.BadRequest("Invalid relationship '%s' requested. Send one of: %s.", n, strings.Join(sortedNames(sp.relationNames()), ", "))
+		}
+		if err := s.allowRelated(req, rel, http.MethodGet); err != nil {
+			return nil, err
 		}
 		rr := relatedReq{rel: rel}
 		var err error
@@ -178,7 +183,9 @@ func (s *System) filterPredicate(ctx context.Context, sp *spec, req *platform.Re
 	}
 	cols := make([]filter.Column, 0, len(sp.visible))
 	for _, f := range sp.visible {
-		cols = append(cols, filter.Column{Name: f.Name, Column: f.Column, Type: filterKind(f.Kind)})
+		if !sp.secret[f.Name] {
+			cols = append(cols, filter.Column{Name: f.Name, Column: f.Column, Type: filterKind(f.Kind)})
+		}
 	}
 	env := filter.Env{Columns: filter.ColumnSet(cols...), Lookup: s.p.Lookups(ctx, req.Session), Params: params(req)}
 	p, err := filter.Predicate(e, env)
@@ -372,7 +379,7 @@ func (s *System) attach(ctx context.Context, sp *spec, rows []map[string]any, re
 			keys := distinct(rows, fieldOfColumn(sp, rel.column))
 			byID := map[int64]map[string]any{}
 			if len(keys) > 0 {
-				found, err := s.selectRows(ctx, t, []*sql.Predicate{sql.In(t.res.IDColumn, keys...)}, nil, 0, 0)
+				found, err := s.selectRows(ctx, t, scoped(t, sql.In(t.res.IDColumn, keys...)), nil, 0, 0)
 				if err != nil {
 					return err
 				}
@@ -392,7 +399,7 @@ func (s *System) attach(ctx context.Context, sp *spec, rows []map[string]any, re
 		keys := distinct(rows, "id")
 		groups := map[int64][]any{}
 		if len(keys) > 0 {
-			found, err := s.selectRows(ctx, t, []*sql.Predicate{sql.In(rel.column, keys...)}, rr.order, 0, 0)
+			found, err := s.selectRows(ctx, t, scoped(t, sql.In(rel.column, keys...)), rr.order, 0, 0)
 			if err != nil {
 				return err
 			}
@@ -412,6 +419,29 @@ func (s *System) attach(ctx context.Context, sp *spec, rows []map[string]any, re
 			}
 			r[rel.name] = list
 		}
+	}
+	return nil
+}
+
+// scoped adds the resource's scope to a predicate.
+func scoped(sp *spec, p *sql.Predicate) []*sql.Predicate {
+	if sc := sp.scope.predicate(); sc != nil {
+		return []*sql.Predicate{p, sc}
+	}
+	return []*sql.Predicate{p}
+}
+
+// allowRelated checks that the caller may use method on a relation's target: a target that is a
+// system resource of its own (app, user, lookup, …) needs the caller's permission on it, as a
+// direct request would; rows that belong to the parent (a role's access rows, user-app-role
+// mappings) go with the parent's permission.
+func (s *System) allowRelated(req *platform.Request, rel *relation, method string) error {
+	t := rel.target
+	if !t.public {
+		return nil
+	}
+	if !req.Session.Allows("system", t.name, method, req.Requestor) {
+		return platform.Forbidden("%s", access.ForbiddenMessage(method, "system", t.name))
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"regexp"
 
 	"github.com/apiary/apiary/ent"
@@ -38,7 +39,7 @@ func (s *System) buildSpecs() map[string]*spec {
 	application.ignored["launch_url"] = true
 	application.prepare = prepareApp
 	application.after = func(ctx context.Context, w *write, id int, rec map[string]any) error {
-		if active, ok := rec["is_active"].(bool); ok && !active {
+		if deactivated(rec) {
 			return w.revokeThrough(ctx, userapprole.AppID(id))
 		}
 		return nil
@@ -58,7 +59,7 @@ func (s *System) buildSpecs() map[string]*spec {
 		return nil
 	}
 	role.after = func(ctx context.Context, w *write, id int, rec map[string]any) error {
-		if active, ok := rec["is_active"].(bool); ok && !active {
+		if deactivated(rec) {
 			return w.revokeThrough(ctx, userapprole.RoleID(id))
 		}
 		return nil
@@ -68,6 +69,7 @@ func (s *System) buildSpecs() map[string]*spec {
 	admins := userSpec("admin", true)
 
 	lookup := newSpec("lookup", "lookup")
+	lookup.secret["value"] = true
 	lookup.render = func(row map[string]any) {
 		if p, _ := row["private"].(bool); p {
 			row["value"] = privateMask
@@ -84,6 +86,7 @@ func (s *System) buildSpecs() map[string]*spec {
 	journal := newSpec("event_journal", "event_journal")
 	rsa := newSpec("role_service_access", "role_service_access")
 	uar := newSpec("user_to_app_to_role", "user_to_app_to_role")
+	uar.prepare = guardAdminMappings
 
 	all := []*spec{service, script, application, role, users, admins, lookup, cors, journal, rsa, uar}
 	for _, sp := range all {
@@ -95,8 +98,12 @@ func (s *System) buildSpecs() map[string]*spec {
 	for _, sp := range all {
 		sp.link(byTable, nestable)
 	}
-	return map[string]*spec{"service": service, "event_script": script, "app": application, "role": role,
+	public := map[string]*spec{"service": service, "event_script": script, "app": application, "role": role,
 		"user": users, "admin": admins, "lookup": lookup, "cors": cors, "event_journal": journal}
+	for _, sp := range public {
+		sp.public = true
+	}
+	return public
 }
 
 // userSpec is system/user (non-admins) or system/admin (sys-admins): is_sys_admin is the scope,
@@ -109,6 +116,9 @@ func userSpec(name string, admin bool) *spec {
 	sp.ignored["confirmed"] = true
 	sp.scope = &scope{column: "is_sys_admin", value: admin}
 	sp.prepare = func(_ context.Context, _ *write, rec map[string]any) error {
+		if e, ok := rec["email"].(string); ok {
+			rec["email"] = platform.NormalizeEmail(e)
+		}
 		for _, f := range []string{"password", "security_answer"} {
 			v, ok := rec[f]
 			if !ok || v == nil {
@@ -131,8 +141,8 @@ func userSpec(name string, admin bool) *spec {
 	}
 	sp.after = func(ctx context.Context, w *write, id int, rec map[string]any) error {
 		_, pw := rec["password"]
-		active, ok := rec["is_active"].(bool)
-		if _, isUpdate := rec["id"]; isUpdate && (pw || (ok && !active)) {
+		_, email := rec["email"]
+		if _, isUpdate := rec["id"]; isUpdate && (pw || email || deactivated(rec)) {
 			return w.sys.p.RevokeUserTokens(ctx, w.tx, id)
 		}
 		return nil
@@ -180,9 +190,56 @@ func prepareApp(ctx context.Context, w *write, rec map[string]any) error {
 	return nil
 }
 
-// prepareService checks the service type on create.
-func (s *System) prepareService(_ context.Context, _ *write, rec map[string]any) error {
-	if _, isUpdate := rec["id"]; isUpdate {
+// guardAdminMappings refuses a user_to_app_to_role row for a sys-admin unless a sys-admin
+// writes it: such a row ends the admin's RBAC bypass, and no role may take that away.
+func guardAdminMappings(ctx context.Context, w *write, rec map[string]any) error {
+	if w.sess.SysAdmin {
+		return nil
+	}
+	uid, ok := rec["user_id"]
+	if !ok && rec["id"] != nil {
+		row, err := w.tx.UserAppRole.Get(ctx, int(asInt(rec["id"])))
+		if err != nil {
+			return dbError(nil, err)
+		}
+		uid = row.UserID
+	}
+	u, err := w.tx.User.Get(ctx, int(asInt(uid)))
+	if err == nil && u.IsSysAdmin {
+		return platform.Forbidden("Only a sys-admin can assign roles to a sys-admin.")
+	}
+	return nil
+}
+
+// deactivated reports whether a record sets is_active to a false value (false, 0, "false", "0").
+func deactivated(rec map[string]any) bool {
+	v, ok := rec["is_active"]
+	if !ok || v == nil {
+		return false
+	}
+	b, err := coerce(&ent.ResourceField{Name: "is_active", Kind: "bool"}, v)
+	return err == nil && b == false
+}
+
+// builtinFields of a service that is not mutable (system, user) can not change.
+var builtinFields = []string{"name", "type", "is_active"}
+
+// prepareService checks the service type on create and protects built-in services on update.
+func (s *System) prepareService(ctx context.Context, w *write, rec map[string]any) error {
+	if id, isUpdate := rec["id"]; isUpdate {
+		row, err := w.tx.Service.Get(ctx, int(asInt(id)))
+		if err != nil {
+			return dbError(nil, err)
+		}
+		if row.Mutable {
+			return nil
+		}
+		current := map[string]any{"name": row.Name, "type": row.Type, "is_active": row.IsActive}
+		for _, f := range builtinFields {
+			if v, ok := rec[f]; ok && fmt.Sprint(v) != fmt.Sprint(current[f]) {
+				return platform.BadRequest("Service '%s' is built in: its %s can not be changed.", row.Name, f)
+			}
+		}
 		return nil
 	}
 	t, _ := rec["type"].(string)

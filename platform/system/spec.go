@@ -23,6 +23,10 @@ type spec struct {
 	writable map[string]bool
 	// ignored fields are accepted in writes and dropped (computed values clients echo back).
 	ignored map[string]bool
+	// secret fields are returned masked and can be neither filtered nor ordered on.
+	secret map[string]bool
+	// public resources are routed under /system; the others are only reached as relations.
+	public bool
 	// scope restricts the rows the resource sees and sets its fixed values on create.
 	scope *scope
 	// prepare adjusts one incoming record before it is applied (hashing, key generation).
@@ -76,7 +80,7 @@ func newSpec(name, table string) *spec {
 		panic("system: no ent resource for table " + table)
 	}
 	return &spec{name: name, res: res, key: "id", hidden: map[string]bool{}, writable: map[string]bool{},
-		ignored: map[string]bool{}, relations: map[string]*relation{}, fields: map[string]*ent.ResourceField{}}
+		ignored: map[string]bool{}, secret: map[string]bool{}, relations: map[string]*relation{}, fields: map[string]*ent.ResourceField{}}
 }
 
 // init indexes the descriptor's fields once hidden/writable are known.

@@ -139,6 +139,9 @@ func (w *write) finish(ctx context.Context, sp *spec, id int, rec map[string]any
 		if !rel.nestable {
 			return platform.BadRequest("Relationship '%s' can not be written through '%s'.", name, sp.name)
 		}
+		if err := w.sys.allowRelated(w.req, rel, w.req.Method); err != nil {
+			return err
+		}
 		list, ok := v.([]any)
 		if !ok {
 			return platform.BadRequest("Relationship '%s' must be a JSON array of records.", name)
@@ -185,8 +188,16 @@ func (w *write) nested(ctx context.Context, rel *relation, parent int, list []an
 				return dbError(t, err)
 			}
 		default:
+			cid := int(asInt(rawID))
+			rows, err := w.sys.selectRows(ctx, t, []*sql.Predicate{sql.EQ(t.res.IDColumn, cid), sql.EQ(rel.column, parent)}, nil, 1, 0)
+			if err != nil {
+				return err
+			}
+			if len(rows) == 0 { // a child of another parent is not this request's to change
+				return notFound(strconv.Itoa(cid))
+			}
 			child[fk] = float64(parent)
-			if err := w.update(ctx, t, int(asInt(rawID)), child); err != nil {
+			if err := w.update(ctx, t, cid, child); err != nil {
 				return err
 			}
 		}

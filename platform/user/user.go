@@ -110,71 +110,95 @@ func (s *Service) profile(ctx context.Context, req *platform.Request) (*platform
 		if !ok {
 			return nil, platform.BadRequest("Send the profile fields to change as a JSON object.")
 		}
-		u, err := s.p.Client.User.Get(ctx, sess.User.ID)
+		out, err := s.updateProfile(ctx, sess, body)
 		if err != nil {
-			return nil, platform.Internal(err)
-		}
-		m := s.p.Client.User.UpdateOneID(u.ID)
-		for _, f := range profileFields {
-			v, ok := body[f]
-			if !ok {
-				continue
-			}
-			if v == nil && f != "email" && f != "name" && f != "first_name" && f != "last_name" {
-				if err := m.Mutation().ClearField(f); err != nil {
-					return nil, platform.Internal(err)
-				}
-				continue
-			}
-			val, err := profileValue(f, v)
-			if err != nil {
-				return nil, err
-			}
-			if err := m.Mutation().SetField(f, val); err != nil {
-				return nil, platform.BadRequest("Field '%s' can not be set: %s", f, err.Error())
-			}
-		}
-		newEmail, _ := body["email"].(string)
-		emailChanged := newEmail != "" && !strings.EqualFold(newEmail, u.Email)
-		if emailChanged {
-			cur, _ := body["current_password"].(string)
-			if !platform.CheckPassword(u.Password, cur) {
-				return nil, platform.BadRequest("Changing the email requires the correct current_password.")
-			}
-		}
-		if a, ok := body["security_answer"].(string); ok && a != "" {
-			hash, err := platform.HashPassword(a)
-			if err != nil {
-				return nil, platform.Internal(err)
-			}
-			m.SetSecurityAnswer(hash)
-		}
-		if err := m.SetLastModifiedByID(u.ID).Exec(ctx); err != nil {
-			if ent.IsConstraintError(err) {
-				return nil, platform.BadRequest("Duplicate value for field 'email': another record already has it.")
-			}
-			if ent.IsValidationError(err) {
-				return nil, platform.BadRequest("Invalid profile: %s", err.Error())
-			}
-			return nil, platform.Internal(err)
-		}
-		s.p.Invalidate()
-		out := platform.Success()
-		if emailChanged { // the token's subject is md5(email): sessions restart
-			if err := s.p.RevokeUserTokens(ctx, s.p.Client, u.ID); err != nil {
-				return nil, platform.Internal(err)
-			}
-			loginReq := &platform.Request{Payload: map[string]any{"email": newEmail, "password": body["current_password"]},
-				Session: sess, RemoteAddr: req.RemoteAddr}
-			info, err := s.p.Login(ctx, loginReq, u.IsSysAdmin)
-			if err != nil {
-				return nil, err
-			}
-			out["session_token"] = info["session_token"]
+			return nil, err
 		}
 		return platform.OK(out), nil
 	}
 	return nil, platform.BadRequest("%s requests for resource 'profile' are not currently supported by the 'user' service.", req.Method)
+}
+
+// updateProfile changes the caller's profile in one transaction. A new email needs
+// current_password; since the session token's subject is the email, it ends every session of
+// the user and the reply carries a new token.
+func (s *Service) updateProfile(ctx context.Context, sess *platform.Session, body map[string]any) (map[string]any, error) {
+	u, err := s.p.Client.User.Get(ctx, sess.User.ID)
+	if err != nil {
+		return nil, platform.Internal(err)
+	}
+	if e, ok := body["email"].(string); ok {
+		body["email"] = platform.NormalizeEmail(e)
+	}
+	newEmail, _ := body["email"].(string)
+	emailChanged := newEmail != "" && newEmail != u.Email
+	if emailChanged {
+		cur, _ := body["current_password"].(string)
+		if !platform.CheckPassword(u.Password, cur) {
+			return nil, platform.BadRequest("Changing the email requires the correct current_password.")
+		}
+	}
+	tx, err := s.p.Client.Tx(ctx)
+	if err != nil {
+		return nil, platform.Internal(err)
+	}
+	m := tx.User.UpdateOneID(u.ID)
+	for _, f := range profileFields {
+		v, ok := body[f]
+		if !ok {
+			continue
+		}
+		if v == nil && f != "email" && f != "name" && f != "first_name" && f != "last_name" {
+			_ = m.Mutation().ClearField(f)
+			continue
+		}
+		val, err := profileValue(f, v)
+		if err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
+		if err := m.Mutation().SetField(f, val); err != nil {
+			_ = tx.Rollback()
+			return nil, platform.BadRequest("Field '%s' can not be set: %s", f, err.Error())
+		}
+	}
+	if a, ok := body["security_answer"].(string); ok && a != "" {
+		hash, err := platform.HashPassword(a)
+		if err != nil {
+			_ = tx.Rollback()
+			return nil, platform.Internal(err)
+		}
+		m.SetSecurityAnswer(hash)
+	}
+	if err := m.SetLastModifiedByID(u.ID).Exec(ctx); err != nil {
+		_ = tx.Rollback()
+		switch {
+		case ent.IsConstraintError(err):
+			return nil, platform.BadRequest("Duplicate value for field 'email': another record already has it.")
+		case ent.IsValidationError(err):
+			return nil, platform.BadRequest("Invalid profile: %s", err.Error())
+		}
+		return nil, platform.Internal(err)
+	}
+	if emailChanged {
+		if err := s.p.RevokeUserTokens(ctx, tx.Client(), u.ID); err != nil {
+			_ = tx.Rollback()
+			return nil, platform.Internal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, platform.Internal(err)
+	}
+	s.p.Invalidate()
+	out := platform.Success()
+	if emailChanged {
+		tok, err := s.p.NewSession(ctx, u.ID, sess.App)
+		if err != nil {
+			return nil, err
+		}
+		out["session_token"] = tok
+	}
+	return out, nil
 }
 
 func profileValue(f string, v any) (any, error) {
@@ -222,7 +246,7 @@ func (s *Service) register(ctx context.Context, req *platform.Request) (*platfor
 	}
 	body, _ := req.Payload.(map[string]any)
 	str := func(k string) string { v, _ := body[k].(string); return strings.TrimSpace(v) }
-	email := str("email")
+	email := platform.NormalizeEmail(str("email"))
 	pw, _ := body["new_password"].(string)
 	if pw == "" {
 		pw, _ = body["password"].(string)
@@ -271,6 +295,10 @@ func (s *Service) register(ctx context.Context, req *platform.Request) (*platfor
 	u, err := create.Save(ctx)
 	if err != nil {
 		_ = tx.Rollback()
+		if ent.IsConstraintError(err) { // a concurrent registration took the email
+			return nil, &platform.Error{Status: 400, Code: 400, Message: "Validation failed",
+				Context: map[string]any{"email": []string{"The email has already been taken."}}}
+		}
 		if ent.IsValidationError(err) {
 			return nil, &platform.Error{Status: 400, Code: 400, Message: "Validation failed", Context: map[string]any{"user": []string{err.Error()}}}
 		}
@@ -295,12 +323,11 @@ func (s *Service) register(ctx context.Context, req *platform.Request) (*platfor
 	s.p.Invalidate()
 	out := platform.Success()
 	if req.BoolParam("login") {
-		loginReq := &platform.Request{Payload: map[string]any{"email": email, "password": pw}, Session: req.Session, RemoteAddr: req.RemoteAddr}
-		info, err := s.p.Login(ctx, loginReq, false)
+		tok, err := s.p.NewSession(ctx, u.ID, req.Session.App)
 		if err != nil {
 			return nil, err
 		}
-		out["session_token"] = info["session_token"]
+		out["session_token"] = tok
 	}
 	return platform.OK(out), nil
 }
