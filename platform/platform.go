@@ -22,6 +22,9 @@ type Config struct {
 	Host         string        // reported in session info
 	Scripts      ScriptRunner  // default NoScripts
 	Logger       *slog.Logger  // default slog.Default()
+	// Broadcast, when set, tells other nodes sharing the database that cached data changed
+	// (PostgreSQL NOTIFY); they call InvalidateLocal.
+	Broadcast func(ctx context.Context)
 }
 
 // Platform is the running core. Create it with New; it is safe for concurrent use.
@@ -76,6 +79,18 @@ func New(client *ent.Client, db DB, dialect string, cfg Config) *Platform {
 // Logger returns the platform's logger.
 func (p *Platform) Logger() *slog.Logger { return p.log }
 
-// Invalidate drops every cached lookup (apps, services, roles, users, tokens, CORS rules).
-// The system service calls it after each committed write.
-func (p *Platform) Invalidate() { p.cache.invalidate() }
+// Invalidate drops every cached lookup (apps, services, roles, users, tokens, CORS rules) here
+// and on the other nodes. The system service calls it after each committed write.
+func (p *Platform) Invalidate() {
+	p.cache.invalidate()
+	p.broadcast()
+}
+
+// InvalidateLocal drops this node's cached lookups (another node announced a change).
+func (p *Platform) InvalidateLocal() { p.cache.invalidate() }
+
+func (p *Platform) broadcast() {
+	if p.Config.Broadcast != nil {
+		p.Config.Broadcast(context.Background())
+	}
+}

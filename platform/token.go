@@ -164,10 +164,12 @@ func (p *Platform) RevokeUserTokens(ctx context.Context, client *ent.Client, use
 	return nil
 }
 
+// forgetTokens drops cached token rows here and on the other nodes (after a revocation).
 func (p *Platform) forgetTokens() {
 	c := p.cache
 	c.mu.Lock()
 	c.gen++
 	c.tokens = map[string]*ent.Token{}
 	c.mu.Unlock()
+	p.broadcast()
 }

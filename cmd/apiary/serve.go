@@ -50,6 +50,8 @@ type Main struct {
 	listener  net.Listener
 	done      chan error
 	closeOnce sync.Once
+	// stopListening ends the PostgreSQL invalidation listener.
+	stopListening context.CancelFunc
 }
 
 // NewMain returns a Main with the defaults of `apiary serve`.
@@ -93,10 +95,14 @@ func (m *Main) Open(ctx context.Context) error {
 	host, _ := os.Hostname()
 	p := platform.New(st.Client, st.DB, st.Dialect, platform.Config{
 		Version: version, JWTSecret: secret, Host: host, Scripts: m.Scripts, Logger: m.Logger, TokenTTL: m.TokenTTL,
+		Broadcast: st.Notify,
 	})
 	p.RegisterServiceType(system.Type())
 	p.RegisterServiceType(user.Type())
 	m.Platform = p
+	listenCtx, stopListening := context.WithCancel(context.Background())
+	m.stopListening = stopListening
+	go st.Listen(listenCtx, m.Logger, p.InvalidateLocal)
 
 	r := chi.NewRouter()
 	r.Use(rest.CORS(p))
@@ -143,6 +149,9 @@ func (m *Main) Close() error {
 
 func (m *Main) close() []error {
 	var errs []error
+	if m.stopListening != nil {
+		m.stopListening()
+	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

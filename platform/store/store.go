@@ -24,6 +24,9 @@ type Store struct {
 	Client  *ent.Client
 	DB      *CachedDB // the same database, with prepared statements cached by query text
 	Dialect string    // dialect.SQLite or dialect.Postgres
+
+	dsn  string // PostgreSQL only, for the notification listener
+	node string // this process's id in invalidation notices
 }
 
 // SQLiteDSN is the DSN of the embedded database file: WAL, foreign keys on, a busy timeout and
@@ -76,7 +79,7 @@ func Open(ctx context.Context, dataDir, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrating the platform database: %w", err)
 	}
-	s := &Store{Client: client, DB: cdb, Dialect: d}
+	s := &Store{Client: client, DB: cdb, Dialect: d, dsn: dsn, node: newNodeID()}
 	if err := s.seed(ctx); err != nil {
 		db.Close()
 		return nil, err
