@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Handle runs req through the pipeline and always returns a response:
@@ -52,6 +53,7 @@ func (p *Platform) Handle(ctx context.Context, req *Request) *Response {
 
 // run fires the events around the service handler.
 func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response {
+	start := time.Now()
 	verb := strings.ToLower(req.Method)
 	bases := svc.Events(req)
 	ev := &Event{Resource: req.Resource, Request: req}
@@ -87,6 +89,7 @@ func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response
 	if ev.Response.Err != nil {
 		p.logError(req, ev.Response.Err)
 	}
+	p.record(req, bases[len(bases)-1], ev.Response, time.Since(start))
 	return ev.Response
 }
 

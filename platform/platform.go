@@ -22,6 +22,8 @@ type Config struct {
 	Host         string        // reported in session info
 	Scripts      ScriptRunner  // default NoScripts
 	Logger       *slog.Logger  // default slog.Default()
+	// Journal says which requests are recorded in the event journal (default off).
+	Journal JournalMode
 	// Broadcast, when set, tells other nodes sharing the database that cached data changed
 	// (PostgreSQL NOTIFY); they call InvalidateLocal.
 	Broadcast func(ctx context.Context)
@@ -38,6 +40,7 @@ type Platform struct {
 	cache    *cache
 	throttle *throttle
 	verified verifiedTokens
+	journal  *journal
 	log      *slog.Logger
 }
 
@@ -67,12 +70,23 @@ func New(client *ent.Client, db DB, dialect string, cfg Config) *Platform {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Platform{
+	p := &Platform{
 		Client: client, DB: db, Dialect: dialect, Config: cfg,
 		types:    map[string]ServiceType{},
 		cache:    newCache(),
 		throttle: newThrottle(),
 		log:      cfg.Logger,
+	}
+	if cfg.Journal != "" && cfg.Journal != JournalOff {
+		p.journal = &journal{mode: cfg.Journal, entries: make(chan journalEntry, journalBuffer)}
+	}
+	return p
+}
+
+// Start runs the platform's background work (the journal writer) until ctx ends.
+func (p *Platform) Start(ctx context.Context) {
+	if p.journal != nil {
+		p.startJournal(ctx)
 	}
 }
 

@@ -40,6 +40,8 @@ type Main struct {
 	Scripts platform.ScriptRunner
 	// TokenTTL overrides the session token lifetime (default 24 h).
 	TokenTTL time.Duration
+	// Journal is the event journal mode: off, errors or all.
+	Journal string
 
 	Store    *store.Store
 	Platform *platform.Platform
@@ -68,6 +70,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.DB, "db", envOr("APIARY_DB", m.DB), "platform database: postgres://… (default: <data>/apiary.db)")
 	fs.StringVar(&m.JWTSecret, "jwt-secret", os.Getenv("APIARY_JWT_SECRET"), "session token secret (default: generated into <data>/jwt.secret)")
 	fs.Int64Var(&m.MaxBodyBytes, "max-body", m.MaxBodyBytes, "request body limit in bytes")
+	fs.StringVar(&m.Journal, "journal", envOr("APIARY_JOURNAL", "off"), "event journal: off, errors or all")
 	return fs.Parse(args)
 }
 
@@ -80,6 +83,11 @@ func envOr(k, def string) string {
 
 // Open opens the store and builds the platform and the HTTP handler without listening.
 func (m *Main) Open(ctx context.Context) error {
+	switch platform.JournalMode(m.Journal) {
+	case "", platform.JournalOff, platform.JournalErrors, platform.JournalAll:
+	default:
+		return fmt.Errorf("--journal %q: use off, errors or all", m.Journal)
+	}
 	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
 		return fmt.Errorf("creating data directory: %w", err)
 	}
@@ -95,7 +103,7 @@ func (m *Main) Open(ctx context.Context) error {
 	host, _ := os.Hostname()
 	p := platform.New(st.Client, st.DB, st.Dialect, platform.Config{
 		Version: version, JWTSecret: secret, Host: host, Scripts: m.Scripts, Logger: m.Logger, TokenTTL: m.TokenTTL,
-		Broadcast: st.Notify,
+		Broadcast: st.Notify, Journal: platform.JournalMode(m.Journal),
 	})
 	p.RegisterServiceType(system.Type())
 	p.RegisterServiceType(user.Type())
@@ -103,6 +111,7 @@ func (m *Main) Open(ctx context.Context) error {
 	listenCtx, stopListening := context.WithCancel(context.Background())
 	m.stopListening = stopListening
 	go st.Listen(listenCtx, m.Logger, p.InvalidateLocal)
+	p.Start(listenCtx)
 
 	r := chi.NewRouter()
 	r.Use(rest.CORS(p))
@@ -149,9 +158,6 @@ func (m *Main) Close() error {
 
 func (m *Main) close() []error {
 	var errs []error
-	if m.stopListening != nil {
-		m.stopListening()
-	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -161,6 +167,9 @@ func (m *Main) close() []error {
 		if err := <-m.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if m.stopListening != nil { // after the server drained, so in-flight requests still journal
+		m.stopListening()
 	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())
