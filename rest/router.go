@@ -58,7 +58,27 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, r, platform.ErrorResponse(err))
 		return
 	}
-	writeResponse(w, r, a.p.Handle(r.Context(), req))
+	resp := a.p.Handle(r.Context(), req)
+	unwrap(resp, r)
+	writeResponse(w, r, resp)
+}
+
+// unwrap applies the per-request wrap=false override (query parameter or "wrap" header): a list
+// wrapped as {"resource": […]} with no meta is sent bare. Wrapping with meta is kept, as
+// DreamFactory keeps it.
+func unwrap(resp *platform.Response, r *http.Request) {
+	v := r.URL.Query().Get("wrap")
+	if v == "" {
+		v = r.Header.Get("wrap")
+	}
+	if resp.Err != nil || !strings.EqualFold(v, "false") {
+		return
+	}
+	if m, ok := resp.Content.(map[string]any); ok && len(m) == 1 {
+		if list, ok := m["resource"]; ok {
+			resp.Content = list
+		}
+	}
 }
 
 // MethodNotAllowed answers a method the router does not know with a 405 in the envelope.

@@ -219,3 +219,15 @@ func TestOpenRegistration(t *testing.T) {
 		t.Errorf("profile update: %d", status)
 	}
 }
+
+// TestWrapOverride: wrap=false sends a list bare unless it carries meta.
+func TestWrapOverride(t *testing.T) {
+	s := MustServe(t, "sqlite")
+	s.must(201, "POST", "/api/v2/system/role", rec(map[string]any{"name": "a"}))
+	if out := s.must(200, "GET", "/api/v2/system/role?fields=name&wrap=false", nil); fmt.Sprint(out) != "[map[name:a]]" {
+		t.Errorf("wrap=false: %v", out)
+	}
+	if out := s.must(200, "GET", "/api/v2/system/role?fields=name&wrap=false&include_count=true", nil); fmt.Sprint(out) != "map[meta:map[count:1] resource:[map[name:a]]]" {
+		t.Errorf("wrap=false with meta: %v", out)
+	}
+}
