@@ -9,6 +9,7 @@ import (
 
 	"github.com/apiary/apiary/ent"
 	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/sqltable"
 )
 
 // spec is one collection resource of the system service, driven by an ent.Resource descriptor
@@ -42,6 +43,8 @@ type spec struct {
 	// fields by name, visible ones only in order.
 	fields  map[string]*ent.ResourceField
 	visible []*ent.ResourceField
+
+	table *sqltable.Table // the visible columns, for reads
 
 	byIDOnce sync.Once // builds byIDText, the SELECT of one row by id (rowByID)
 	byIDText string
@@ -97,8 +100,16 @@ func (s *spec) init() *spec {
 			s.visible = append(s.visible, f)
 		}
 	}
+	cols := make([]sqltable.Column, len(s.visible))
+	for i, f := range s.visible {
+		cols[i] = sqltable.Column{Name: f.Name, Column: f.Column, Kind: f.Kind}
+	}
+	s.table = sqltable.New(s.res.Table, cols)
 	return s
 }
+
+// orderable reports whether clients may filter and order on a field (secret fields are out).
+func (s *spec) orderable(name string) bool { return !s.secret[name] }
 
 func (s *spec) isVisible(name string) bool {
 	f, ok := s.fields[name]

@@ -1,0 +1,114 @@
+package sqltable
+
+import (
+	"strings"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/filter"
+)
+
+// ParseFields reads a fields parameter: nil for "" or "*" (every column), else the listed
+// names, each of which allowed must accept (400 "Invalid field requested: x").
+func (t *Table) ParseFields(v string, allowed func(name string) bool) ([]string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "*" {
+		return nil, nil
+	}
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		c, ok := t.Column(f)
+		if !ok || (allowed != nil && !allowed(c.Name)) {
+			return nil, platform.BadRequest("Invalid field requested: %s", f)
+		}
+		out = append(out, c.Name)
+	}
+	return out, nil
+}
+
+// ParseOrder reads an order parameter: "field [asc|desc] [nulls first|last]", comma-separated;
+// fields must be columns that allowed accepts; ";" is refused.
+func (t *Table) ParseOrder(v string, allowed func(name string) bool) ([]Order, error) {
+	if strings.Contains(v, ";") {
+		return nil, platform.BadRequest("Invalid order by clause: ';' is not allowed.")
+	}
+	var out []Order
+	for _, part := range strings.Split(v, ",") {
+		words := strings.Fields(strings.ToLower(part))
+		if len(words) == 0 {
+			continue
+		}
+		c, ok := t.Column(words[0])
+		if !ok || (allowed != nil && !allowed(c.Name)) {
+			return nil, platform.BadRequest("Invalid field '%s' in order by clause.", words[0])
+		}
+		o := Order{Column: c.Column}
+		rest := words[1:]
+		if len(rest) > 0 && (rest[0] == "asc" || rest[0] == "desc") {
+			o.Desc = rest[0] == "desc"
+			rest = rest[1:]
+		}
+		if len(rest) == 2 && rest[0] == "nulls" && (rest[1] == "first" || rest[1] == "last") {
+			o.Nulls, rest = rest[1], nil
+		}
+		if len(rest) > 0 {
+			return nil, platform.BadRequest("Invalid order by clause '%s': use 'field [asc|desc] [nulls first|last]'.", strings.TrimSpace(part))
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// Filter compiles a DreamFactory filter against the columns allowed accepts; every value is
+// bound. Syntax and field errors are 400s that name the problem.
+func (t *Table) Filter(text string, allowed func(name string) bool, params map[string]any, lookup func(string) (string, bool)) (*entsql.Predicate, error) {
+	e, err := filter.Parse(text)
+	if err != nil {
+		return nil, platform.BadRequest("%s", err.Error())
+	}
+	cols := make([]filter.Column, 0, len(t.Columns))
+	for _, c := range t.Columns {
+		if allowed == nil || allowed(c.Name) {
+			cols = append(cols, filter.Column{Name: c.Name, Column: c.Column, Type: FilterKind(c.Kind)})
+		}
+	}
+	p, err := filter.Predicate(e, filter.Env{Columns: filter.ColumnSet(cols...), Params: params, Lookup: lookup})
+	if err != nil {
+		return nil, platform.BadRequest("%s", err.Error())
+	}
+	return p, nil
+}
+
+// FilterKind maps a column kind to the filter language's.
+func FilterKind(k string) filter.Kind {
+	switch k {
+	case "int":
+		return filter.Int
+	case "float", "decimal":
+		return filter.Float
+	case "bool":
+		return filter.Bool
+	case "time", "date":
+		return filter.Time
+	case "json":
+		return filter.JSON
+	case "string":
+		return filter.String
+	}
+	return filter.Other
+}
+
+// Params returns the filter's :name values from the body's "params" object.
+func Params(req *platform.Request) map[string]any {
+	if m, ok := req.Payload.(map[string]any); ok {
+		if p, ok := m["params"].(map[string]any); ok {
+			return p
+		}
+	}
+	return nil
+}

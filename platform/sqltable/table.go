@@ -1,0 +1,145 @@
+// Package sqltable reads described SQL tables the DreamFactory way: column lists, the request
+// parameters fields, filter, order, limit and offset, and SELECT/COUNT statements with every
+// value bound, returning JSON-ready rows. The system service (over the platform's own tables)
+// and database services (over users' tables) both read through it. Identifiers reach SQL only
+// from a Table's columns, never from a request.
+package sqltable
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	entsql "entgo.io/ent/dialect/sql"
+)
+
+// Column is one selectable column: Name as clients write it, Column as in SQL, Kind its value
+// family (string, int, float, decimal, bool, time, date, json, bytes, other).
+type Column struct {
+	Name, Column, Kind string
+}
+
+// Table is a described table.
+type Table struct {
+	Name    string // SQL name
+	Columns []Column
+	byName  map[string]int // lower-case name → index
+}
+
+// New describes table name with its columns, in the order rows are read.
+func New(name string, cols []Column) *Table {
+	t := &Table{Name: name, Columns: cols, byName: make(map[string]int, len(cols))}
+	for i, c := range cols {
+		t.byName[strings.ToLower(c.Name)] = i
+	}
+	return t
+}
+
+// Column returns a column by client name, case-insensitively.
+func (t *Table) Column(name string) (Column, bool) {
+	i, ok := t.byName[strings.ToLower(strings.TrimSpace(name))]
+	if !ok {
+		return Column{}, false
+	}
+	return t.Columns[i], true
+}
+
+// Order is one ORDER BY term.
+type Order struct {
+	Column string // SQL column
+	Desc   bool
+	Nulls  string // "", "first", "last"
+}
+
+// Query is one read: bound predicates, order, page. Limit 0 means no limit.
+type Query struct {
+	Where  []*entsql.Predicate
+	Order  []Order
+	Limit  int
+	Offset int
+}
+
+// DB is what reads need of a database.
+type DB interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// SelectSQL builds the SELECT of every column for q.
+func (t *Table) SelectSQL(dialect string, q Query) (string, []any) {
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = c.Column
+	}
+	sel := entsql.Dialect(dialect).Select(cols...).From(entsql.Table(t.Name))
+	if len(q.Where) > 0 {
+		sel.Where(entsql.And(q.Where...))
+	}
+	for _, o := range q.Order {
+		var opts []entsql.OrderTermOption
+		if o.Desc {
+			opts = append(opts, entsql.OrderDesc())
+		}
+		switch o.Nulls {
+		case "first":
+			opts = append(opts, entsql.OrderNullsFirst())
+		case "last":
+			opts = append(opts, entsql.OrderNullsLast())
+		}
+		entsql.OrderByField(o.Column, opts...).ToFunc()(sel)
+	}
+	if q.Limit > 0 {
+		sel.Limit(q.Limit)
+	}
+	if q.Offset > 0 {
+		if q.Limit <= 0 && dialect != "postgres" { // SQLite and MySQL need a LIMIT before OFFSET
+			sel.Limit(1 << 62)
+		}
+		sel.Offset(q.Offset)
+	}
+	return sel.Query()
+}
+
+// Select reads the rows matching q.
+func (t *Table) Select(ctx context.Context, db DB, dialect string, q Query) ([]map[string]any, error) {
+	text, args := t.SelectSQL(dialect, q)
+	return t.Scan(ctx, db, text, args)
+}
+
+// Scan runs a SELECT of every column (in order) and returns JSON-ready rows keyed by client name.
+func (t *Table) Scan(ctx context.Context, db DB, text string, args []any) ([]map[string]any, error) {
+	rows, err := db.QueryContext(ctx, text, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []map[string]any{}
+	vals := make([]any, len(t.Columns))
+	ptrs := make([]any, len(t.Columns))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row := make(map[string]any, len(t.Columns))
+		for i, c := range t.Columns {
+			row[c.Name] = Normalize(c.Kind, vals[i])
+		}
+		out = append(out, row)
+	}
+	return out, rows.Err()
+}
+
+// Count returns the number of rows matching where.
+func (t *Table) Count(ctx context.Context, db DB, dialect string, where []*entsql.Predicate) (int, error) {
+	sel := entsql.Dialect(dialect).Select(entsql.Count("*")).From(entsql.Table(t.Name))
+	if len(where) > 0 {
+		sel.Where(entsql.And(where...))
+	}
+	text, args := sel.Query()
+	var n int
+	err := db.QueryRowContext(ctx, text, args...).Scan(&n)
+	return n, err
+}
