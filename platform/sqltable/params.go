@@ -1,6 +1,7 @@
 package sqltable
 
 import (
+	"strconv"
 	"strings"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -111,4 +112,70 @@ func Params(req *platform.Request) map[string]any {
 		}
 	}
 	return nil
+}
+
+// Read is a parsed collection read: the requested fields (nil for all) and the query.
+type Read struct {
+	Fields []string
+	Query
+}
+
+// ParseRead reads DreamFactory's record parameters from the query string or body, with their
+// aliases: fields|select, filter|where, limit|top, offset|skip, order|sort|order_by. A limit of
+// zero, below zero or above maxRecords is maxRecords. allowed says which fields may be filtered
+// and ordered on (nil: all); lookup resolves {lookup} tokens in filters.
+func (t *Table) ParseRead(req *platform.Request, maxRecords int, allowed func(string) bool, lookup func(string) (string, bool)) (*Read, error) {
+	r := &Read{Query: Query{Limit: maxRecords}}
+	var err error
+	if v, ok := req.Param("fields", "select"); ok {
+		if r.Fields, err = t.ParseFields(v, nil); err != nil {
+			return nil, err
+		}
+	}
+	if v, ok := req.Param("filter", "where"); ok && strings.TrimSpace(v) != "" {
+		p, err := t.Filter(v, allowed, Params(req), lookup)
+		if err != nil {
+			return nil, err
+		}
+		r.Where = append(r.Where, p)
+	}
+	if v, ok := req.Param("limit", "top"); ok && v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return nil, platform.BadRequest("Invalid limit '%s': send a whole number.", v)
+		}
+		if n > 0 && n < r.Limit {
+			r.Limit = n
+		}
+	}
+	if v, ok := req.Param("offset", "skip"); ok && v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 {
+			return nil, platform.BadRequest("Invalid offset '%s': send a whole number of zero or more.", v)
+		}
+		r.Offset = n
+	}
+	if v, ok := req.Param("order", "sort", "order_by"); ok && strings.TrimSpace(v) != "" {
+		if r.Order, err = t.ParseOrder(v, allowed); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Project keeps the requested fields of a row (all when fields is nil) plus extra keys.
+func Project(row map[string]any, fields []string, extra ...string) map[string]any {
+	if fields == nil {
+		return row
+	}
+	out := make(map[string]any, len(fields)+len(extra))
+	for _, f := range fields {
+		out[f] = row[f]
+	}
+	for _, k := range extra {
+		if v, ok := row[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -32,41 +32,11 @@ type relatedReq struct {
 
 // parseQuery reads fields, filter, limit, offset, order and related (with their aliases).
 func (s *System) parseQuery(ctx context.Context, sp *spec, req *platform.Request) (*query, error) {
-	q := &query{limit: s.p.Config.MaxRecords}
-	var err error
-	if v, ok := req.Param("fields", "select"); ok {
-		if q.fields, err = sp.table.ParseFields(v, nil); err != nil {
-			return nil, err
-		}
+	r, err := sp.table.ParseRead(req, s.p.Config.MaxRecords, sp.orderable, s.p.Lookups(ctx, req.Session))
+	if err != nil {
+		return nil, err
 	}
-	if v, ok := req.Param("filter", "where"); ok && strings.TrimSpace(v) != "" {
-		p, err := s.filterPredicate(ctx, sp, req, v)
-		if err != nil {
-			return nil, err
-		}
-		q.where = append(q.where, p)
-	}
-	if v, ok := req.Param("limit", "top"); ok && v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return nil, platform.BadRequest("Invalid limit '%s': send a whole number.", v)
-		}
-		if n > 0 && n < q.limit {
-			q.limit = n
-		}
-	}
-	if v, ok := req.Param("offset", "skip"); ok && v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return nil, platform.BadRequest("Invalid offset '%s': send a whole number of zero or more.", v)
-		}
-		q.offset = n
-	}
-	if v, ok := req.Param("order", "sort", "order_by"); ok && strings.TrimSpace(v) != "" {
-		if q.order, err = sp.table.ParseOrder(v, sp.orderable); err != nil {
-			return nil, err
-		}
-	}
+	q := &query{fields: r.Fields, where: r.Where, order: r.Order, limit: r.Limit, offset: r.Offset}
 	if v, ok := req.Param("related"); ok && strings.TrimSpace(v) != "" {
 		if q.related, err = s.parseRelated(sp, req, v); err != nil {
 			return nil, err
@@ -116,11 +86,6 @@ func (s *System) parseRelated(sp *spec, req *platform.Request, v string) ([]rela
 		out = append(out, rr)
 	}
 	return out, nil
-}
-
-// filterPredicate compiles a DreamFactory filter against the resource's visible, non-secret fields.
-func (s *System) filterPredicate(ctx context.Context, sp *spec, req *platform.Request, text string) (*sql.Predicate, error) {
-	return sp.table.Filter(text, sp.orderable, sqltable.Params(req), s.p.Lookups(ctx, req.Session))
 }
 
 // selectRows reads the rows of sp matching where, ordered (by id by default) and paged.
@@ -245,19 +210,7 @@ func (s *System) output(sp *spec, row map[string]any, fields []string) map[strin
 	if sp.render != nil {
 		sp.render(row)
 	}
-	if fields == nil {
-		return row
-	}
-	out := make(map[string]any, len(fields))
-	for _, f := range fields {
-		out[f] = row[f]
-	}
-	for name := range sp.relations {
-		if v, ok := row[name]; ok {
-			out[name] = v
-		}
-	}
-	return out
+	return sqltable.Project(row, fields, sp.relationNames()...)
 }
 
 func fieldOfColumn(sp *spec, column string) string {
