@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apiary/apiary/ent"
 	"github.com/apiary/apiary/ent/roleserviceaccess"
@@ -47,8 +49,32 @@ func (c *cache) reset() {
 func (c *cache) invalidate() {
 	c.mu.Lock()
 	c.gen++
+	old := c.instances
 	c.reset()
 	c.mu.Unlock()
+	retire(old)
+}
+
+// retireGrace is how long a replaced service instance keeps serving requests already running
+// on it before its resources (database pools) are closed.
+const retireGrace = 30 * time.Second
+
+// retire closes replaced service instances that hold resources, after retireGrace.
+func retire(instances map[string]Service) {
+	var closers []io.Closer
+	for _, s := range instances {
+		if c, ok := s.(io.Closer); ok {
+			closers = append(closers, c)
+		}
+	}
+	if len(closers) == 0 {
+		return
+	}
+	time.AfterFunc(retireGrace, func() {
+		for _, c := range closers {
+			_ = c.Close()
+		}
+	})
 }
 
 func (c *cache) generation() uint64 {

@@ -20,6 +20,7 @@ type Config struct {
 	AllowForever bool          // remember_me issues forever tokens (DF_ALLOW_FOREVER_SESSIONS)
 	MaxRecords   int           // system resource page cap (default 1000)
 	Host         string        // reported in session info
+	DataDir      string        // the data directory: relative SQLite paths of database services live here
 	Scripts      ScriptRunner  // default NoScripts
 	Logger       *slog.Logger  // default slog.Default()
 	// Journal says which requests are recorded in the event journal (default off).

@@ -20,6 +20,7 @@ import (
 
 	"github.com/apiary/apiary/graph"
 	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/sqldb"
 	"github.com/apiary/apiary/platform/store"
 	"github.com/apiary/apiary/platform/system"
 	"github.com/apiary/apiary/platform/user"
@@ -103,10 +104,13 @@ func (m *Main) Open(ctx context.Context) error {
 	host, _ := os.Hostname()
 	p := platform.New(st.Client, st.DB, st.Dialect, platform.Config{
 		Version: version, JWTSecret: secret, Host: host, Scripts: m.Scripts, Logger: m.Logger, TokenTTL: m.TokenTTL,
-		Broadcast: st.Notify, Journal: platform.JournalMode(m.Journal),
+		Broadcast: st.Notify, Journal: platform.JournalMode(m.Journal), DataDir: m.DataDir,
 	})
 	p.RegisterServiceType(system.Type())
 	p.RegisterServiceType(user.Type())
+	for _, t := range sqldb.Types() {
+		p.RegisterServiceType(t)
+	}
 	m.Platform = p
 	listenCtx, stopListening := context.WithCancel(context.Background())
 	m.stopListening = stopListening

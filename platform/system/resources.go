@@ -21,6 +21,13 @@ const privateMask = "**********"
 func (s *System) buildSpecs() map[string]*spec {
 	service := newSpec("service", "service")
 	service.prepare = s.prepareService
+	service.render = func(row map[string]any) { // a database password is never returned
+		if cfg, ok := row["config"].(map[string]any); ok {
+			if pw, ok := cfg["password"].(string); ok && pw != "" {
+				cfg["password"] = privateMask
+			}
+		}
+	}
 	service.deletable = func(ctx context.Context, tx *ent.Client, id int) error {
 		row, err := tx.Service.Get(ctx, id)
 		if err != nil {
@@ -230,6 +237,10 @@ func (s *System) prepareService(ctx context.Context, w *write, rec map[string]an
 		row, err := w.tx.Service.Get(ctx, int(asInt(id)))
 		if err != nil {
 			return dbError(nil, err)
+		}
+		// Writing the masked password back keeps the stored one.
+		if cfg, ok := rec["config"].(map[string]any); ok && cfg["password"] == privateMask {
+			cfg["password"] = row.Config["password"]
 		}
 		if row.Mutable {
 			return nil

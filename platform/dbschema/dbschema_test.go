@@ -1,0 +1,575 @@
+package dbschema
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"ariga.io/atlas/sql/schema"
+	mysqldriver "github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+)
+
+// ---- database setup -------------------------------------------------------
+
+// testDB is a throw-away database with the address-book schema loaded.
+type testDB struct {
+	dialect string
+	db      *sql.DB
+}
+
+// openSQLite creates a file database in a temporary directory.
+func openSQLite(tb testing.TB) *sql.DB {
+	tb.Helper()
+	dsn := "file:" + filepath.Join(tb.TempDir(), "t.db") + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openPostgres creates a throw-away schema in APIARY_TEST_POSTGRES_DSN and
+// returns a pool whose search_path is that schema; the schema is dropped
+// at cleanup.
+func openPostgres(tb testing.TB) *sql.DB {
+	tb.Helper()
+	dsn := os.Getenv("APIARY_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		tb.Skip("APIARY_TEST_POSTGRES_DSN not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { admin.Close() })
+	name := fmt.Sprintf("apiary_dbschema_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(`CREATE SCHEMA ` + name); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		if _, err := admin.Exec(`DROP SCHEMA ` + name + ` CASCADE`); err != nil {
+			tb.Errorf("drop schema: %v", err)
+		}
+	})
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("search_path", name)
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	} else {
+		dsn += " search_path=" + name
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() }) // runs before the DROP above
+	return db
+}
+
+// openMySQL creates a throw-away database in APIARY_TEST_MYSQL_DSN's server
+// and returns a pool connected to it; the database is dropped at cleanup.
+func openMySQL(tb testing.TB) *sql.DB {
+	tb.Helper()
+	dsn := os.Getenv("APIARY_TEST_MYSQL_DSN")
+	if dsn == "" {
+		tb.Skip("APIARY_TEST_MYSQL_DSN not set (e.g. root@tcp(127.0.0.1:3306)/test)")
+	}
+	cfg, err := mysqldriver.ParseDSN(dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	admin, err := sql.Open("mysql", dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { admin.Close() })
+	name := fmt.Sprintf("apiary_dbschema_%d", time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		tb.Fatalf("create database: %v", err)
+	}
+	tb.Cleanup(func() {
+		if _, err := admin.Exec("DROP DATABASE " + name); err != nil {
+			tb.Errorf("drop database: %v", err)
+		}
+	})
+	cfg.DBName = name
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func open(tb testing.TB, dialect string) *sql.DB {
+	switch dialect {
+	case "sqlite3":
+		return openSQLite(tb)
+	case "postgres":
+		return openPostgres(tb)
+	case "mysql":
+		return openMySQL(tb)
+	}
+	tb.Fatalf("dialect %q", dialect)
+	return nil
+}
+
+func execAll(tb testing.TB, db *sql.DB, stmts []string) {
+	tb.Helper()
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			tb.Fatalf("%v\n%s", err, s)
+		}
+	}
+}
+
+// addressBook is DreamFactory's address-book sample schema per dialect.
+// SQLite mixes AUTOINCREMENT and plain rowid-alias keys and uses a
+// REFERENCES clause without a column list; PostgreSQL mixes serial and
+// identity keys.
+func addressBook(dialect string) []string {
+	switch dialect {
+	case "sqlite3":
+		return []string{
+			`CREATE TABLE contact (id integer PRIMARY KEY AUTOINCREMENT, first_name varchar(40) NOT NULL, last_name varchar(40) NOT NULL, image_url text, twitter varchar(18), skype varchar(255), notes text)`,
+			`CREATE TABLE contact_info (id integer PRIMARY KEY AUTOINCREMENT, ordinal integer, contact_id integer NOT NULL REFERENCES contact(id) ON DELETE CASCADE, info_type varchar(32) NOT NULL, phone varchar(32), email varchar(255), address varchar(255), city varchar(64), state varchar(64), zip varchar(16), country varchar(64))`,
+			`CREATE TABLE contact_group (id integer PRIMARY KEY, name varchar(128) NOT NULL UNIQUE)`,
+			`CREATE TABLE contact_group_relationship (id integer PRIMARY KEY AUTOINCREMENT, contact_id integer NOT NULL REFERENCES contact ON DELETE CASCADE, contact_group_id integer NOT NULL REFERENCES contact_group ON DELETE CASCADE)`,
+		}
+	case "postgres":
+		return []string{
+			`CREATE TABLE contact (id serial PRIMARY KEY, first_name varchar(40) NOT NULL, last_name varchar(40) NOT NULL, image_url text, twitter varchar(18), skype varchar(255), notes text)`,
+			`CREATE TABLE contact_info (id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, ordinal integer, contact_id integer NOT NULL REFERENCES contact(id) ON DELETE CASCADE, info_type varchar(32) NOT NULL, phone varchar(32), email varchar(255), address varchar(255), city varchar(64), state varchar(64), zip varchar(16), country varchar(64))`,
+			`CREATE TABLE contact_group (id serial PRIMARY KEY, name varchar(128) NOT NULL UNIQUE)`,
+			`CREATE TABLE contact_group_relationship (id serial PRIMARY KEY, contact_id integer NOT NULL REFERENCES contact ON DELETE CASCADE, contact_group_id integer NOT NULL REFERENCES contact_group ON DELETE CASCADE)`,
+		}
+	case "mysql":
+		return []string{
+			`CREATE TABLE contact (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, first_name varchar(40) NOT NULL, last_name varchar(40) NOT NULL, image_url text, twitter varchar(18), skype varchar(255), notes text) ENGINE=InnoDB`,
+			`CREATE TABLE contact_info (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, ordinal int, contact_id int NOT NULL, info_type varchar(32) NOT NULL, phone varchar(32), email varchar(255), address varchar(255), city varchar(64), state varchar(64), zip varchar(16), country varchar(64), FOREIGN KEY (contact_id) REFERENCES contact(id) ON DELETE CASCADE) ENGINE=InnoDB`,
+			`CREATE TABLE contact_group (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, name varchar(128) NOT NULL UNIQUE) ENGINE=InnoDB`,
+			`CREATE TABLE contact_group_relationship (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, contact_id int NOT NULL, contact_group_id int NOT NULL, FOREIGN KEY (contact_id) REFERENCES contact(id) ON DELETE CASCADE, FOREIGN KEY (contact_group_id) REFERENCES contact_group(id) ON DELETE CASCADE) ENGINE=InnoDB`,
+		}
+	}
+	return nil
+}
+
+const contactView = `CREATE VIEW contact_view AS SELECT id, first_name, last_name FROM contact`
+
+// expr marks an expected expression default: the Default must be a string
+// containing it, case-insensitively.
+type expr string
+
+type colWant struct {
+	name     string
+	typ      string
+	kind     Kind
+	length   int
+	required bool
+	def      any // nil, a literal value or an expr
+}
+
+// sampleTypes creates a table exercising the type mapping and defaults.
+func sampleTypes(dialect string) (string, []colWant) {
+	switch dialect {
+	case "sqlite3":
+		return `CREATE TABLE sample_types (
+			id INTEGER PRIMARY KEY, flag BOOLEAN NOT NULL DEFAULT 0, amount DECIMAL(10,2) DEFAULT 1.50,
+			ratio REAL, score DOUBLE PRECISION, born DATE, seen_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+			doc JSON, data BLOB, label TEXT NOT NULL DEFAULT 'it''s', big BIGINT NOT NULL,
+			anything DEFAULT NULL, count UNSIGNED INTEGER NOT NULL DEFAULT 7, uid UUID)`,
+			[]colWant{
+				{"id", "id", KindInt, 0, false, nil},
+				{"flag", "boolean", KindBool, 0, false, false},
+				{"amount", "decimal", KindDecimal, 0, false, 1.5},
+				{"ratio", "float", KindFloat, 0, false, nil},
+				{"score", "double", KindFloat, 0, false, nil},
+				{"born", "date", KindDate, 0, false, nil},
+				{"seen_at", "datetime", KindTime, 0, false, expr("current_timestamp")},
+				{"doc", "json", KindJSON, 0, false, nil},
+				{"data", "binary", KindBytes, 0, false, nil},
+				{"label", "text", KindString, 0, false, "it's"},
+				{"big", "bigint", KindInt, 0, true, nil},
+				{"anything", "string", KindOther, 0, false, nil},
+				{"count", "integer", KindInt, 0, false, int64(7)},
+				{"uid", "uuid", KindString, 0, false, nil},
+			}
+	case "postgres":
+		return `CREATE TABLE sample_types (
+			id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, flag boolean NOT NULL DEFAULT false,
+			amount numeric(10,2) DEFAULT 1.50, ratio real, score double precision, born date,
+			seen_at timestamptz DEFAULT now(), doc jsonb, data bytea, label text NOT NULL DEFAULT 'it''s',
+			big bigint NOT NULL, nothing varchar(10) DEFAULT NULL, count integer NOT NULL DEFAULT 7,
+			uid uuid, tags text[], ser serial, at time, price money)`,
+			[]colWant{
+				{"id", "id", KindInt, 0, false, nil},
+				{"flag", "boolean", KindBool, 0, false, false},
+				{"amount", "decimal", KindDecimal, 0, false, 1.5},
+				{"ratio", "float", KindFloat, 0, false, nil},
+				{"score", "double", KindFloat, 0, false, nil},
+				{"born", "date", KindDate, 0, false, nil},
+				{"seen_at", "timestamptz", KindTime, 0, false, expr("now()")},
+				{"doc", "jsonb", KindJSON, 0, false, nil},
+				{"data", "binary", KindBytes, 0, false, nil},
+				{"label", "text", KindString, 0, false, "it's"},
+				{"big", "bigint", KindInt, 0, true, nil},
+				{"nothing", "string", KindString, 10, false, nil},
+				{"count", "integer", KindInt, 0, false, int64(7)},
+				{"uid", "uuid", KindString, 0, false, nil},
+				{"tags", "array", KindOther, 0, false, nil},
+				{"ser", "integer", KindInt, 0, false, nil},
+				{"at", "time", KindTime, 0, false, nil},
+				{"price", "money", KindOther, 0, false, nil},
+			}
+	case "mysql":
+		return `CREATE TABLE sample_types (
+			id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, flag tinyint(1) NOT NULL DEFAULT 0,
+			amount decimal(10,2) DEFAULT 1.50, ratio float, score double, born date,
+			seen_at timestamp NULL DEFAULT CURRENT_TIMESTAMP, doc json, data blob,
+			label varchar(20) NOT NULL DEFAULT 'it''s', big bigint NOT NULL, nothing varchar(10) DEFAULT NULL,
+			count int NOT NULL DEFAULT 7, yr year, bits bit(1) DEFAULT b'1', at time, dt datetime(3)) ENGINE=InnoDB`,
+			[]colWant{
+				{"id", "id", KindInt, 0, false, nil},
+				{"flag", "boolean", KindBool, 0, false, false},
+				{"amount", "decimal", KindDecimal, 0, false, 1.5},
+				{"ratio", "float", KindFloat, 0, false, nil},
+				{"score", "double", KindFloat, 0, false, nil},
+				{"born", "date", KindDate, 0, false, nil},
+				{"seen_at", "timestamp", KindTime, 0, false, expr("current_timestamp")},
+				{"doc", "json", KindJSON, 0, false, nil},
+				{"data", "binary", KindBytes, 0, false, nil},
+				{"label", "string", KindString, 20, false, "it's"},
+				{"big", "bigint", KindInt, 0, true, nil},
+				{"nothing", "string", KindString, 10, false, nil},
+				{"count", "integer", KindInt, 0, false, int64(7)},
+				{"yr", "integer", KindInt, 0, false, nil},
+				{"bits", "boolean", KindBool, 0, false, true},
+				{"at", "time", KindTime, 0, false, nil},
+				{"dt", "datetime", KindTime, 0, false, nil},
+			}
+	}
+	return "", nil
+}
+
+// ---- tests ----------------------------------------------------------------
+
+var dialects = []string{"sqlite3", "postgres", "mysql"}
+
+func TestInspect(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d, func(t *testing.T) {
+			db := open(t, d)
+			execAll(t, db, addressBook(d))
+			ddl, want := sampleTypes(d)
+			execAll(t, db, []string{contactView, ddl})
+			s, err := Inspect(context.Background(), db, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAddressBook(t, d, s)
+			checkView(t, s)
+			checkColumns(t, s, "sample_types", want)
+		})
+	}
+}
+
+func checkAddressBook(t *testing.T, dialect string, s *Schema) {
+	t.Helper()
+	wantNames := []string{"contact", "contact_group", "contact_group_relationship", "contact_info", "contact_view", "sample_types"}
+	if !reflect.DeepEqual(s.Names, wantNames) {
+		t.Fatalf("Names = %v, want %v", s.Names, wantNames)
+	}
+	str := func(name string, length int, required bool) colWant {
+		return colWant{name, "string", KindString, length, required, nil}
+	}
+	text := func(name string) colWant { return colWant{name, "text", KindString, 0, false, nil} }
+	id := colWant{"id", "id", KindInt, 0, false, nil}
+	ref := func(name string) colWant { return colWant{name, "reference", KindInt, 0, true, nil} }
+
+	checkColumns(t, s, "contact", []colWant{
+		id, str("first_name", 40, true), str("last_name", 40, true), text("image_url"),
+		str("twitter", 18, false), str("skype", 255, false), text("notes"),
+	})
+	checkColumns(t, s, "contact_info", []colWant{
+		id, {"ordinal", "integer", KindInt, 0, false, nil}, ref("contact_id"), str("info_type", 32, true),
+		str("phone", 32, false), str("email", 255, false), str("address", 255, false), str("city", 64, false),
+		str("state", 64, false), str("zip", 16, false), str("country", 64, false),
+	})
+	checkColumns(t, s, "contact_group", []colWant{id, str("name", 128, true)})
+	checkColumns(t, s, "contact_group_relationship", []colWant{id, ref("contact_id"), ref("contact_group_id")})
+
+	for _, name := range []string{"contact", "contact_info", "contact_group", "contact_group_relationship"} {
+		tbl, _ := s.Table(name)
+		if !reflect.DeepEqual(tbl.PrimaryKey, []string{"id"}) {
+			t.Errorf("%s: PrimaryKey = %v", name, tbl.PrimaryKey)
+		}
+		c, _ := tbl.Column("id")
+		if !c.IsPrimaryKey || !c.AutoIncrement || c.AllowNull || c.Default != nil {
+			t.Errorf("%s.id = %+v", name, *c)
+		}
+	}
+
+	contact, _ := s.Table("CONTACT") // case-insensitive
+	if c, ok := contact.Column("First_Name"); !ok || c.Name != "first_name" {
+		t.Errorf("Column(First_Name) = %v, %v", c, ok)
+	}
+	wantDB := map[string][2]string{ // first_name, id
+		"sqlite3":  {"varchar(40)", "integer"},
+		"postgres": {"character varying(40)", "integer"},
+		"mysql":    {"varchar(40)", "int"},
+	}[dialect]
+	fn, _ := contact.Column("first_name")
+	idc, _ := contact.Column("id")
+	if fn.DBType != wantDB[0] || !strings.HasPrefix(strings.ToLower(idc.DBType), wantDB[1]) {
+		t.Errorf("DBType first_name=%q id=%q, want %q %q…", fn.DBType, idc.DBType, wantDB[0], wantDB[1])
+	}
+
+	group, _ := s.Table("contact_group")
+	if c, _ := group.Column("name"); !c.IsUnique || !c.IsIndex {
+		t.Errorf("contact_group.name unique=%v index=%v", c.IsUnique, c.IsIndex)
+	}
+	info, _ := s.Table("contact_info")
+	if c, _ := info.Column("contact_id"); !c.IsForeignKey || c.RefTable != "contact" || c.RefField != "id" {
+		t.Errorf("contact_info.contact_id fk=%v %q.%q", c.IsForeignKey, c.RefTable, c.RefField)
+	}
+	cgr, _ := s.Table("contact_group_relationship")
+	if c, _ := cgr.Column("contact_group_id"); !c.IsForeignKey || c.RefTable != "contact_group" || c.RefField != "id" {
+		t.Errorf("contact_group_relationship.contact_group_id fk=%v %q.%q", c.IsForeignKey, c.RefTable, c.RefField)
+	}
+
+	checkRelated(t, s, "contact", []Relation{
+		{Name: "contact_group_relationship_by_contact_id", Type: HasMany, Field: "id", RefTable: "contact_group_relationship", RefField: "contact_id"},
+		{Name: "contact_info_by_contact_id", Type: HasMany, Field: "id", RefTable: "contact_info", RefField: "contact_id"},
+		{Name: "contact_group_by_contact_group_relationship", Type: ManyMany, Field: "id", RefTable: "contact_group", RefField: "id",
+			JunctionTable: "contact_group_relationship", JunctionField: "contact_id", JunctionRefField: "contact_group_id"},
+	})
+	checkRelated(t, s, "contact_info", []Relation{
+		{Name: "contact_by_contact_id", Type: BelongsTo, Field: "contact_id", RefTable: "contact", RefField: "id"},
+	})
+	checkRelated(t, s, "contact_group", []Relation{
+		{Name: "contact_group_relationship_by_contact_group_id", Type: HasMany, Field: "id", RefTable: "contact_group_relationship", RefField: "contact_group_id"},
+		{Name: "contact_by_contact_group_relationship", Type: ManyMany, Field: "id", RefTable: "contact", RefField: "id",
+			JunctionTable: "contact_group_relationship", JunctionField: "contact_group_id", JunctionRefField: "contact_id"},
+	})
+	checkRelated(t, s, "contact_group_relationship", []Relation{
+		{Name: "contact_by_contact_id", Type: BelongsTo, Field: "contact_id", RefTable: "contact", RefField: "id"},
+		{Name: "contact_group_by_contact_group_id", Type: BelongsTo, Field: "contact_group_id", RefTable: "contact_group", RefField: "id"},
+	})
+	if r, ok := contact.Relation("Contact_Info_By_Contact_Id"); !ok || r.Type != HasMany {
+		t.Errorf("Relation lookup = %v, %v", r, ok)
+	}
+}
+
+func checkView(t *testing.T, s *Schema) {
+	t.Helper()
+	v, ok := s.Table("contact_view")
+	if !ok {
+		t.Fatal("contact_view missing")
+	}
+	if !v.IsView || len(v.PrimaryKey) != 0 || len(v.Related) != 0 {
+		t.Errorf("view: IsView=%v pk=%v related=%v", v.IsView, v.PrimaryKey, v.Related)
+	}
+	var got []string
+	for _, c := range v.Columns {
+		got = append(got, fmt.Sprintf("%s:%s:%s:%d", c.Name, c.Type, c.Kind, c.Length))
+	}
+	want := []string{"id:integer:int:0", "first_name:string:string:40", "last_name:string:string:40"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("view columns = %v, want %v", got, want)
+	}
+	if tbl, _ := s.Table("contact"); tbl.IsView {
+		t.Error("contact IsView")
+	}
+}
+
+func checkColumns(t *testing.T, s *Schema, table string, want []colWant) {
+	t.Helper()
+	tbl, ok := s.Table(table)
+	if !ok {
+		t.Fatalf("table %q missing", table)
+	}
+	if len(tbl.Columns) != len(want) {
+		var names []string
+		for _, c := range tbl.Columns {
+			names = append(names, c.Name)
+		}
+		t.Fatalf("%s: columns %v, want %d", table, names, len(want))
+	}
+	for i, w := range want {
+		c := tbl.Columns[i]
+		where := table + "." + w.name
+		if c.Name != w.name || c.Type != w.typ || c.Kind != w.kind || c.Length != w.length || c.Required != w.required {
+			t.Errorf("%s: got name=%s type=%s kind=%s len=%d required=%v (db %q), want type=%s kind=%s len=%d required=%v",
+				where, c.Name, c.Type, c.Kind, c.Length, c.Required, c.DBType, w.typ, w.kind, w.length, w.required)
+		}
+		if c.Required != !(c.AllowNull || c.Default != nil || c.AutoIncrement) {
+			t.Errorf("%s: Required=%v inconsistent", where, c.Required)
+		}
+		switch d := w.def.(type) {
+		case expr:
+			if s, ok := c.Default.(string); !ok || !strings.Contains(strings.ToLower(s), string(d)) {
+				t.Errorf("%s: Default = %#v, want expression containing %q", where, c.Default, d)
+			}
+		default:
+			if !reflect.DeepEqual(c.Default, w.def) {
+				t.Errorf("%s: Default = %#v (%T), want %#v", where, c.Default, c.Default, w.def)
+			}
+		}
+	}
+}
+
+func checkRelated(t *testing.T, s *Schema, table string, want []Relation) {
+	t.Helper()
+	tbl, _ := s.Table(table)
+	var got []Relation
+	for _, r := range tbl.Related {
+		got = append(got, *r)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s relations:\n got %+v\nwant %+v", table, got, want)
+	}
+}
+
+// TestRelationRules covers the junction rule, self references, composite
+// keys, auto-increment detection, generated columns and broken views on
+// SQLite.
+func TestRelationRules(t *testing.T) {
+	db := openSQLite(t)
+	execAll(t, db, []string{
+		`CREATE TABLE a (id INTEGER PRIMARY KEY, name text)`,
+		`CREATE TABLE b (id INTEGER PRIMARY KEY)`,
+		// junction: composite PK over the two keys plus an optional column
+		`CREATE TABLE ab_link (a_id integer NOT NULL REFERENCES a(id), b_id integer NOT NULL REFERENCES b(id), created_at datetime DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (a_id, b_id))`,
+		// not a junction: a required payload column
+		`CREATE TABLE orders (id INTEGER PRIMARY KEY, a_id integer NOT NULL REFERENCES a(id), b_id integer NOT NULL REFERENCES b(id), qty integer NOT NULL)`,
+		// self reference
+		`CREATE TABLE node (id INTEGER PRIMARY KEY, parent_id integer REFERENCES node)`,
+		// composite foreign key: flags only; "INT PRIMARY KEY" is not a rowid alias
+		`CREATE TABLE pair (x int, y int, PRIMARY KEY (x, y))`,
+		`CREATE TABLE pair_ref (id INT PRIMARY KEY, x int, y int, FOREIGN KEY (x, y) REFERENCES pair)`,
+		// generated column: never required
+		`CREATE TABLE gen (id INTEGER PRIMARY KEY, a int NOT NULL, b int GENERATED ALWAYS AS (a * 2) NOT NULL)`,
+		// a view whose table is gone is left out
+		`CREATE TABLE gone (id INTEGER PRIMARY KEY)`,
+		`CREATE VIEW broken_view AS SELECT id FROM gone`,
+		`DROP TABLE gone`,
+	})
+	s, err := Inspect(context.Background(), db, "sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(table string) []string {
+		tbl, _ := s.Table(table)
+		var out []string
+		for _, r := range tbl.Related {
+			out = append(out, r.Type+":"+r.Name)
+		}
+		return out
+	}
+	for table, want := range map[string][]string{
+		"a":        {"has_many:ab_link_by_a_id", "has_many:orders_by_a_id", "many_many:b_by_ab_link"},
+		"b":        {"has_many:ab_link_by_b_id", "has_many:orders_by_b_id", "many_many:a_by_ab_link"},
+		"ab_link":  {"belongs_to:a_by_a_id", "belongs_to:b_by_b_id"},
+		"orders":   {"belongs_to:a_by_a_id", "belongs_to:b_by_b_id"},
+		"node":     {"belongs_to:node_by_parent_id"},
+		"pair":     nil,
+		"pair_ref": nil,
+	} {
+		if got := names(table); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %v, want %v", table, got, want)
+		}
+	}
+	node, _ := s.Table("node")
+	if c, _ := node.Column("parent_id"); c.RefTable != "node" || c.RefField != "id" || c.Type != "reference" {
+		t.Errorf("node.parent_id = %+v", *c)
+	}
+	pr, _ := s.Table("pair_ref")
+	if c, _ := pr.Column("y"); !c.IsForeignKey || c.RefTable != "pair" || c.RefField != "y" {
+		t.Errorf("pair_ref.y = %+v", *c)
+	}
+	if c, _ := pr.Column("id"); c.AutoIncrement || c.Type != "integer" || !c.IsPrimaryKey {
+		t.Errorf("pair_ref.id (INT PRIMARY KEY) = %+v", *c)
+	}
+	link, _ := s.Table("ab_link")
+	if !reflect.DeepEqual(link.PrimaryKey, []string{"a_id", "b_id"}) {
+		t.Errorf("ab_link pk = %v", link.PrimaryKey)
+	}
+	gen, _ := s.Table("gen")
+	if a, _ := gen.Column("a"); !a.Required {
+		t.Errorf("gen.a = %+v", *a)
+	}
+	if b, _ := gen.Column("b"); b.Required || b.Default != nil {
+		t.Errorf("gen.b (generated) = %+v", *b)
+	}
+	if _, ok := s.Table("broken_view"); ok {
+		t.Error("broken_view listed")
+	}
+	if _, err := Inspect(context.Background(), db, "oracle"); err == nil {
+		t.Error("unknown dialect accepted")
+	}
+}
+
+// ---- benchmark ------------------------------------------------------------
+
+// BenchmarkInspect inspects the 4-table address book (no view).
+func BenchmarkInspect(b *testing.B) {
+	for _, d := range dialects {
+		b.Run(d, func(b *testing.B) {
+			db := open(b, d)
+			execAll(b, db, addressBook(d))
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := Inspect(ctx, db, d); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestDefaultValue(t *testing.T) {
+	for _, tc := range []struct {
+		x    schema.Expr
+		kind Kind
+		want any
+	}{
+		{nil, KindString, nil},
+		{&schema.Literal{V: "'it''s'"}, KindString, "it's"},
+		{&schema.Literal{V: `"x"`}, KindString, "x"},
+		{&schema.Literal{V: "42"}, KindInt, int64(42)},
+		{&schema.Literal{V: "42"}, KindString, "42"},
+		{&schema.Literal{V: "-1.25"}, KindDecimal, -1.25},
+		{&schema.Literal{V: "1"}, KindBool, true},
+		{&schema.Literal{V: "'f'"}, KindBool, false},
+		{&schema.Literal{V: "b'0'"}, KindBool, false},
+		{&schema.Literal{V: "TRUE"}, KindBool, true},
+		{&schema.RawExpr{X: "NULL"}, KindString, nil},
+		{&schema.RawExpr{X: "NULL::character varying"}, KindString, nil},
+		{&schema.RawExpr{X: "(current_timestamp())"}, KindTime, "current_timestamp()"},
+		{&schema.RawExpr{X: "(datetime('now'))"}, KindTime, "datetime('now')"},
+		{&schema.RawExpr{X: "(a) + (b)"}, KindInt, "(a) + (b)"},
+		{&schema.RawExpr{X: "('(')"}, KindString, "'('"},
+		{&schema.RawExpr{X: "'{}'::text[]"}, KindOther, "'{}'::text[]"},
+	} {
+		if got := defaultValue(tc.x, tc.kind); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("defaultValue(%#v, %s) = %#v, want %#v", tc.x, tc.kind, got, tc.want)
+		}
+	}
+}

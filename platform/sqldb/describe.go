@@ -1,0 +1,48 @@
+package sqldb
+
+import "github.com/apiary/apiary/platform/dbschema"
+
+// describe renders a table as DreamFactory's _schema/{table} object (reference §2.6).
+func describe(t *dbschema.Table, _ *dbschema.Schema) map[string]any {
+	fields := make([]any, len(t.Columns))
+	for i, c := range t.Columns {
+		fields[i] = map[string]any{
+			"alias": nil, "name": c.Name, "label": label(c.Name), "description": nil, "native": []any{},
+			"type": c.Type, "db_type": c.DBType, "length": c.Length, "precision": c.Precision, "scale": c.Scale,
+			"default": c.Default, "required": c.Required, "allow_null": c.AllowNull, "fixed_length": false,
+			"supports_multibyte": true, "auto_increment": c.AutoIncrement, "is_primary_key": c.IsPrimaryKey,
+			"is_unique": c.IsUnique, "is_index": c.IsIndex, "is_foreign_key": c.IsForeignKey,
+			"ref_table": nilIfEmpty(c.RefTable), "ref_field": nilIfEmpty(c.RefField), "ref_on_update": nil, "ref_on_delete": nil,
+			"picklist": nil, "validation": nil, "db_function": nil, "is_virtual": false, "is_aggregate": false,
+		}
+	}
+	related := make([]any, len(t.Related))
+	for i, r := range t.Related {
+		related[i] = map[string]any{
+			"name": r.Name, "alias": nil, "label": label(r.Name), "description": nil, "native": []any{},
+			"type": r.Type, "field": []string{r.Field}, "is_virtual": false, "ref_service_id": nil,
+			"ref_table": r.RefTable, "ref_field": []string{r.RefField}, "ref_on_update": nil, "ref_on_delete": nil,
+			"junction_service_id": nil, "junction_table": nilIfEmpty(r.JunctionTable),
+			"junction_field": nilIfEmpty(r.JunctionField), "junction_ref_field": nilIfEmpty(r.JunctionRefField),
+			"always_fetch": false, "flatten": false, "flatten_drop_prefix": false,
+		}
+	}
+	var pk any
+	switch len(t.PrimaryKey) {
+	case 0:
+	case 1:
+		pk = t.PrimaryKey[0]
+	default:
+		pk = t.PrimaryKey
+	}
+	return map[string]any{"alias": nil, "name": t.Name, "label": label(t.Name), "plural": label(t.Name) + "s",
+		"description": nil, "native": []any{}, "is_view": t.IsView, "primary_key": pk, "name_field": nil,
+		"field": fields, "related": related, "constraints": []any{}, "access": nil}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,208 @@
+package sqldb
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/dbschema"
+	"github.com/apiary/apiary/platform/sqltable"
+	"github.com/apiary/apiary/platform/store"
+)
+
+// idColumns returns the identifying columns: id_field (comma list) when given, else the
+// primary key. A table without either can not be addressed by id.
+func idColumns(req *platform.Request, t *dbschema.Table) ([]*dbschema.Column, error) {
+	names := t.PrimaryKey
+	if v, ok := req.Param("id_field"); ok && strings.TrimSpace(v) != "" {
+		names = strings.Split(v, ",")
+	}
+	if len(names) == 0 {
+		return nil, &platform.Error{Status: 500, Code: 500, Message: "Identifying field(s) could not be determined."}
+	}
+	cols := make([]*dbschema.Column, len(names))
+	for i, n := range names {
+		c, ok := t.Column(strings.TrimSpace(n))
+		if !ok {
+			return nil, platform.BadRequest("Invalid id_field '%s': no such field in table '%s'.", n, t.Name)
+		}
+		cols[i] = c
+	}
+	return cols, nil
+}
+
+// idValue converts an identifier from the path or ids= to its column's type.
+func idValue(c *dbschema.Column, v string) (any, error) {
+	v = strings.TrimSpace(v)
+	switch c.Kind {
+	case dbschema.Kind("int"):
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		return n, nil
+	case dbschema.Kind("float"), dbschema.Kind("decimal"):
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
+	return v, nil
+}
+
+// idPredicate matches one record by its identifier (a composite id is "(v1,v2)" or "v1,v2").
+func idPredicate(cols []*dbschema.Column, raw string) (*entsql.Predicate, error) {
+	parts := []string{raw}
+	if len(cols) > 1 {
+		parts = strings.Split(strings.Trim(raw, "()"), ",")
+		if len(parts) != len(cols) {
+			return nil, platform.BadRequest("Identifier '%s' must have %d values.", raw, len(cols))
+		}
+	}
+	preds := make([]*entsql.Predicate, len(cols))
+	for i, c := range cols {
+		v, err := idValue(c, parts[i])
+		if err != nil {
+			return nil, err
+		}
+		preds[i] = entsql.EQ(c.Name, v)
+	}
+	return entsql.And(preds...), nil
+}
+
+// getRecords is GET /{db}/_table/{table}: fields, filter, limit, offset, order, ids,
+// include_count, count_only, as_list (reference §2.2).
+func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *catalog, db *store.CachedDB, name string) (*platform.Response, error) {
+	t, tbl, err := c.table(name)
+	if err != nil {
+		return nil, err
+	}
+	r, err := tbl.ParseRead(req, s.conn.maxRecords, nil, s.p.Lookups(ctx, req.Session))
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if v, ok := req.Param("ids"); ok && strings.TrimSpace(v) != "" {
+		cols, err := idColumns(req, t)
+		if err != nil {
+			return nil, err
+		}
+		var any []*entsql.Predicate
+		for _, raw := range splitIDs(v, len(cols) > 1) {
+			p, err := idPredicate(cols, raw)
+			if err != nil {
+				return nil, platform.BadRequest("Invalid identifier '%s' in ids.", raw)
+			}
+			ids = append(ids, raw)
+			any = append(any, p)
+		}
+		r.Where = append(r.Where, entsql.Or(any...))
+	}
+	if len(r.Order) == 0 {
+		for _, k := range t.PrimaryKey {
+			r.Order = append(r.Order, sqltable.Order{Column: k})
+		}
+	}
+	if req.BoolParam("count_only") {
+		n, err := tbl.Count(ctx, db, s.conn.dialect, r.Where)
+		if err != nil {
+			return nil, s.dbError(err)
+		}
+		return platform.OK(n), nil
+	}
+	rows, err := tbl.Select(ctx, db, s.conn.dialect, r.Query)
+	if err != nil {
+		return nil, s.dbError(err)
+	}
+	if ids != nil && len(rows) < len(ids) {
+		return nil, &platform.Error{Status: 400, Code: 1000, Message: "Batch Error: Not all requested records could be retrieved.",
+			Context: map[string]any{"error": missing(ids, len(rows)), "resource": rows}}
+	}
+	list := make([]any, len(rows))
+	for i, row := range rows {
+		if req.BoolParam("as_list") {
+			list[i] = listID(t, row)
+			continue
+		}
+		list[i] = sqltable.Project(row, r.Fields)
+	}
+	body := platform.Wrap(list)
+	if req.BoolParam("include_count") {
+		n, err := tbl.Count(ctx, db, s.conn.dialect, r.Where)
+		if err != nil {
+			return nil, s.dbError(err)
+		}
+		body["meta"] = map[string]any{"count": n}
+	}
+	return platform.OK(body), nil
+}
+
+// getRecord is GET /{db}/_table/{table}/{id}: the bare record, or 404.
+func (s *Service) getRecord(ctx context.Context, req *platform.Request, c *catalog, db *store.CachedDB, name, id string) (*platform.Response, error) {
+	t, tbl, err := c.table(name)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := idColumns(req, t)
+	if err != nil {
+		return nil, err
+	}
+	r, err := tbl.ParseRead(req, 1, nil, s.p.Lookups(ctx, req.Session))
+	if err != nil {
+		return nil, err
+	}
+	p, err := idPredicate(cols, id)
+	if err != nil {
+		return nil, platform.NotFound("Record with identifier '%s' not found.", id)
+	}
+	rows, err := tbl.Select(ctx, db, s.conn.dialect, sqltable.Query{Where: append(r.Where, p), Limit: 1})
+	if err != nil {
+		return nil, s.dbError(err)
+	}
+	if len(rows) == 0 {
+		return nil, platform.NotFound("Record with identifier '%s' not found.", id)
+	}
+	return &platform.Response{Status: http.StatusOK, Content: sqltable.Project(rows[0], r.Fields)}, nil
+}
+
+// splitIDs splits an ids value; composite ids come as "(a,b),(c,d)".
+func splitIDs(v string, composite bool) []string {
+	if !composite {
+		out := strings.Split(v, ",")
+		for i := range out {
+			out[i] = strings.TrimSpace(out[i])
+		}
+		return out
+	}
+	var out []string
+	for _, part := range strings.Split(v, "),") {
+		out = append(out, strings.Trim(strings.TrimSpace(part), "()"))
+	}
+	return out
+}
+
+func missing(ids []string, found int) []int {
+	var out []int
+	for i := found; i < len(ids); i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// listID is a row's identifier for as_list: the value, or "(v1,v2)" for a composite key.
+func listID(t *dbschema.Table, row map[string]any) any {
+	if len(t.PrimaryKey) == 1 {
+		return row[t.PrimaryKey[0]]
+	}
+	parts := make([]string, len(t.PrimaryKey))
+	for i, k := range t.PrimaryKey {
+		parts[i] = fmt.Sprint(row[k])
+	}
+	return "(" + strings.Join(parts, ",") + ")"
+}

@@ -1,0 +1,255 @@
+// Package sqldb is the database service (service types sqlite, pgsql, mysql): DreamFactory's
+// /api/v2/{db}/_table and _schema over a user's database, read through the shared table engine
+// (platform/sqltable) with the schema introspected by platform/dbschema.
+package sqldb
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apiary/apiary/ent"
+	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/dbschema"
+	"github.com/apiary/apiary/platform/sqltable"
+	"github.com/apiary/apiary/platform/store"
+)
+
+// Service is one database service. Its pool opens on first use and again after a failed
+// attempt, so a database that was down is used as soon as it is back.
+type Service struct {
+	p      *platform.Platform
+	name   string
+	conn   *conn
+	cfgErr error
+
+	mu      sync.Mutex
+	db      *store.CachedDB
+	catalog atomic.Pointer[catalog]
+}
+
+// catalog is an introspected schema with a reader per table.
+type catalog struct {
+	schema *dbschema.Schema
+	tables map[string]*sqltable.Table // by lower-case table name
+}
+
+// New builds the service of a row; kind is sqlite, pgsql or mysql.
+func New(p *platform.Platform, row *ent.Service, kind string) (*Service, error) {
+	s := &Service{p: p, name: row.Name}
+	s.conn, s.cfgErr = parseConfig(kind, row.Config, p.Config.DataDir)
+	return s, nil
+}
+
+// Close closes the pool.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db != nil {
+		err := s.db.Close()
+		s.db = nil
+		return err
+	}
+	return nil
+}
+
+// pool returns the open pool, opening it when needed.
+func (s *Service) pool(ctx context.Context) (*store.CachedDB, error) {
+	if s.cfgErr != nil {
+		pe := platform.AsError(s.cfgErr)
+		return nil, &platform.Error{Status: 503, Code: 503, Message: "Database service '" + s.name + "' is misconfigured: " + pe.Message}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db != nil {
+		return s.db, nil
+	}
+	db, err := s.conn.open(ctx)
+	if err != nil {
+		return nil, unavailable(s.name, err)
+	}
+	s.db = store.NewCachedDB(db)
+	return s.db, nil
+}
+
+// schema returns the cached catalog, introspecting on first use or when refresh is set.
+func (s *Service) schema(ctx context.Context, refresh bool) (*catalog, *store.CachedDB, error) {
+	db, err := s.pool(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c := s.catalog.Load(); c != nil && !refresh {
+		return c, db, nil
+	}
+	sch, err := dbschema.Inspect(ctx, db.DB, s.conn.dialect)
+	if err != nil {
+		return nil, nil, s.dbError(err)
+	}
+	c := &catalog{schema: sch, tables: make(map[string]*sqltable.Table, len(sch.Tables))}
+	for key, t := range sch.Tables {
+		cols := make([]sqltable.Column, len(t.Columns))
+		for i, col := range t.Columns {
+			cols[i] = sqltable.Column{Name: col.Name, Column: col.Name, Kind: string(col.Kind)}
+		}
+		c.tables[key] = sqltable.New(t.Name, cols)
+	}
+	s.catalog.Store(c)
+	return c, db, nil
+}
+
+// table resolves a table name case-insensitively; a missing one is DreamFactory's 404.
+func (c *catalog) table(name string) (*dbschema.Table, *sqltable.Table, error) {
+	t, ok := c.schema.Table(name)
+	if !ok {
+		return nil, nil, platform.NotFound("Table \"%s\" does not exist in the database.", name)
+	}
+	return t, c.tables[strings.ToLower(t.Name)], nil
+}
+
+// dbError maps a database failure: unreachable → 503, anything else → 500 (logged).
+func (s *Service) dbError(err error) error {
+	if isUnavailable(err) {
+		return unavailable(s.name, err)
+	}
+	return platform.Internal(err)
+}
+
+// Events returns DreamFactory's names: "{db}" at the root, "{db}._table", and for a table the
+// templated name then the concrete one ("{db}._table.{table_name}", "{db}._table.contact"),
+// with ".{id}" (records) or ".{field}" (_schema) for a deeper path.
+func (s *Service) Events(req *platform.Request) []string {
+	seg := req.Segments()
+	switch {
+	case len(seg) == 0:
+		return []string{s.name}
+	case len(seg) == 1:
+		return []string{s.name + "." + seg[0]}
+	}
+	base := s.name + "." + seg[0]
+	if len(seg) == 2 {
+		return []string{base + ".{table_name}", base + "." + seg[1]}
+	}
+	suffix := ".{id}"
+	if seg[0] == "_schema" {
+		suffix = ".{field}"
+	}
+	return []string{base + ".{table_name}" + suffix, base + "." + seg[1] + suffix}
+}
+
+// EventCatalog lists the service's events, templated and per table.
+func (s *Service) EventCatalog(ctx context.Context) map[string][]string {
+	all := []string{"get", "post", "put", "patch", "delete"}
+	out := map[string][]string{s.name: {"get"}, s.name + "._table": {"get"}, s.name + "._schema": all,
+		s.name + "._table.{table_name}": all, s.name + "._table.{table_name}.{id}": {"get", "put", "patch", "delete"},
+		s.name + "._schema.{table_name}": all}
+	if c, _, err := s.schema(ctx, false); err == nil {
+		for _, n := range c.schema.Names {
+			out[s.name+"._table."+n] = all
+			out[s.name+"._table."+n+".{id}"] = []string{"get", "put", "patch", "delete"}
+			out[s.name+"._schema."+n] = all
+		}
+	}
+	return out
+}
+
+// Handle routes /{db}, /{db}/_table[/…] and /{db}/_schema[/…].
+func (s *Service) Handle(ctx context.Context, req *platform.Request) (*platform.Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.conn.timeoutOr())
+	defer cancel()
+	seg := req.Segments()
+	if len(seg) == 0 {
+		if req.Method != http.MethodGet {
+			return nil, platform.BadRequest("%s requests without a resource are not currently supported by the '%s' service.", req.Method, s.name)
+		}
+		return platform.OK(names([]string{"_schema", "_table"}, req)), nil
+	}
+	switch seg[0] {
+	case "_table", "_schema":
+	default:
+		return nil, platform.NotFound("Resource '%s' not found for service '%s'.", seg[0], s.name)
+	}
+	if req.Method != http.MethodGet {
+		return nil, &platform.Error{Status: http.StatusNotImplemented, Code: http.StatusNotImplemented,
+			Message: "Only GET is available on '" + seg[0] + "' of database services in this version; writes are being built."}
+	}
+	c, db, err := s.schema(ctx, req.BoolParam("refresh"))
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(seg) == 1:
+		return s.listTables(req, c)
+	case seg[0] == "_schema" && len(seg) == 2:
+		t, _, err := c.table(seg[1])
+		if err != nil {
+			return nil, err
+		}
+		return platform.OK(describe(t, c.schema)), nil
+	case seg[0] == "_table" && len(seg) == 2:
+		return s.getRecords(ctx, req, c, db, seg[1])
+	case seg[0] == "_table" && len(seg) == 3:
+		return s.getRecord(ctx, req, c, db, seg[1], seg[2])
+	}
+	return nil, platform.NotFound("Resource '%s' not found for service '%s'.", req.Resource, s.name)
+}
+
+// listTables lists the tables the caller may reach: [{name}], or every property with fields=*.
+func (s *Service) listTables(req *platform.Request, c *catalog) (*platform.Response, error) {
+	var out []string
+	for _, n := range c.schema.Names {
+		if req.Session.Allows(s.name, "_table/"+n, http.MethodGet, req.Requestor) ||
+			req.Session.Allows(s.name, "_schema/"+n, http.MethodGet, req.Requestor) {
+			out = append(out, n)
+		}
+	}
+	if out == nil {
+		out = []string{}
+	}
+	if f, _ := req.Param("fields"); f == "*" {
+		list := make([]any, len(out))
+		for i, n := range out {
+			t, _ := c.schema.Table(n)
+			list[i] = map[string]any{"name": t.Name, "label": label(t.Name), "plural": label(t.Name) + "s",
+				"is_view": t.IsView, "description": nil, "native": []any{}}
+		}
+		return platform.OK(platform.Wrap(list)), nil
+	}
+	return platform.OK(names(out, req)), nil
+}
+
+// names renders a resource list as [{name}] or, with as_list, bare names.
+func names(list []string, req *platform.Request) any {
+	if req.BoolParam("as_list") {
+		return platform.Wrap(list)
+	}
+	out := make([]any, len(list))
+	for i, n := range list {
+		out[i] = map[string]any{"name": n}
+	}
+	return platform.Wrap(out)
+}
+
+func label(name string) string {
+	words := strings.Fields(strings.ReplaceAll(name, "_", " "))
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
+}
+
+// timeoutOr is the statement timeout, also for a misconfigured service (conn nil).
+func (c *conn) timeoutOr() time.Duration {
+	if c == nil || c.timeout <= 0 {
+		return defaultTimeout
+	}
+	return c.timeout
+}
+
+// Interface guards
+var (
+	_ platform.Service      = (*Service)(nil)
+	_ platform.EventCatalog = (*Service)(nil)
+)
