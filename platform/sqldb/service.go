@@ -253,3 +253,12 @@ var (
 	_ platform.Service      = (*Service)(nil)
 	_ platform.EventCatalog = (*Service)(nil)
 )
+
+// Schema returns the service's introspected schema (cached; refresh re-reads it).
+func (s *Service) Schema(ctx context.Context, refresh bool) (*dbschema.Schema, error) {
+	c, _, err := s.schema(ctx, refresh)
+	if err != nil {
+		return nil, err
+	}
+	return c.schema, nil
+}
