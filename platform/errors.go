@@ -67,3 +67,35 @@ func AsError(err error) *Error {
 	}
 	return Internal(err)
 }
+
+// ErrorObject renders an error inside a batch result, in DreamFactory's error shape.
+func ErrorObject(err error) map[string]any {
+	pe := AsError(err)
+	return map[string]any{"code": pe.Code, "context": pe.Context, "message": pe.Message, "status_code": pe.Status}
+}
+
+// BatchError is DreamFactory's 400 with code 1000 and per-record results as context: verb is
+// "created", "updated" or "deleted"; failed lists the indexes of the failed records.
+func BatchError(verb string, failed []int, results []any, rolledBack bool) error {
+	msg := fmt.Sprintf("Batch Error: Not all records could be %s.", verb)
+	if rolledBack {
+		msg += " All changes rolled back."
+	}
+	return &Error{Status: http.StatusBadRequest, Code: 1000, Message: msg,
+		Context: map[string]any{"error": failed, "resource": results}}
+}
+
+// MissingRecords is the batch error of an ids read that did not find every record.
+func MissingRecords(failed []int, results []any) error {
+	return &Error{Status: http.StatusBadRequest, Code: 1000, Message: "Batch Error: Not all requested records could be retrieved.",
+		Context: map[string]any{"error": failed, "resource": results}}
+}
+
+// BatchMode reads continue/rollback; the default is all-or-nothing, like rollback.
+func (r *Request) BatchMode() (cont bool, err error) {
+	cont, rb := r.BoolParam("continue"), r.BoolParam("rollback")
+	if cont && rb {
+		return false, BadRequest("Rollback and continue operations can not be requested at the same time.")
+	}
+	return cont, nil
+}

@@ -171,13 +171,20 @@ func (s *Service) Handle(ctx context.Context, req *platform.Request) (*platform.
 	default:
 		return nil, platform.NotFound("Resource '%s' not found for service '%s'.", seg[0], s.name)
 	}
-	if req.Method != http.MethodGet {
+	if req.Method != http.MethodGet && (seg[0] != "_table" || len(seg) < 2 || len(seg) > 3) {
 		return nil, &platform.Error{Status: http.StatusNotImplemented, Code: http.StatusNotImplemented,
-			Message: "Only GET is available on '" + seg[0] + "' of database services in this version; writes are being built."}
+			Message: "Only GET is available on '" + req.Resource + "' of database services in this version; schema changes are being built."}
 	}
 	c, db, err := s.schema(ctx, req.BoolParam("refresh"))
 	if err != nil {
 		return nil, err
+	}
+	if req.Method != http.MethodGet {
+		id := ""
+		if len(seg) == 3 {
+			id = seg[2]
+		}
+		return s.write(ctx, req, c, db, seg[1], id)
 	}
 	switch {
 	case len(seg) == 1:

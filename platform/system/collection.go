@@ -159,19 +159,9 @@ func missingIDs(ids []int, rows []map[string]any) error {
 			continue
 		}
 		failed = append(failed, i)
-		results[i] = errorObject(notFound(strconv.Itoa(id)))
+		results[i] = platform.ErrorObject(notFound(strconv.Itoa(id)))
 	}
-	return &platform.Error{Status: 400, Code: 1000, Message: "Batch Error: Not all requested records could be retrieved.",
-		Context: map[string]any{"error": failed, "resource": results}}
-}
-
-// batchMode reads continue/rollback; the default is all-or-nothing, like rollback.
-func batchMode(req *platform.Request) (cont bool, err error) {
-	cont, rb := req.BoolParam("continue"), req.BoolParam("rollback")
-	if cont && rb {
-		return false, platform.BadRequest("Rollback and continue operations can not be requested at the same time.")
-	}
-	return cont, nil
+	return platform.MissingRecords(failed, results)
 }
 
 // batch runs op over n items: with cont each item commits on its own and failures are
@@ -188,7 +178,7 @@ func (s *System) batch(ctx context.Context, req *platform.Request, n int, cont b
 				return err
 			})
 			if err != nil {
-				results[i], failed = errorObject(err), append(failed, i)
+				results[i], failed = platform.ErrorObject(err), append(failed, i)
 			}
 		}
 		return results, failed, nil
@@ -197,7 +187,7 @@ func (s *System) batch(ctx context.Context, req *platform.Request, n int, cont b
 		for i := 0; i < n; i++ {
 			r, err := op(w, i)
 			if err != nil {
-				results[i], failed = errorObject(err), []int{i}
+				results[i], failed = platform.ErrorObject(err), []int{i}
 				return err
 			}
 			results[i] = r
@@ -218,7 +208,7 @@ func (s *System) createMany(ctx context.Context, sp *spec, req *platform.Request
 	if err != nil {
 		return nil, err
 	}
-	cont, err := batchMode(req)
+	cont, err := req.BatchMode()
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +223,7 @@ func (s *System) createMany(ctx context.Context, sp *spec, req *platform.Request
 		return nil, err
 	}
 	if len(failed) > 0 {
-		return nil, batchError("created", failed, results, !cont)
+		return nil, platform.BatchError("created", failed, results, !cont)
 	}
 	out, err := s.written(ctx, sp, req, results)
 	if err != nil {
@@ -349,7 +339,7 @@ func (s *System) targets(ctx context.Context, sp *spec, req *platform.Request, f
 }
 
 func (s *System) updateMany(ctx context.Context, sp *spec, req *platform.Request) (*platform.Response, error) {
-	cont, err := batchMode(req)
+	cont, err := req.BatchMode()
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +367,7 @@ func (s *System) updateMany(ctx context.Context, sp *spec, req *platform.Request
 		return nil, err
 	}
 	if len(failed) > 0 {
-		return nil, batchError("updated", failed, results, !cont)
+		return nil, platform.BatchError("updated", failed, results, !cont)
 	}
 	out, err := s.written(ctx, sp, req, results)
 	if err != nil {
@@ -402,7 +392,7 @@ func (s *System) deleteOne(ctx context.Context, sp *spec, req *platform.Request,
 }
 
 func (s *System) deleteMany(ctx context.Context, sp *spec, req *platform.Request) (*platform.Response, error) {
-	cont, err := batchMode(req)
+	cont, err := req.BatchMode()
 	if err != nil {
 		return nil, err
 	}
@@ -428,7 +418,7 @@ func (s *System) deleteMany(ctx context.Context, sp *spec, req *platform.Request
 		return nil, err
 	}
 	if len(failed) > 0 {
-		return nil, batchError("deleted", failed, results, !cont)
+		return nil, platform.BatchError("deleted", failed, results, !cont)
 	}
 	return platform.OK(platform.Wrap(results)), nil
 }

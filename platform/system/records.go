@@ -2,7 +2,6 @@ package system
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -147,18 +146,3 @@ func jsonShape(f *ent.ResourceField) string {
 	return "a JSON object"
 }
 
-// errorObject renders an error inside a batch result, in DreamFactory's error shape.
-func errorObject(err error) map[string]any {
-	pe := platform.AsError(err)
-	return map[string]any{"code": pe.Code, "context": pe.Context, "message": pe.Message, "status_code": pe.Status}
-}
-
-// batchError is DreamFactory's 400 with code 1000 and per-record results as context.
-func batchError(verb string, failed []int, results []any, rolledBack bool) error {
-	msg := fmt.Sprintf("Batch Error: Not all records could be %s.", verb)
-	if rolledBack {
-		msg += " All changes rolled back."
-	}
-	return &platform.Error{Status: 400, Code: 1000, Message: msg,
-		Context: map[string]any{"error": failed, "resource": results}}
-}
