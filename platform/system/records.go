@@ -145,4 +145,3 @@ func jsonShape(f *ent.ResourceField) string {
 	}
 	return "a JSON object"
 }
-
