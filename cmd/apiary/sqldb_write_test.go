@@ -118,3 +118,56 @@ func TestDatabaseServiceWrites(t *testing.T) {
 		})
 	}
 }
+
+// TestRowFilters: a role's server-side filters (reference §5.4) limit reads, updates and
+// deletes, check writes, and resolve lookups such as {user.id}.
+func TestRowFilters(t *testing.T) {
+	for _, kind := range dbBackends(t) {
+		t.Run(kind, func(t *testing.T) {
+			s := MustServe(t, "sqlite")
+			cfg := addressBook(t, kind, s.m.DataDir)
+			dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg})))
+			f := s.readerFixture() // the fixture's user has id 2
+			s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), map[string]any{"role_service_access_by_role_id": []any{
+				map[string]any{"service_id": dbID, "component": "_table/contact/*", "verb_mask": 31, "requestor_mask": 1,
+					"filter_op": "OR", "filters": []any{
+						map[string]any{"name": "last_name", "operator": "=", "value": "Doe"},
+						map[string]any{"name": "id", "operator": "=", "value": "{user.id}"},
+					}},
+				map[string]any{"service_id": dbID, "component": "_table/contact_info/*", "verb_mask": 1, "requestor_mask": 1,
+					"filters": []any{map[string]any{"name": "info_type", "operator": "=", "value": "home"}}},
+			}})
+			as := creds(f.token, f.key)
+			base := "/api/v2/db/_table/contact"
+			status, body := s.do("GET", base+"?fields=first_name", nil, as)
+			if status != 200 || fmt.Sprint(body) != "map[resource:[map[first_name:Jane] map[first_name:John]]]" {
+				t.Errorf("filtered read: %d %v", status, body)
+			}
+			if status, _ := s.do("GET", base+"/3", nil, as); status != 404 {
+				t.Errorf("a row outside the filters by id: %d, want 404", status)
+			}
+			if status, _ := s.do("PATCH", base+"/3", map[string]any{"notes": "x"}, as); status != 404 {
+				t.Errorf("update outside the filters: %d, want 404", status)
+			}
+			if status, _ := s.do("DELETE", base+"?ids=3", nil, as); status != 400 {
+				t.Errorf("delete outside the filters: %d, want a batch error", status)
+			}
+			status, body = s.do("POST", base, rec(map[string]any{"first_name": "Eve", "last_name": "Other"}), as)
+			if status != 400 || !strings.Contains(fmt.Sprint(body), "Denied access to some of the requested fields.") {
+				t.Errorf("create outside the filters: %d %v", status, body)
+			}
+			if status, _ := s.do("POST", base, rec(map[string]any{"first_name": "Jo", "last_name": "Doe"}), as); status != 200 {
+				t.Errorf("create inside the filters: %d", status)
+			}
+			// The related table's filters apply to related rows too.
+			status, body = s.do("GET", base+"/1?related=contact_info_by_contact_id&contact_info_by_contact_id.fields=info_type", nil, as)
+			if status != 200 || !strings.Contains(fmt.Sprint(body), "contact_info_by_contact_id:[map[info_type:home]]") {
+				t.Errorf("related rows under the related table's filters: %d %v", status, body)
+			}
+			// The admin sees everything.
+			if n := s.must(200, "GET", base+"?count_only=true", nil); n.(float64) != 5 {
+				t.Errorf("admin count: %v", n)
+			}
+		})
+	}
+}

@@ -87,6 +87,9 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 	if err != nil {
 		return nil, err
 	}
+	if err := s.scopeRead(ctx, req, t, tbl, &r.Query); err != nil {
+		return nil, err
+	}
 	var ids []string
 	if v, ok := req.Param("ids"); ok && strings.TrimSpace(v) != "" {
 		cols, err := idColumns(req, t)
@@ -124,13 +127,17 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 		return nil, &platform.Error{Status: 400, Code: 1000, Message: "Batch Error: Not all requested records could be retrieved.",
 			Context: map[string]any{"error": missing(ids, len(rows)), "resource": rows}}
 	}
+	rel, err := s.attachRelated(ctx, req, c, db, t, rows)
+	if err != nil {
+		return nil, err
+	}
 	list := make([]any, len(rows))
 	for i, row := range rows {
 		if req.BoolParam("as_list") {
 			list[i] = listID(t, row)
 			continue
 		}
-		list[i] = sqltable.Project(row, r.Fields)
+		list[i] = sqltable.Project(row, r.Fields, rel...)
 	}
 	body := platform.Wrap(list)
 	if req.BoolParam("include_count") {
@@ -157,6 +164,9 @@ func (s *Service) getRecord(ctx context.Context, req *platform.Request, c *catal
 	if err != nil {
 		return nil, err
 	}
+	if err := s.scopeRead(ctx, req, t, tbl, &r.Query); err != nil {
+		return nil, err
+	}
 	p, err := idPredicate(cols, id)
 	if err != nil {
 		return nil, platform.NotFound("Record with identifier '%s' not found.", id)
@@ -168,7 +178,11 @@ func (s *Service) getRecord(ctx context.Context, req *platform.Request, c *catal
 	if len(rows) == 0 {
 		return nil, platform.NotFound("Record with identifier '%s' not found.", id)
 	}
-	return &platform.Response{Status: http.StatusOK, Content: sqltable.Project(rows[0], r.Fields)}, nil
+	rel, err := s.attachRelated(ctx, req, c, db, t, rows)
+	if err != nil {
+		return nil, err
+	}
+	return &platform.Response{Status: http.StatusOK, Content: sqltable.Project(rows[0], r.Fields, rel...)}, nil
 }
 
 // splitIDs splits an ids value; composite ids come as "(a,b),(c,d)".

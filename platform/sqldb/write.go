@@ -26,6 +26,11 @@ type txn struct {
 	t       *dbschema.Table
 	tbl     *sqltable.Table
 	req     *platform.Request
+	lookup  func(string) (string, bool)
+	// rf are the role's row filters for this table and verb; scope is their predicate, which
+	// limits the rows an update or delete can reach (nil without filters).
+	rf    *rowFilters
+	scope *entsql.Predicate
 }
 
 // write serves POST, PUT, PATCH and DELETE on _table/{table}[/{id}] in one transaction
@@ -46,7 +51,13 @@ func (s *Service) write(ctx context.Context, req *platform.Request, c *catalog, 
 	if err != nil {
 		return nil, s.dbError(err)
 	}
-	w := &txn{s: s, tx: tx, dialect: s.conn.dialect, t: t, tbl: tbl, req: req}
+	w := &txn{s: s, tx: tx, dialect: s.conn.dialect, t: t, tbl: tbl, req: req, lookup: s.p.Lookups(ctx, req.Session)}
+	if w.rf = s.rowFiltersFor(req, t.Name, req.Method); w.rf != nil && req.Method != http.MethodPost {
+		if w.scope, err = w.rf.predicate(tbl, w.lookup); err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
+	}
 	var resp *platform.Response
 	switch req.Method {
 	case http.MethodPost:
@@ -218,6 +229,11 @@ func (w *txn) ids(row map[string]any) map[string]any {
 
 // insert creates one record and returns its identifier object.
 func (w *txn) insert(ctx context.Context, rec map[string]any) (map[string]any, error) {
+	if w.rf != nil {
+		if err := w.rf.allows(rec, w.lookup); err != nil {
+			return nil, err
+		}
+	}
 	cols, vals, err := w.values(rec, true)
 	if err != nil {
 		return nil, err
@@ -304,6 +320,9 @@ func (w *txn) idWhere(rec map[string]any) (*entsql.Predicate, string, error) {
 		preds = append(preds, entsql.EQ(c.Name, cv))
 		parts = append(parts, fmt.Sprint(v))
 	}
+	if w.scope != nil { // rows outside the role's filters do not exist for the caller
+		preds = append(preds, w.scope)
+	}
 	return entsql.And(preds...), strings.Join(parts, ","), nil
 }
 
@@ -342,7 +361,11 @@ func (w *txn) targets(ctx context.Context) ([]map[string]any, []map[string]any, 
 		if err != nil {
 			return nil, nil, err
 		}
-		rows, err := w.tbl.Select(ctx, w.tx, w.dialect, sqltable.Query{Where: []*entsql.Predicate{p}})
+		where := []*entsql.Predicate{p}
+		if w.scope != nil {
+			where = append(where, w.scope)
+		}
+		rows, err := w.tbl.Select(ctx, w.tx, w.dialect, sqltable.Query{Where: where})
 		if err != nil {
 			return nil, nil, w.s.dbError(err)
 		}
@@ -368,6 +391,11 @@ func (w *txn) targets(ctx context.Context) ([]map[string]any, []map[string]any, 
 
 // updateOne applies rec to the row id names; no such row is a 404.
 func (w *txn) updateOne(ctx context.Context, id map[string]any, rec map[string]any) (map[string]any, error) {
+	if w.rf != nil {
+		if err := w.rf.allows(rec, w.lookup); err != nil {
+			return nil, err
+		}
+	}
 	where, label, err := w.idWhere(id)
 	if err != nil {
 		return nil, err
@@ -534,7 +562,11 @@ func (w *txn) remove(ctx context.Context, id string, cont bool) (*platform.Respo
 		if !w.req.BoolParam("force") {
 			return nil, platform.BadRequest("No filter or records given for delete request.")
 		}
-		text, args := entsql.Dialect(w.dialect).Delete(w.t.Name).Query()
+		del := entsql.Dialect(w.dialect).Delete(w.t.Name)
+		if w.scope != nil {
+			del.Where(w.scope)
+		}
+		text, args := del.Query()
 		if _, err := w.tx.ExecContext(ctx, text, args...); err != nil {
 			return nil, w.s.writeError(err)
 		}
