@@ -33,7 +33,8 @@ func main() {
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
 	}
-	cfg := &gen.Config{}
+	// sql/execquery: generic SQL (QueryContext) through a transaction's client.
+	cfg := &gen.Config{Features: []gen.Feature{gen.FeatureExecQuery}}
 	if err := entc.Generate("./ent/schema", cfg, entc.Extensions(ex)); err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

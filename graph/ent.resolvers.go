@@ -75,6 +75,11 @@ func (r *roleServiceAccessResolver) Filters(ctx context.Context, obj *ent.RoleSe
 	return obj.Filters, nil
 }
 
+// Config is the resolver for the config field.
+func (r *serviceResolver) Config(ctx context.Context, obj *ent.Service) (map[string]any, error) {
+	return maskedConfig(obj.Config), nil
+}
+
 // Filters is the resolver for the filters field.
 func (r *createRoleServiceAccessInputResolver) Filters(ctx context.Context, obj *ent.CreateRoleServiceAccessInput, data any) error {
 	v, err := jsonList(data)
@@ -107,6 +112,9 @@ func (r *Resolver) RoleServiceAccess() RoleServiceAccessResolver {
 	return &roleServiceAccessResolver{r}
 }
 
+// Service returns ServiceResolver implementation.
+func (r *Resolver) Service() ServiceResolver { return &serviceResolver{r} }
+
 // CreateRoleServiceAccessInput returns CreateRoleServiceAccessInputResolver implementation.
 func (r *Resolver) CreateRoleServiceAccessInput() CreateRoleServiceAccessInputResolver {
 	return &createRoleServiceAccessInputResolver{r}
@@ -121,6 +129,7 @@ type (
 	eventResolver                        struct{ *Resolver }
 	queryResolver                        struct{ *Resolver }
 	roleServiceAccessResolver            struct{ *Resolver }
+	serviceResolver                      struct{ *Resolver }
 	createRoleServiceAccessInputResolver struct{ *Resolver }
 	updateRoleServiceAccessInputResolver struct{ *Resolver }
 )

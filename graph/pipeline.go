@@ -329,3 +329,16 @@ func jsonList(data any) ([]map[string]any, error) {
 // errNodeUnsupported explains why node(id) cannot resolve: ids are per type, as DreamFactory's.
 var errNodeUnsupported = gqlError(&platform.Error{Status: http.StatusNotImplemented, Code: http.StatusNotImplemented,
 	Message: "node(id) is not available: Apiary keeps DreamFactory's per-type ids, so an id alone does not name a type. Query the typed connection with where: {id: …} instead."})
+
+// maskedConfig is a copy of a service config with its secrets masked, as REST shows it.
+func maskedConfig(cfg map[string]any) map[string]any {
+	if cfg == nil {
+		return nil
+	}
+	out := make(map[string]any, len(cfg))
+	for k, v := range cfg {
+		out[k] = v
+	}
+	platform.MaskConfig(out)
+	return out
+}

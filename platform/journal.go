@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/apiary/apiary/ent"
 )
 
 // JournalMode says which requests the event journal records.
@@ -38,29 +40,70 @@ type journal struct {
 
 const (
 	journalBuffer  = 4096
+	journalBatch   = 200
+	journalFlush   = 100 * time.Millisecond
+	journalDrain   = 5 * time.Second
 	journalMaxBody = 64 << 10 // bytes of request or response content kept per entry
 )
 
 // secretKeys are removed from journaled payloads and responses, at any depth.
 var secretKeys = map[string]bool{"password": true, "new_password": true, "old_password": true,
 	"current_password": true, "password_confirmation": true, "security_answer": true,
-	"api_key": true, "session_token": true, "session_id": true}
+	"api_key": true, "session_token": true, "session_id": true, "dsn": true, "secret": true, "token": true}
 
-// startJournal starts the writer; it stops when ctx ends.
-func (p *Platform) startJournal(ctx context.Context) {
+// startJournal starts the writer. It writes entries in batches (up to journalBatch, or what
+// arrived within journalFlush); when ctx ends it drains what is queued (for at most
+// journalDrain) and closes done.
+func (p *Platform) startJournal(ctx context.Context, done chan struct{}) {
 	j := p.journal
 	go func() {
-		for {
-			select {
-			case <-ctx.Done():
+		defer close(done)
+		batch := make([]journalEntry, 0, journalBatch)
+		tick := time.NewTicker(journalFlush)
+		defer tick.Stop()
+		var reported int64
+		flush := func(wctx context.Context) {
+			if len(batch) == 0 {
 				return
-			case e := <-j.entries:
-				c := p.Client.Event.Create().SetName(e.name).SetService(e.service).SetResource(e.resource).
+			}
+			creates := make([]*ent.EventCreate, len(batch))
+			for i, e := range batch {
+				creates[i] = p.Client.Event.Create().SetName(e.name).SetService(e.service).SetResource(e.resource).
 					SetVerb(e.verb).SetRequestor(e.requestor).SetNillableUserID(e.userID).SetRequest(e.request).
 					SetResponse(e.response).SetStatus(e.status).SetDurationMs(float64(e.duration.Microseconds()) / 1000)
-				if err := c.Exec(ctx); err != nil && ctx.Err() == nil {
-					p.log.Error("writing the event journal", "event", e.name, "err", err)
+			}
+			if err := p.Client.Event.CreateBulk(creates...).Exec(wctx); err != nil {
+				p.log.Error("writing the event journal", "entries", len(batch), "err", err)
+			}
+			batch = batch[:0]
+			if d := j.dropped.Load(); d != reported {
+				p.log.Warn("the event journal dropped entries: its writer fell behind", "dropped_total", d)
+				reported = d
+			}
+		}
+		for {
+			select {
+			case e := <-j.entries:
+				if batch = append(batch, e); len(batch) == journalBatch {
+					flush(ctx)
 				}
+			case <-tick.C:
+				flush(ctx)
+			case <-ctx.Done():
+				dctx, cancel := context.WithTimeout(context.Background(), journalDrain)
+				defer cancel()
+				for drained := false; !drained; {
+					select {
+					case e := <-j.entries:
+						if batch = append(batch, e); len(batch) == journalBatch {
+							flush(dctx)
+						}
+					default:
+						drained = true
+					}
+				}
+				flush(dctx)
+				return
 			}
 		}
 	}()
@@ -73,9 +116,15 @@ func (p *Platform) record(req *Request, base string, resp *Response, took time.D
 		return
 	}
 	verb := strings.ToLower(req.Method)
+	// The system service's payloads and replies are the platform's own records (keys, private
+	// lookups, service credentials): only their outline is journaled.
+	own := req.Service == "system"
 	e := journalEntry{name: base + "." + verb, service: req.Service, resource: req.Resource, verb: verb,
 		requestor: "API", status: resp.Status, duration: took,
-		request: map[string]any{"method": req.Method, "parameters": redact(queryMap(req)), "payload": redact(capped(req.Payload))},
+		request: map[string]any{"method": req.Method, "parameters": redact(queryMap(req))},
+	}
+	if !own {
+		e.request["payload"] = redact(capped(req.Payload))
 	}
 	if req.Requestor == RequestorScript {
 		e.requestor = "SCRIPT"
@@ -84,9 +133,12 @@ func (p *Platform) record(req *Request, base string, resp *Response, took time.D
 		e.userID = &id
 	}
 	if resp.Err != nil {
-		e.response = map[string]any{"status_code": resp.Status, "content": map[string]any{"error": map[string]any{
-			"code": resp.Err.Code, "message": resp.Err.Message, "context": resp.Err.Context}}}
-	} else if req.Load == nil {
+		errObj := map[string]any{"code": resp.Err.Code, "message": resp.Err.Message}
+		if !own {
+			errObj["context"] = redact(capped(resp.Err.Context))
+		}
+		e.response = map[string]any{"status_code": resp.Status, "content": map[string]any{"error": errObj}}
+	} else if req.Load == nil && !own {
 		e.response = map[string]any{"status_code": resp.Status, "content": redact(capped(resp.Content))}
 	} else {
 		e.response = map[string]any{"status_code": resp.Status}

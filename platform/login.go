@@ -162,6 +162,7 @@ func (p *Platform) Refresh(ctx context.Context, req *Request, admin bool) (map[s
 		return nil, errTokenRevoked
 	}
 	p.forgetTokens()
+	p.broadcast(ScopeTokens)
 	s := &Session{User: u.user, App: req.Session.App}
 	if err := p.sessionRole(ctx, s); err != nil {
 		return nil, Internal(err)

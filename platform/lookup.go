@@ -7,16 +7,28 @@ import (
 )
 
 // Lookups returns a resolver of DreamFactory lookup tokens ({user.id}, {role.name}, custom
-// lookups; reference §5.6) for the session. Custom lookups are read on first use and layered
-// system < app < role < user. Private lookups resolve too: they never leave the server.
+// lookups; reference §5.6) for the session, for server-side use (role filters, configs):
+// private lookups resolve too, and never leave the server.
 func (p *Platform) Lookups(ctx context.Context, s *Session) func(name string) (string, bool) {
+	return p.lookups(ctx, s, true)
+}
+
+// ClientLookups resolves lookup tokens in what a client sent (its filter): private lookups
+// resolve only for sys-admins, as a comparison against one would reveal it bit by bit.
+func (p *Platform) ClientLookups(ctx context.Context, s *Session) func(name string) (string, bool) {
+	return p.lookups(ctx, s, s.SysAdmin)
+}
+
+// lookups resolves built-in lookups, then custom lookups read on first use and layered
+// system < app < role < user.
+func (p *Platform) lookups(ctx context.Context, s *Session, private bool) func(name string) (string, bool) {
 	var custom map[string]string
 	return func(name string) (string, bool) {
 		if v, ok := s.builtinLookup(name); ok {
 			return v, true
 		}
 		if custom == nil {
-			custom = p.customLookups(ctx, s)
+			custom = p.customLookups(ctx, s, private)
 		}
 		v, ok := custom[name]
 		return v, ok
@@ -60,7 +72,7 @@ func (s *Session) builtinLookup(name string) (string, bool) {
 	return "", false
 }
 
-func (p *Platform) customLookups(ctx context.Context, s *Session) map[string]string {
+func (p *Platform) customLookups(ctx context.Context, s *Session, private bool) map[string]string {
 	out := map[string]string{}
 	rows, err := p.Client.Lookup.Query().All(ctx)
 	if err != nil {
@@ -75,6 +87,10 @@ func (p *Platform) customLookups(ctx context.Context, s *Session) map[string]str
 				pass == 1 && l.AppID != nil && s.App != nil && *l.AppID == s.App.ID,
 				pass == 2 && l.RoleID != nil && s.Role != nil && *l.RoleID == s.Role.ID,
 				pass == 3 && l.UserID != nil && s.User != nil && *l.UserID == s.User.ID:
+				if l.Private && !private {
+					delete(out, l.Name)
+					continue
+				}
 				out[l.Name] = l.Value
 			}
 		}

@@ -26,8 +26,9 @@ type Config struct {
 	// Journal says which requests are recorded in the event journal (default off).
 	Journal JournalMode
 	// Broadcast, when set, tells other nodes sharing the database that cached data changed
-	// (PostgreSQL NOTIFY); they call InvalidateLocal.
-	Broadcast func(ctx context.Context)
+	// (PostgreSQL NOTIFY): scope is ScopeAll (they call InvalidateLocal) or ScopeTokens (they
+	// call ForgetTokensLocal). It is never called inside a transaction.
+	Broadcast func(ctx context.Context, scope string)
 }
 
 // Platform is the running core. Create it with New; it is safe for concurrent use.
@@ -43,6 +44,8 @@ type Platform struct {
 	verified verifiedTokens
 	journal  *journal
 	log      *slog.Logger
+	stop     context.CancelFunc
+	stopped  chan struct{}
 }
 
 // DB is what the platform needs of its database for generic SQL: *sql.DB satisfies it, and so
@@ -84,11 +87,26 @@ func New(client *ent.Client, db DB, dialect string, cfg Config) *Platform {
 	return p
 }
 
-// Start runs the platform's background work (the journal writer) until ctx ends.
-func (p *Platform) Start(ctx context.Context) {
-	if p.journal != nil {
-		p.startJournal(ctx)
+// Start runs the platform's background work (the journal writer) until Stop.
+func (p *Platform) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	p.stop = cancel
+	p.stopped = make(chan struct{})
+	if p.journal == nil {
+		close(p.stopped)
+		return
 	}
+	p.startJournal(ctx, p.stopped)
+}
+
+// Stop ends the background work and waits for it: the journal writes what is queued (at most
+// journalDrain). Call it after the surfaces stopped taking requests, before closing the store.
+func (p *Platform) Stop() {
+	if p.stop == nil {
+		return
+	}
+	p.stop()
+	<-p.stopped
 }
 
 // Logger returns the platform's logger.
@@ -98,14 +116,32 @@ func (p *Platform) Logger() *slog.Logger { return p.log }
 // and on the other nodes. The system service calls it after each committed write.
 func (p *Platform) Invalidate() {
 	p.cache.invalidate()
-	p.broadcast()
+	p.broadcast(ScopeAll)
 }
+
+// Invalidation scopes announced to other nodes.
+const (
+	ScopeAll    = "all"    // every cached lookup
+	ScopeTokens = "tokens" // token rows only (a logout or refresh)
+)
 
 // InvalidateLocal drops this node's cached lookups (another node announced a change).
 func (p *Platform) InvalidateLocal() { p.cache.invalidate() }
 
-func (p *Platform) broadcast() {
+// ForgetTokensLocal drops this node's cached token rows (another node revoked a token).
+func (p *Platform) ForgetTokensLocal() { p.forgetTokens() }
+
+// Apply handles an invalidation another node announced.
+func (p *Platform) Apply(scope string) {
+	if scope == ScopeTokens {
+		p.ForgetTokensLocal()
+		return
+	}
+	p.InvalidateLocal()
+}
+
+func (p *Platform) broadcast(scope string) {
 	if p.Config.Broadcast != nil {
-		p.Config.Broadcast(context.Background())
+		p.Config.Broadcast(context.Background(), scope)
 	}
 }

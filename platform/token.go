@@ -148,6 +148,7 @@ func (p *Platform) RevokeToken(ctx context.Context, jti string) error {
 		return err
 	}
 	p.forgetTokens()
+	p.broadcast(ScopeTokens)
 	return nil
 }
 
@@ -164,12 +165,12 @@ func (p *Platform) RevokeUserTokens(ctx context.Context, client *ent.Client, use
 	return nil
 }
 
-// forgetTokens drops cached token rows here and on the other nodes (after a revocation).
+// forgetTokens drops this node's cached token rows. Revocations inside a transaction are
+// announced to other nodes by the Invalidate that follows the commit.
 func (p *Platform) forgetTokens() {
 	c := p.cache
 	c.mu.Lock()
 	c.gen++
 	c.tokens = map[string]*ent.Token{}
 	c.mu.Unlock()
-	p.broadcast()
 }

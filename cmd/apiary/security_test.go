@@ -127,3 +127,59 @@ func TestBuiltinServicesAndTokens(t *testing.T) {
 		t.Errorf("HEAD: %d", status)
 	}
 }
+
+// TestSecondReviewFindings: the fixes of the second security review.
+func TestSecondReviewFindings(t *testing.T) {
+	s := MustServe(t, "sqlite", func(m *Main) { m.Journal = "all" })
+	f, _ := s.limitedFixture() // reader: GET lookup, PATCH app/* and user/*
+	as := creds(f.token, f.key)
+
+	// A nested child is checked with the verb of what happens to it: creating a lookup through
+	// a user needs POST on lookup, not the parent's PATCH.
+	if status, _ := s.do("PATCH", fmt.Sprintf("/api/v2/system/user/%d", f.userID), map[string]any{
+		"lookup_by_user_id": []any{map[string]any{"name": "nested", "value": "v"}}}, as); status != 403 {
+		t.Errorf("nested create without POST on lookup: %d", status)
+	}
+	// related= is checked before anything is written.
+	status, _ := s.do("PATCH", fmt.Sprintf("/api/v2/system/user/%d?related=app_by_default_app_id", f.userID), map[string]any{"first_name": "CHANGED"}, creds(s.admin, ""))
+	if status != 400 {
+		t.Errorf("unknown relation on a write: %d", status)
+	}
+	if u, _ := s.m.Platform.Client.User.Get(t.Context(), f.userID); u.FirstName == "CHANGED" {
+		t.Error("the write happened although the request was refused")
+	}
+	// Sending the same email back (as admin UIs send whole records) keeps sessions.
+	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/user/%d", f.userID), map[string]any{"email": "u@example.com", "first_name": "Same"})
+	if status, _ := s.do("GET", "/api/v2/system/role", nil, as); status != 200 {
+		t.Errorf("a no-op email write ended the session: %d", status)
+	}
+	// A private lookup can not be compared against in a client's filter.
+	status, body := s.do("GET", "/api/v2/system/role?filter="+url.QueryEscape("name <= {secret}"), nil, as)
+	if status != 400 {
+		t.Errorf("private lookup in a client filter: %d %v", status, body)
+	}
+	// Service secrets, including the password inside a DSN, never leave: REST or GraphQL.
+	id := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "pg", "type": "pgsql",
+		"config": map[string]any{"dsn": "postgres://app:Dsn5ecret@127.0.0.1:1/x"}})))
+	svc := fmt.Sprint(s.must(200, "GET", fmt.Sprintf("/api/v2/system/service/%d", id), nil))
+	data, _ := s.gql(`{ services { edges { node { name config } } } }`, nil, creds(s.admin, ""))
+	for _, out := range []string{svc, fmt.Sprint(data)} {
+		if strings.Contains(out, "Dsn5ecret") || !strings.Contains(out, "app:**********@") {
+			t.Errorf("DSN password shown: %s", out)
+		}
+	}
+	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/service/%d", id), map[string]any{"config": map[string]any{"dsn": "postgres://app:**********@127.0.0.1:2/x"}})
+	if row, _ := s.m.Platform.Client.Service.Get(t.Context(), id); row.Config["dsn"] != "postgres://app:Dsn5ecret@127.0.0.1:2/x" {
+		t.Errorf("masked DSN written back: %v", row.Config["dsn"])
+	}
+	// The journal keeps no record content of the system service.
+	s.must(201, "POST", "/api/v2/system/lookup", rec(map[string]any{"name": "k", "value": "TopSecretValue42", "private": true}))
+	s.m.Platform.Stop() // drains the journal
+	rows, err := s.m.Platform.Client.Event.Query().All(t.Context())
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("journal: %v, %d rows", err, len(rows))
+	}
+	if raw := fmt.Sprint(rows); strings.Contains(raw, "TopSecretValue42") || strings.Contains(raw, "Dsn5ecret") || strings.Contains(raw, "hunter2") {
+		t.Errorf("journal holds a secret: %s", raw)
+	}
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/apiary/apiary/graph"
 	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/apidocs"
 	"github.com/apiary/apiary/platform/sqldb"
 	"github.com/apiary/apiary/platform/store"
 	"github.com/apiary/apiary/platform/system"
@@ -97,6 +98,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Store = st
+	st.Log = m.Logger
 	secret, err := jwtSecret(m.DataDir, m.JWTSecret)
 	if err != nil {
 		return err
@@ -108,14 +110,15 @@ func (m *Main) Open(ctx context.Context) error {
 	})
 	p.RegisterServiceType(system.Type())
 	p.RegisterServiceType(user.Type())
+	p.RegisterServiceType(apidocs.Type())
 	for _, t := range sqldb.Types() {
 		p.RegisterServiceType(t)
 	}
 	m.Platform = p
 	listenCtx, stopListening := context.WithCancel(context.Background())
 	m.stopListening = stopListening
-	go st.Listen(listenCtx, m.Logger, p.InvalidateLocal)
-	p.Start(listenCtx)
+	go st.Listen(listenCtx, m.Logger, p.Apply)
+	p.Start()
 
 	r := chi.NewRouter()
 	r.Use(rest.CORS(p))
@@ -131,8 +134,14 @@ func (m *Main) Open(ctx context.Context) error {
 	return nil
 }
 
-// Run opens everything, bootstraps the first admin and starts serving in the background.
-func (m *Main) Run(ctx context.Context) error {
+// Run opens everything, bootstraps the first admin and starts serving in the background. On
+// failure everything opened so far is closed again.
+func (m *Main) Run(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			_ = m.Close()
+		}
+	}()
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
@@ -172,7 +181,10 @@ func (m *Main) close() []error {
 			errs = append(errs, err)
 		}
 	}
-	if m.stopListening != nil { // after the server drained, so in-flight requests still journal
+	if m.Platform != nil { // after the server drained: in-flight requests were journaled
+		m.Platform.Stop()
+	}
+	if m.stopListening != nil {
 		m.stopListening()
 	}
 	if m.Store != nil {

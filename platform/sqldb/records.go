@@ -83,7 +83,7 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 	if err != nil {
 		return nil, err
 	}
-	r, err := tbl.ParseRead(req, s.conn.maxRecords, nil, s.p.Lookups(ctx, req.Session))
+	r, err := tbl.ParseRead(req, s.conn.maxRecords, nil, s.p.ClientLookups(ctx, req.Session))
 	if err != nil {
 		return nil, err
 	}
@@ -145,9 +145,22 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 		if err != nil {
 			return nil, s.dbError(err)
 		}
-		body["meta"] = map[string]any{"count": n}
+		meta(body)["count"] = n
+	}
+	if req.BoolParam("include_schema") {
+		meta(body)["schema"] = describe(t, c.schema)
 	}
 	return platform.OK(body), nil
+}
+
+// meta returns the body's meta object, creating it.
+func meta(body map[string]any) map[string]any {
+	m, ok := body["meta"].(map[string]any)
+	if !ok {
+		m = map[string]any{}
+		body["meta"] = m
+	}
+	return m
 }
 
 // getRecord is GET /{db}/_table/{table}/{id}: the bare record, or 404.
@@ -160,7 +173,7 @@ func (s *Service) getRecord(ctx context.Context, req *platform.Request, c *catal
 	if err != nil {
 		return nil, err
 	}
-	r, err := tbl.ParseRead(req, 1, nil, s.p.Lookups(ctx, req.Session))
+	r, err := tbl.ParseRead(req, 1, nil, s.p.ClientLookups(ctx, req.Session))
 	if err != nil {
 		return nil, err
 	}

@@ -357,7 +357,7 @@ func (w *txn) targets(ctx context.Context) ([]map[string]any, []map[string]any, 
 		return out, nil, nil
 	}
 	if v, ok := req.Param("filter", "where"); ok && strings.TrimSpace(v) != "" {
-		p, err := w.tbl.Filter(v, nil, sqltable.Params(req), w.s.p.Lookups(ctx, req.Session))
+		p, err := w.tbl.Filter(v, nil, sqltable.Params(req), w.s.p.ClientLookups(ctx, req.Session))
 		if err != nil {
 			return nil, nil, err
 		}

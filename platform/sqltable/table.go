@@ -59,10 +59,10 @@ type Query struct {
 	Offset int
 }
 
-// DB is what reads need of a database.
+// DB is what reads need of a database: a *sql.DB, a *sql.Tx, or an ent client (inside a
+// transaction too).
 type DB interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // SelectSQL builds the SELECT of every column for q.
@@ -139,7 +139,16 @@ func (t *Table) Count(ctx context.Context, db DB, dialect string, where []*entsq
 		sel.Where(entsql.And(where...))
 	}
 	text, args := sel.Query()
+	rows, err := db.QueryContext(ctx, text, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
 	var n int
-	err := db.QueryRowContext(ctx, text, args...).Scan(&n)
-	return n, err
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+	}
+	return n, rows.Err()
 }

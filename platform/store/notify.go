@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -15,26 +16,33 @@ import (
 const channel = "apiary_invalidate"
 
 // Notify tells the other nodes sharing this PostgreSQL database that the platform's data changed
-// (their caches must drop it). On SQLite, with one node, it does nothing.
-func (s *Store) Notify(ctx context.Context) {
+// (their caches must drop what scope names). On SQLite, with one node, it does nothing. It must
+// not be called inside a transaction: it uses a connection of its own, for at most 2 s.
+func (s *Store) Notify(ctx context.Context, scope string) {
 	if s.Dialect != dialect.Postgres {
 		return
 	}
-	if _, err := s.DB.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, s.node); err != nil {
-		slog.Default().Warn("announcing a cache invalidation", "err", err)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, err := s.DB.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, s.node+":"+scope); err != nil {
+		s.Log.Warn("announcing a cache invalidation", "err", err)
 	}
 }
 
-// Listen calls fn whenever another node announces a change, until ctx ends; it reconnects after
-// failures and calls fn after each reconnection (changes may have been missed meanwhile). On
-// SQLite it returns at once.
-func (s *Store) Listen(ctx context.Context, log *slog.Logger, fn func()) {
+// Listen calls fn with the scope of each change another node announces, until ctx ends; it
+// reconnects after failures and calls fn("all") after each (re)connection, as changes may have
+// been missed meanwhile. On SQLite it returns at once.
+func (s *Store) Listen(ctx context.Context, log *slog.Logger, fn func(scope string)) {
 	if s.Dialect != dialect.Postgres {
 		return
 	}
 	backoff := time.Second
 	for ctx.Err() == nil {
-		err := s.listen(ctx, fn)
+		listening := false
+		err := s.listen(ctx, func(scope string) { listening = true; fn(scope) })
+		if listening {
+			backoff = time.Second // it worked for a while: start again from the shortest wait
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -50,7 +58,7 @@ func (s *Store) Listen(ctx context.Context, log *slog.Logger, fn func()) {
 	}
 }
 
-func (s *Store) listen(ctx context.Context, fn func()) error {
+func (s *Store) listen(ctx context.Context, fn func(scope string)) error {
 	conn, err := pgx.Connect(ctx, s.dsn)
 	if err != nil {
 		return err
@@ -59,14 +67,15 @@ func (s *Store) listen(ctx context.Context, fn func()) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		return err
 	}
-	fn() // anything announced while not listening is picked up now
+	fn("all") // anything announced while not listening is picked up now
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
 		}
-		if n.Payload != s.node {
-			fn()
+		node, scope, _ := strings.Cut(n.Payload, ":")
+		if node != s.node {
+			fn(scope)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,6 +25,9 @@ type Store struct {
 	Client  *ent.Client
 	DB      *CachedDB // the same database, with prepared statements cached by query text
 	Dialect string    // dialect.SQLite or dialect.Postgres
+
+	// Log receives the store's warnings (default slog.Default()).
+	Log *slog.Logger
 
 	dsn  string // PostgreSQL only, for the notification listener
 	node string // this process's id in invalidation notices
@@ -71,15 +75,19 @@ func Open(ctx context.Context, dataDir, dsn string) (*Store, error) {
 	}
 	// Keep as many idle connections as are used: reopening one re-runs the pragmas and reloads
 	// the schema (SQLite), and a closed connection loses its prepared statements.
-	db.SetMaxOpenConns(64)
-	db.SetMaxIdleConns(64)
+	conns := 64 // SQLite: connections are cheap readers of one file
+	if d == dialect.Postgres {
+		conns = 20 // leave room for more nodes under max_connections
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	cdb := NewCachedDB(db)
 	client := ent.NewClient(ent.Driver(newDriver(d, cdb)))
 	if err := client.Schema.Create(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrating the platform database: %w", err)
 	}
-	s := &Store{Client: client, DB: cdb, Dialect: d, dsn: dsn, node: newNodeID()}
+	s := &Store{Client: client, DB: cdb, Dialect: d, Log: slog.Default(), dsn: dsn, node: newNodeID()}
 	if err := s.seed(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -92,6 +100,7 @@ func (s *Store) seed(ctx context.Context) error {
 	builtins := []struct{ name, typ, label, desc string }{
 		{"system", "system", "System Management", "Service for managing system resources."},
 		{"user", "user", "User Management", "Service for managing system users."},
+		{"api_docs", "swagger", "Live API Docs", "API documenting service: OpenAPI 3 documents of the services."},
 	}
 	for _, b := range builtins {
 		n, err := s.Client.Service.Query().Where(service.Name(b.name)).Count(ctx)

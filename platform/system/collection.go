@@ -277,6 +277,9 @@ func (s *System) updateOne(ctx context.Context, sp *spec, req *platform.Request,
 
 // updateByID applies rec to one record and answers with the bare result.
 func (s *System) updateByID(ctx context.Context, sp *spec, req *platform.Request, id int, rec map[string]any) (*platform.Response, error) {
+	if _, err := s.parseQuery(ctx, sp, req); err != nil { // fields/related are checked before writing
+		return nil, err
+	}
 	if err := s.inTx(ctx, req, func(w *write) error { return w.update(ctx, sp, id, rec) }); err != nil {
 		return nil, err
 	}
@@ -345,6 +348,9 @@ func (s *System) updateMany(ctx context.Context, sp *spec, req *platform.Request
 	}
 	ids, recs, err := s.targets(ctx, sp, req, false)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := s.parseQuery(ctx, sp, req); err != nil { // fields/related are checked before writing
 		return nil, err
 	}
 	if recs == nil {

@@ -32,7 +32,7 @@ type relatedReq struct {
 
 // parseQuery reads fields, filter, limit, offset, order and related (with their aliases).
 func (s *System) parseQuery(ctx context.Context, sp *spec, req *platform.Request) (*query, error) {
-	r, err := sp.table.ParseRead(req, s.p.Config.MaxRecords, sp.orderable, s.p.Lookups(ctx, req.Session))
+	r, err := sp.table.ParseRead(req, s.p.Config.MaxRecords, sp.orderable, s.p.ClientLookups(ctx, req.Session))
 	if err != nil {
 		return nil, err
 	}
@@ -90,10 +90,15 @@ func (s *System) parseRelated(sp *spec, req *platform.Request, v string) ([]rela
 
 // selectRows reads the rows of sp matching where, ordered (by id by default) and paged.
 func (s *System) selectRows(ctx context.Context, sp *spec, where []*sql.Predicate, order []sqltable.Order, limit, offset int) ([]map[string]any, error) {
+	return s.selectFrom(ctx, s.p.DB, sp, where, order, limit, offset)
+}
+
+// selectFrom is selectRows on db (a write's transaction reads through it).
+func (s *System) selectFrom(ctx context.Context, db sqltable.DB, sp *spec, where []*sql.Predicate, order []sqltable.Order, limit, offset int) ([]map[string]any, error) {
 	if len(order) == 0 {
 		order = []sqltable.Order{{Column: sp.res.IDColumn}}
 	}
-	rows, err := sp.table.Select(ctx, s.p.DB, s.p.Dialect, sqltable.Query{Where: where, Order: order, Limit: limit, Offset: offset})
+	rows, err := sp.table.Select(ctx, db, s.p.Dialect, sqltable.Query{Where: where, Order: order, Limit: limit, Offset: offset})
 	if err != nil {
 		return nil, platform.Internal(err)
 	}

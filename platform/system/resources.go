@@ -15,7 +15,7 @@ import (
 )
 
 // privateMask is what a private lookup's value reads as; writing it back leaves the value as is.
-const privateMask = "**********"
+const privateMask = platform.SecretMask
 
 // specs builds the collection resources of the system service from the ent descriptors.
 func (s *System) buildSpecs() map[string]*spec {
@@ -23,9 +23,7 @@ func (s *System) buildSpecs() map[string]*spec {
 	service.prepare = s.prepareService
 	service.render = func(row map[string]any) { // a database password is never returned
 		if cfg, ok := row["config"].(map[string]any); ok {
-			if pw, ok := cfg["password"].(string); ok && pw != "" {
-				cfg["password"] = privateMask
-			}
+			platform.MaskConfig(cfg)
 		}
 	}
 	service.deletable = func(ctx context.Context, tx *ent.Client, id int) error {
@@ -146,15 +144,44 @@ func userSpec(name string, admin bool) *spec {
 		}
 		return nil
 	}
+	sp.prepare = chain(sp.prepare, func(ctx context.Context, w *write, rec map[string]any) error {
+		// An email change ends the user's sessions (the token's subject is the email); the
+		// same email sent back, as admin UIs send whole records, is no change.
+		if e, ok := rec["email"].(string); ok && rec["id"] != nil {
+			if u, err := w.tx.User.Get(ctx, int(asInt(rec["id"]))); err == nil && u.Email != e {
+				rec[emailChanged] = true
+			}
+		}
+		return nil
+	})
+	sp.ignored[emailChanged] = true
 	sp.after = func(ctx context.Context, w *write, id int, rec map[string]any) error {
 		_, pw := rec["password"]
-		_, email := rec["email"]
+		_, email := rec[emailChanged]
 		if _, isUpdate := rec["id"]; isUpdate && (pw || email || deactivated(rec)) {
 			return w.sys.p.RevokeUserTokens(ctx, w.tx, id)
 		}
 		return nil
 	}
 	return sp
+}
+
+// emailChanged marks, inside a record being written, that the user's email changes.
+const emailChanged = "\x00email_changed"
+
+// chain runs prepare rules in order.
+func chain(rules ...func(context.Context, *write, map[string]any) error) func(context.Context, *write, map[string]any) error {
+	return func(ctx context.Context, w *write, rec map[string]any) error {
+		for _, r := range rules {
+			if r == nil {
+				continue
+			}
+			if err := r(ctx, w, rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // revokeThrough revokes the tokens of every user mapped to a role or app through
@@ -238,9 +265,9 @@ func (s *System) prepareService(ctx context.Context, w *write, rec map[string]an
 		if err != nil {
 			return dbError(nil, err)
 		}
-		// Writing the masked password back keeps the stored one.
-		if cfg, ok := rec["config"].(map[string]any); ok && cfg["password"] == privateMask {
-			cfg["password"] = row.Config["password"]
+		// Secrets written back masked keep their stored values.
+		if cfg, ok := rec["config"].(map[string]any); ok {
+			platform.UnmaskConfig(cfg, row.Config)
 		}
 		if row.Mutable {
 			return nil

@@ -3,6 +3,7 @@ package system
 import (
 	"context"
 	"errors"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -108,7 +109,7 @@ func (w *write) create(ctx context.Context, sp *spec, rec map[string]any) (int, 
 
 // update changes one record (and its nested relations); a missing id is a 404.
 func (w *write) update(ctx context.Context, sp *spec, id int, rec map[string]any) error {
-	if ok, err := w.sys.exists(ctx, sp, id); err != nil {
+	if ok, err := w.exists(ctx, sp, id); err != nil {
 		return err
 	} else if !ok {
 		return notFound(strconv.Itoa(id))
@@ -139,9 +140,6 @@ func (w *write) finish(ctx context.Context, sp *spec, id int, rec map[string]any
 		if !rel.nestable {
 			return platform.BadRequest("Relationship '%s' can not be written through '%s'.", name, sp.name)
 		}
-		if err := w.sys.allowRelated(w.req, rel, w.req.Method); err != nil {
-			return err
-		}
 		list, ok := v.([]any)
 		if !ok {
 			return platform.BadRequest("Relationship '%s' must be a JSON array of records.", name)
@@ -171,13 +169,19 @@ func (w *write) nested(ctx context.Context, rel *relation, parent int, list []an
 		fkVal, fkGiven := child[fk]
 		switch {
 		case !hasID || rawID == nil:
+			if err := w.sys.allowRelated(w.req, rel, http.MethodPost); err != nil {
+				return err
+			}
 			child[fk] = float64(parent)
 			if _, err := w.create(ctx, t, child); err != nil {
 				return err
 			}
 		case fkGiven && fkVal == nil:
 			cid := int(asInt(rawID))
-			rows, err := w.sys.selectRows(ctx, t, []*sql.Predicate{sql.EQ(t.res.IDColumn, cid), sql.EQ(rel.column, parent)}, nil, 1, 0)
+			if err := w.sys.allowRelated(w.req, rel, http.MethodDelete); err != nil {
+				return err
+			}
+			rows, err := w.sys.selectFrom(ctx, w.tx, t, []*sql.Predicate{sql.EQ(t.res.IDColumn, cid), sql.EQ(rel.column, parent)}, nil, 1, 0)
 			if err != nil {
 				return err
 			}
@@ -189,7 +193,10 @@ func (w *write) nested(ctx context.Context, rel *relation, parent int, list []an
 			}
 		default:
 			cid := int(asInt(rawID))
-			rows, err := w.sys.selectRows(ctx, t, []*sql.Predicate{sql.EQ(t.res.IDColumn, cid), sql.EQ(rel.column, parent)}, nil, 1, 0)
+			if err := w.sys.allowRelated(w.req, rel, http.MethodPatch); err != nil {
+				return err
+			}
+			rows, err := w.sys.selectFrom(ctx, w.tx, t, []*sql.Predicate{sql.EQ(t.res.IDColumn, cid), sql.EQ(rel.column, parent)}, nil, 1, 0)
 			if err != nil {
 				return err
 			}
@@ -207,7 +214,7 @@ func (w *write) nested(ctx context.Context, rel *relation, parent int, list []an
 
 // remove deletes one record; a missing id is a 404.
 func (w *write) remove(ctx context.Context, sp *spec, id int) error {
-	if ok, err := w.sys.exists(ctx, sp, id); err != nil {
+	if ok, err := w.exists(ctx, sp, id); err != nil {
 		return err
 	} else if !ok {
 		return notFound(strconv.Itoa(id))
@@ -223,14 +230,11 @@ func (w *write) remove(ctx context.Context, sp *spec, id int) error {
 	return nil
 }
 
-// exists reports whether id is a row of sp (within its scope).
-func (s *System) exists(ctx context.Context, sp *spec, id int) (bool, error) {
-	where := []*sql.Predicate{sql.EQ(sp.res.IDColumn, id)}
-	if p := sp.scope.predicate(); p != nil {
-		where = append(where, p)
-	}
-	n, err := s.count(ctx, sp, where)
-	return n > 0, err
+// exists reports whether id is a row of sp (within its scope), read inside the transaction:
+// a write never waits on a second pool connection.
+func (w *write) exists(ctx context.Context, sp *spec, id int) (bool, error) {
+	rows, err := w.sys.selectFrom(ctx, w.tx, sp, scoped(sp, sql.EQ(sp.res.IDColumn, id)), nil, 1, 0)
+	return len(rows) > 0, err
 }
 
 var (
