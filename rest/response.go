@@ -55,7 +55,12 @@ func writeResponse(w http.ResponseWriter, r *http.Request, resp *platform.Respon
 		_, _ = w.Write([]byte(s))
 		return
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(body)
+	buf, err := appendJSON(make([]byte, 0, 1024), body)
+	if err != nil { // a value JSON can not hold (NaN): encoding/json reports the same failure
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(body)
+		return
+	}
+	_, _ = w.Write(append(buf, '\n'))
 }

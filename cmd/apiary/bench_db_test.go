@@ -8,8 +8,8 @@
 //	BenchmarkDBBaselineByID/{kind}  GET /contact/{id} on a chi router: a prepared
 //	                                SELECT of every column WHERE id = ? LIMIT 1 → JSON
 //	BenchmarkDBByID/{kind}          GET /api/v2/db_{kind}/_table/contact/{id}
-//	BenchmarkDBBaselineList/{kind}  GET /contact?city=… : a prepared
-//	                                SELECT … WHERE city = ? ORDER BY id LIMIT 20 → {"resource":[…]}
+//	BenchmarkDBBaselineList/{kind}  GET /contact?city=… : a prepared SELECT of every column
+//	                                WHERE city = ? ORDER BY contact.id LIMIT 20 → {"resource":[…]}
 //	BenchmarkDBList/{kind}          GET /api/v2/db_{kind}/_table/contact?filter=city%3D'Lisbon'&limit=20
 //
 // with kind sqlite always and pgsql when APIARY_TEST_POSTGRES_DSN is set (the subtest is skipped
@@ -330,7 +330,7 @@ func contactSQL(dialect string) (byID, list string, err error) {
 	}
 	sel := "SELECT " + strings.Join(quoted, ", ") + " FROM " + q("contact")
 	byID = sel + " WHERE " + q("id") + " = " + ph(1) + " LIMIT 1"
-	list = sel + " WHERE " + q("city") + " = " + ph(1) + " ORDER BY " + q("id") + " LIMIT 20"
+	list = sel + " WHERE " + q("city") + " = " + ph(1) + " ORDER BY " + q("contact") + "." + q("id") + " LIMIT 20"
 
 	kinds := map[string]string{"id": "int", "age": "int"}
 	tcols := make([]sqltable.Column, len(cols))

@@ -3,6 +3,7 @@ package sqltable
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	entsql "entgo.io/ent/dialect/sql"
 
@@ -68,7 +69,7 @@ func (t *Table) ParseOrder(v string, allowed func(name string) bool) ([]Order, e
 // Filter compiles a DreamFactory filter against the columns allowed accepts; every value is
 // bound. Syntax and field errors are 400s that name the problem.
 func (t *Table) Filter(text string, allowed func(name string) bool, params map[string]any, lookup func(string) (string, bool)) (*entsql.Predicate, error) {
-	e, err := filter.Parse(text)
+	e, err := parsed(text)
 	if err != nil {
 		return nil, platform.BadRequest("%s", err.Error())
 	}
@@ -178,4 +179,33 @@ func Project(row map[string]any, fields []string, extra ...string) map[string]an
 		}
 	}
 	return out
+}
+
+// parsedFilters caches parsed filters by text: a filter shape is parsed once (trees are never
+// changed by compiling). Bounded: it is emptied when it reaches maxParsed entries.
+var parsedFilters = struct {
+	sync.RWMutex
+	m map[string]filter.Expr
+}{m: map[string]filter.Expr{}}
+
+const maxParsed = 1024
+
+func parsed(text string) (filter.Expr, error) {
+	parsedFilters.RLock()
+	e, ok := parsedFilters.m[text]
+	parsedFilters.RUnlock()
+	if ok {
+		return e, nil
+	}
+	e, err := filter.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	parsedFilters.Lock()
+	if len(parsedFilters.m) >= maxParsed {
+		parsedFilters.m = map[string]filter.Expr{}
+	}
+	parsedFilters.m[text] = e
+	parsedFilters.Unlock()
+	return e, nil
 }
