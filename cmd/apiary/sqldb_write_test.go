@@ -171,3 +171,42 @@ func TestRowFilters(t *testing.T) {
 		})
 	}
 }
+
+// TestNestedWrites: DreamFactory's sample apps create a contact with its contact_info in one
+// request (rollback=true); a bad child rolls the parent back too.
+func TestNestedWrites(t *testing.T) {
+	for _, kind := range dbBackends(t) {
+		t.Run(kind, func(t *testing.T) {
+			s := MustServe(t, "sqlite")
+			cfg := addressBook(t, kind, s.m.DataDir)
+			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			out := s.must(200, "POST", "/api/v2/db/_table/contact?rollback=true", rec(map[string]any{
+				"first_name": "Nia", "last_name": "Nested",
+				"contact_info_by_contact_id": []any{
+					map[string]any{"info_type": "home", "email": "nia@home.test"},
+					map[string]any{"info_type": "work", "email": "nia@work.test"},
+				}}))
+			id := firstID(out)
+			got := s.must(200, "GET", fmt.Sprintf("/api/v2/db/_table/contact/%d?related=contact_info_by_contact_id&contact_info_by_contact_id.fields=email&contact_info_by_contact_id.order=email", id), nil)
+			if !strings.Contains(fmt.Sprint(got), "contact_info_by_contact_id:[map[email:nia@home.test] map[email:nia@work.test]]") {
+				t.Errorf("nested create: %v", got)
+			}
+			before := s.must(200, "GET", "/api/v2/db/_table/contact?count_only=true", nil)
+			status, body := s.do("POST", "/api/v2/db/_table/contact?rollback=true", rec(map[string]any{
+				"first_name": "Bad", "last_name": "Child",
+				"contact_info_by_contact_id": []any{map[string]any{"email": "no type"}}}), creds(s.admin, ""))
+			if status != 400 {
+				t.Errorf("a bad child: %d %v", status, body)
+			}
+			if after := s.must(200, "GET", "/api/v2/db/_table/contact?count_only=true", nil); fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Errorf("the parent of a bad child was kept: %v -> %v", before, after)
+			}
+			// belongs_to: a contact_info created with its new contact.
+			s.must(200, "POST", "/api/v2/db/_table/contact_info", rec(map[string]any{"info_type": "home",
+				"contact_by_contact_id": map[string]any{"first_name": "Pa", "last_name": "Rent"}}))
+			if n := s.must(200, "GET", "/api/v2/db/_table/contact?count_only=true&filter="+url.QueryEscape("last_name = 'Rent'"), nil); n.(float64) != 1 {
+				t.Errorf("belongs_to parent not created: %v", n)
+			}
+		})
+	}
+}

@@ -31,6 +31,7 @@ type txn struct {
 	// limits the rows an update or delete can reach (nil without filters).
 	rf    *rowFilters
 	scope *entsql.Predicate
+	c     *catalog // for nested writes into related tables
 }
 
 // write serves POST, PUT, PATCH and DELETE on _table/{table}[/{id}] in one transaction
@@ -51,7 +52,7 @@ func (s *Service) write(ctx context.Context, req *platform.Request, c *catalog, 
 	if err != nil {
 		return nil, s.dbError(err)
 	}
-	w := &txn{s: s, tx: tx, dialect: s.conn.dialect, t: t, tbl: tbl, req: req, lookup: s.p.Lookups(ctx, req.Session)}
+	w := &txn{s: s, tx: tx, dialect: s.conn.dialect, t: t, tbl: tbl, req: req, lookup: s.p.Lookups(ctx, req.Session), c: c}
 	if w.rf = s.rowFiltersFor(req, t.Name, req.Method); w.rf != nil && req.Method != http.MethodPost {
 		if w.scope, err = w.rf.predicate(tbl, w.lookup); err != nil {
 			_ = tx.Rollback()
@@ -181,8 +182,8 @@ func (w *txn) values(rec map[string]any, create bool) ([]string, []any, error) {
 	for k, v := range rec {
 		c, ok := w.t.Column(k)
 		if !ok {
-			if _, rel := w.t.Relation(k); rel {
-				return nil, nil, platform.BadRequest("Writing related records ('%s') is not available yet: write them through their own table.", k)
+			if _, rel := w.t.Relation(k); rel { // written by nested
+				continue
 			}
 			return nil, nil, platform.BadRequest("Invalid field '%s': table '%s' has no such field.", k, w.t.Name)
 		}
@@ -234,6 +235,9 @@ func (w *txn) insert(ctx context.Context, rec map[string]any) (map[string]any, e
 			return nil, err
 		}
 	}
+	if err := w.nestedParents(ctx, rec); err != nil {
+		return nil, err
+	}
 	cols, vals, err := w.values(rec, true)
 	if err != nil {
 		return nil, err
@@ -261,7 +265,7 @@ func (w *txn) insert(ctx context.Context, rec map[string]any) (map[string]any, e
 			c, _ := w.t.Column(k)
 			out[k] = sqltable.Normalize(string(c.Kind), dest[i])
 		}
-		return out, nil
+		return out, w.nestedChildren(ctx, rec, out)
 	}
 	text, args := ins.Query()
 	res, err := w.tx.ExecContext(ctx, text, args...)
@@ -280,7 +284,7 @@ func (w *txn) insert(ctx context.Context, rec map[string]any) (map[string]any, e
 			}
 		}
 	}
-	return out, nil
+	return out, w.nestedChildren(ctx, rec, out)
 }
 
 // create is POST: each record inserted; the reply lists their ids (or fields=…).
@@ -390,7 +394,7 @@ func (w *txn) targets(ctx context.Context) ([]map[string]any, []map[string]any, 
 }
 
 // updateOne applies rec to the row id names; no such row is a 404.
-func (w *txn) updateOne(ctx context.Context, id map[string]any, rec map[string]any) (map[string]any, error) {
+func (w *txn) updateOne(ctx context.Context, id map[string]any, rec map[string]any) (_ map[string]any, err error) {
 	if w.rf != nil {
 		if err := w.rf.allows(rec, w.lookup); err != nil {
 			return nil, err
@@ -400,9 +404,19 @@ func (w *txn) updateOne(ctx context.Context, id map[string]any, rec map[string]a
 	if err != nil {
 		return nil, err
 	}
+	if err := w.nestedParents(ctx, rec); err != nil {
+		return nil, err
+	}
 	cols, vals, err := w.values(rec, false)
 	if err != nil {
 		return nil, err
+	}
+	if hasNested(w.t, rec) {
+		defer func() {
+			if err == nil {
+				err = w.nestedChildren(ctx, rec, w.keysOf(id))
+			}
+		}()
 	}
 	if len(cols) > 0 {
 		upd := entsql.Dialect(w.dialect).Update(w.t.Name).Where(where)
