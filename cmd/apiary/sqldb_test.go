@@ -226,3 +226,22 @@ func TestDatabaseServiceAccess(t *testing.T) {
 		t.Errorf("database down: %d %v", status, body)
 	}
 }
+
+// TestGetWithBody: POST with X-HTTP-Method: GET reads with the parameters in the body, as
+// DreamFactory clients send long filters and id lists.
+func TestGetWithBody(t *testing.T) {
+	s := MustServe(t, "sqlite")
+	cfg := addressBook(t, "sqlite", s.m.DataDir)
+	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	h := creds(s.admin, "")
+	h["X-HTTP-Method"] = "GET"
+	status, body := s.do("POST", "/api/v2/db/_table/contact", map[string]any{
+		"filter": "last_name = :ln OR first_name = :fn", "params": map[string]any{":ln": "Doe", "fn": "Jim"}, "fields": "first_name"}, h)
+	if status != 200 || fmt.Sprint(body) != "map[resource:[map[first_name:Jane] map[first_name:Jim]]]" {
+		t.Errorf("GET with a body: %d %v", status, body)
+	}
+	status, body = s.do("POST", "/api/v2/db/_table/contact", map[string]any{"ids": "2,4", "fields": "id"}, h)
+	if status != 200 || fmt.Sprint(body) != "map[resource:[map[id:2] map[id:4]]]" {
+		t.Errorf("GET ids with a body: %d %v", status, body)
+	}
+}
