@@ -171,9 +171,12 @@ func (s *Service) Handle(ctx context.Context, req *platform.Request) (*platform.
 	default:
 		return nil, platform.NotFound("Resource '%s' not found for service '%s'.", seg[0], s.name)
 	}
-	if req.Method != http.MethodGet && (seg[0] != "_table" || len(seg) < 2 || len(seg) > 3) {
-		return nil, &platform.Error{Status: http.StatusNotImplemented, Code: http.StatusNotImplemented,
-			Message: "Only GET is available on '" + req.Resource + "' of database services in this version; schema changes are being built."}
+	if seg[0] == "_schema" && (req.Method != http.MethodGet || len(seg) > 2 || (len(seg) == 1 && len(idsParam(req)) > 0)) {
+		// Schema changes, _field, _related, the legacy _schema/{table}/{field}, and ?ids=.
+		return s.schemaRequest(ctx, req, seg[1:])
+	}
+	if req.Method != http.MethodGet && (len(seg) < 2 || len(seg) > 3) {
+		return nil, platform.BadRequest("%s requests for resource '%s' are not currently supported by the '%s' service.", req.Method, req.Resource, s.name)
 	}
 	c, db, err := s.schema(ctx, req.BoolParam("refresh"))
 	if err != nil {
