@@ -52,7 +52,7 @@ func TestSQLInjection(t *testing.T) {
 					continue
 				}
 				if status == 200 {
-					if list, ok := body.(map[string]any)["resource"].([]any); ok && len(list) > 1 && !strings.HasPrefix(a, "?group") {
+					if list, ok := body.(map[string]any)["resource"].([]any); ok && len(list) > 1 {
 						t.Errorf("%s returned %d rows: the injection widened the query", a, len(list))
 					}
 				}

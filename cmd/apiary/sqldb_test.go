@@ -245,3 +245,24 @@ func TestGetWithBody(t *testing.T) {
 		t.Errorf("GET ids with a body: %d %v", status, body)
 	}
 }
+
+// TestGroupedReads: group with aggregates, on every database kind.
+func TestGroupedReads(t *testing.T) {
+	for _, kind := range dbBackends(t) {
+		t.Run(kind, func(t *testing.T) {
+			s := MustServe(t, "sqlite")
+			cfg := addressBook(t, kind, s.m.DataDir)
+			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			q := url.QueryEscape
+			out := s.must(200, "GET", "/api/v2/db/_table/contact_info?group=contact_id&fields="+q("contact_id,COUNT(*),MAX(id)")+"&order=contact_id", nil)
+			if got := fmt.Sprint(out); got != "map[resource:[map[COUNT_ALL:2 MAX_id:2 contact_id:1] map[COUNT_ALL:1 MAX_id:3 contact_id:2]]]" {
+				t.Errorf("grouped read: %s", got)
+			}
+			for _, bad := range []string{"group=nope", "group=contact_id&fields=email", "group=contact_id&fields=" + q("SUM(nope)"), "group=" + q("contact_id; DROP TABLE contact")} {
+				if status, _ := s.do("GET", "/api/v2/db/_table/contact_info?"+bad, nil, creds(s.admin, "")); status != 400 {
+					t.Errorf("%s: %d, want 400", bad, status)
+				}
+			}
+		})
+	}
+}

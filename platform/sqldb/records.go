@@ -90,6 +90,9 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 	if err := s.scopeRead(ctx, req, t, tbl, &r.Query); err != nil {
 		return nil, err
 	}
+	if g, ok := req.Param("group", "group_by"); ok && strings.TrimSpace(g) != "" {
+		return s.getGroups(ctx, req, db, tbl, r, g)
+	}
 	var ids []string
 	if v, ok := req.Param("ids"); ok && strings.TrimSpace(v) != "" {
 		cols, err := idColumns(req, t)
@@ -232,4 +235,23 @@ func listID(t *dbschema.Table, row map[string]any) any {
 		parts[i] = fmt.Sprint(row[k])
 	}
 	return "(" + strings.Join(parts, ",") + ")"
+}
+
+// getGroups is a grouped read: group=a,b with fields naming group fields and aggregates
+// (SUM|COUNT|AVG|MIN|MAX(field), COUNT(*)).
+func (s *Service) getGroups(ctx context.Context, req *platform.Request, db *store.CachedDB, tbl *sqltable.Table, r *sqltable.Read, group string) (*platform.Response, error) {
+	f, _ := req.Param("fields", "select")
+	groupBy, cols, aggs, err := tbl.ParseGroup(group, f, nil)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tbl.SelectGrouped(ctx, db, s.conn.dialect, r.Query, groupBy, cols, aggs)
+	if err != nil {
+		return nil, s.dbError(err)
+	}
+	list := make([]any, len(rows))
+	for i, row := range rows {
+		list[i] = row
+	}
+	return platform.OK(platform.Wrap(list)), nil
 }
