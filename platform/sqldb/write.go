@@ -16,8 +16,6 @@ import (
 	"github.com/apiary/apiary/platform/store"
 )
 
-const wrapHint = " Please make sure record(s) are wrapped in a 'resource' tag. Example: {\"resource\":[{\"record\":1},{\"record\":2}]}"
-
 // txn is one write request: a single transaction over one table.
 type txn struct {
 	s       *Service
@@ -78,56 +76,6 @@ func (s *Service) write(ctx context.Context, req *platform.Request, c *catalog, 
 		return nil, s.writeError(err)
 	}
 	return resp, nil
-}
-
-// records returns the records of a collection write: {"resource":[…]} or a bare array.
-func records(payload any) ([]map[string]any, error) {
-	var list []any
-	switch x := payload.(type) {
-	case []any:
-		list = x
-	case map[string]any:
-		l, ok := x["resource"].([]any)
-		if !ok {
-			return nil, platform.BadRequest("No record(s) detected in request." + wrapHint)
-		}
-		list = l
-	}
-	if len(list) == 0 {
-		return nil, platform.BadRequest("No record(s) detected in request." + wrapHint)
-	}
-	out := make([]map[string]any, len(list))
-	for i, v := range list {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, platform.BadRequest("Record %d is not a JSON object.", i)
-		}
-		out[i] = m
-	}
-	return out, nil
-}
-
-// single returns the one record of a by-id write or of an ids=/filter= update.
-func single(payload any) (map[string]any, error) {
-	switch x := payload.(type) {
-	case map[string]any:
-		if l, ok := x["resource"].([]any); ok {
-			if len(l) > 0 {
-				if m, ok := l[0].(map[string]any); ok {
-					return m, nil
-				}
-			}
-			break
-		}
-		return x, nil
-	case []any:
-		if len(x) > 0 {
-			if m, ok := x[0].(map[string]any); ok {
-				return m, nil
-			}
-		}
-	}
-	return nil, platform.BadRequest("No record detected in request: send a JSON object with the fields to change.")
 }
 
 // batch runs op for n records. With cont each record runs in its own savepoint and failures
@@ -289,7 +237,7 @@ func (w *txn) insert(ctx context.Context, rec map[string]any) (map[string]any, e
 
 // create is POST: each record inserted; the reply lists their ids (or fields=…).
 func (w *txn) create(ctx context.Context, cont bool) (*platform.Response, error) {
-	recs, err := records(w.req.Payload)
+	recs, err := platform.Records(w.req.Payload)
 	if err != nil {
 		return nil, err
 	}
@@ -382,7 +330,7 @@ func (w *txn) targets(ctx context.Context) ([]map[string]any, []map[string]any, 
 	if req.Payload == nil {
 		return nil, nil, nil
 	}
-	recs, err := records(req.Payload)
+	recs, err := platform.Records(req.Payload)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -460,7 +408,7 @@ func (w *txn) keysOf(rec map[string]any) map[string]any {
 // record applied to each row, or records that carry their own keys.
 func (w *txn) update(ctx context.Context, id string, cont bool) (*platform.Response, error) {
 	if id != "" {
-		rec, err := single(w.req.Payload)
+		rec, err := platform.Record(w.req.Payload)
 		if err != nil {
 			return nil, err
 		}
@@ -483,10 +431,10 @@ func (w *txn) update(ctx context.Context, id string, cont bool) (*platform.Respo
 		return nil, err
 	}
 	if ids == nil {
-		return nil, platform.BadRequest("No record(s) detected in request." + wrapHint)
+		return nil, platform.BadRequest("No record(s) detected in request." + platform.WrapHint)
 	}
 	if recs == nil {
-		one, err := single(w.req.Payload)
+		one, err := platform.Record(w.req.Payload)
 		if err != nil {
 			return nil, err
 		}

@@ -204,7 +204,7 @@ func (s *System) batch(ctx context.Context, req *platform.Request, n int, cont b
 }
 
 func (s *System) createMany(ctx context.Context, sp *spec, req *platform.Request) (*platform.Response, error) {
-	recs, err := recordList(req.Payload)
+	recs, err := platform.Records(req.Payload)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +264,7 @@ func (s *System) written(ctx context.Context, sp *spec, req *platform.Request, r
 }
 
 func (s *System) updateOne(ctx context.Context, sp *spec, req *platform.Request, key string) (*platform.Response, error) {
-	rec, err := singleRecord(req.Payload)
+	rec, err := platform.Record(req.Payload)
 	if err != nil {
 		return nil, err
 	}
@@ -322,7 +322,7 @@ func (s *System) targets(ctx context.Context, sp *spec, req *platform.Request, f
 	if req.Payload == nil {
 		return nil, nil, nil
 	}
-	recs, err := recordList(req.Payload)
+	recs, err := platform.Records(req.Payload)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -355,9 +355,9 @@ func (s *System) updateMany(ctx context.Context, sp *spec, req *platform.Request
 	}
 	if recs == nil {
 		if ids == nil {
-			return nil, platform.BadRequest("No record(s) detected in request." + wrapHint)
+			return nil, platform.BadRequest("No record(s) detected in request." + platform.WrapHint)
 		}
-		one, err := singleRecord(req.Payload)
+		one, err := platform.Record(req.Payload)
 		if err != nil {
 			return nil, err
 		}

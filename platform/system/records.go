@@ -11,58 +11,6 @@ import (
 	"github.com/apiary/apiary/platform"
 )
 
-const wrapHint = " Please make sure record(s) are wrapped in a 'resource' tag. Example: {\"resource\":[{\"record\":1},{\"record\":2}]}"
-
-// recordList returns the records of a collection write: {"resource":[…]} or a bare array.
-// A bare object is not a record list (DreamFactory's rule).
-func recordList(payload any) ([]map[string]any, error) {
-	var list []any
-	switch x := payload.(type) {
-	case []any:
-		list = x
-	case map[string]any:
-		l, ok := x["resource"].([]any)
-		if !ok {
-			return nil, platform.BadRequest("No record(s) detected in request." + wrapHint)
-		}
-		list = l
-	default:
-		return nil, platform.BadRequest("No record(s) detected in request." + wrapHint)
-	}
-	if len(list) == 0 {
-		return nil, platform.BadRequest("No record(s) detected in request." + wrapHint)
-	}
-	out := make([]map[string]any, len(list))
-	for i, v := range list {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, platform.BadRequest("Record %d is not a JSON object.", i)
-		}
-		out[i] = m
-	}
-	return out, nil
-}
-
-// singleRecord returns the record of a by-id write: a bare object, or the first of a list.
-func singleRecord(payload any) (map[string]any, error) {
-	if m, ok := payload.(map[string]any); ok {
-		if l, ok := m["resource"].([]any); ok && len(l) > 0 {
-			if r, ok := l[0].(map[string]any); ok {
-				return r, nil
-			}
-		}
-		if _, ok := m["resource"]; !ok {
-			return m, nil
-		}
-	}
-	if l, ok := payload.([]any); ok && len(l) > 0 {
-		if r, ok := l[0].(map[string]any); ok {
-			return r, nil
-		}
-	}
-	return nil, platform.BadRequest("No record detected in request: send a JSON object with the fields to change.")
-}
-
 // coerce converts a decoded JSON value to the Go type of f for ent's generic SetField.
 func coerce(f *ent.ResourceField, v any) (any, error) {
 	bad := func(what string) error { return platform.BadRequest("Field '%s' must be %s.", f.Name, what) }

@@ -107,7 +107,7 @@ func listing(names []string, req *platform.Request) any {
 // upsertScript is POST /system/event_script/{name}: create (201) or update (200) one script.
 func (s *System) upsertScript(ctx context.Context, req *platform.Request, name string) (*platform.Response, error) {
 	sp := s.specs["event_script"]
-	rec, err := singleRecord(req.Payload)
+	rec, err := platform.Record(req.Payload)
 	if err != nil {
 		return nil, err
 	}
