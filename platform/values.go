@@ -1,0 +1,106 @@
+package platform
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Readers of decoded JSON values as the types columns need. Each reports false when the value
+// can not be read so, and callers answer with a 400 naming the field.
+
+// IntValue reads an integral number (within ±2^53), a numeric string, or a boolean as 1/0.
+func IntValue(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case int:
+		return int64(x), true
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x), true
+		}
+	case string:
+		if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+			return n, true
+		}
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+// FloatValue reads a number or a numeric string.
+func FloatValue(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case string:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+			return f, true
+		}
+	}
+	return 0, false
+}
+
+// BoolValue reads true/false, 1/0, or "true"/"false"/"1"/"0" (any case).
+func BoolValue(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case float64:
+		if x == 0 || x == 1 {
+			return x == 1, true
+		}
+	case int64:
+		if x == 0 || x == 1 {
+			return x == 1, true
+		}
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "true", "1":
+			return true, true
+		case "false", "0":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// TimeValue reads RFC 3339, DreamFactory's "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DDTHH:MM:SS" or a
+// date "YYYY-MM-DD" (times without a zone are UTC).
+func TimeValue(v any) (time.Time, bool) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, false
+	}
+	for _, layout := range []string{time.RFC3339Nano, DateFormat, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// TextValue reads a string, or a number or boolean as its text.
+func TextValue(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
+}
