@@ -1,7 +1,6 @@
 package main
 
 import (
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,17 +24,7 @@ func emptyDatabase(t *testing.T, kind, dataDir string) map[string]any {
 	case "pgsql":
 		return map[string]any{"dsn": freshPostgres(t)}
 	case "mysql":
-		base := os.Getenv("APIARY_TEST_MYSQL_DSN")
-		admin, err := sql.Open("mysql", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := fmt.Sprintf("apiary_schema_%d", time.Now().UnixNano())
-		if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-			t.Fatalf("creating MySQL database: %v", err)
-		}
-		t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE " + name); admin.Close() })
-		return map[string]any{"dsn": strings.Replace(base, "/test", "/"+name, 1)}
+		return map[string]any{"dsn": freshMySQL(t)}
 	}
 	t.Fatalf("unknown kind %s", kind)
 	return nil

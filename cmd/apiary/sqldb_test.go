@@ -33,6 +33,23 @@ func dbBackends(t *testing.T) []string {
 	return out
 }
 
+// freshMySQL creates an empty MySQL/MariaDB database for one test, dropped afterwards, and
+// returns its DSN.
+func freshMySQL(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("APIARY_TEST_MYSQL_DSN")
+	admin, err := sql.Open("mysql", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("apiary_test_%d", time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("creating MySQL database: %v", err)
+	}
+	t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE " + name); admin.Close() })
+	return strings.Replace(base, "/test", "/"+name, 1)
+}
+
 // addressBook creates DreamFactory's sample tables (contact, contact_info) in a fresh database
 // of kind, fills them, and returns the service config that reaches it.
 func addressBook(t *testing.T, kind, dataDir string) map[string]any {
@@ -51,21 +68,8 @@ func addressBook(t *testing.T, kind, dataDir string) map[string]any {
 		cfg = map[string]any{"dsn": dsn}
 		idType = "SERIAL PRIMARY KEY"
 	case "mysql":
-		base := os.Getenv("APIARY_TEST_MYSQL_DSN")
-		admin, err := sql.Open("mysql", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := fmt.Sprintf("apiary_test_%d", time.Now().UnixNano())
-		if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-			t.Fatalf("creating MySQL database: %v", err)
-		}
-		t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE " + name); admin.Close() })
-		dsn := strings.Replace(base, "/test", "/"+name, 1)
+		dsn := freshMySQL(t)
 		db, err = sql.Open("mysql", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
 		cfg = map[string]any{"dsn": dsn}
 		idType = "INT AUTO_INCREMENT PRIMARY KEY"
 	}
