@@ -158,3 +158,14 @@ func (t *Table) Relation(name string) (*Relation, bool) {
 	}
 	return nil, false
 }
+
+// NewTable returns a copy of t with only cols (a subset of its columns), indexed again.
+func NewTable(t *Table, cols []*Column) *Table {
+	out := *t
+	out.Columns = cols
+	out.byName = make(map[string]*Column, len(cols))
+	for _, c := range cols {
+		out.byName[c.Name] = c
+	}
+	return &out
+}

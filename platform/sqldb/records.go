@@ -57,7 +57,7 @@ func idValue(c *dbschema.Column, v string) (any, error) {
 }
 
 // idPredicate matches one record by its identifier (a composite id is "(v1,v2)" or "v1,v2").
-func idPredicate(cols []*dbschema.Column, raw string) (*entsql.Predicate, error) {
+func idPredicate(d string, cols []*dbschema.Column, raw string) (*entsql.Predicate, error) {
 	parts := []string{raw}
 	if len(cols) > 1 {
 		parts = strings.Split(strings.Trim(raw, "()"), ",")
@@ -71,7 +71,7 @@ func idPredicate(cols []*dbschema.Column, raw string) (*entsql.Predicate, error)
 		if err != nil {
 			return nil, err
 		}
-		preds[i] = entsql.EQ(c.Name, v)
+		preds[i] = entsql.EQ(sqltable.Quote(d, c.Name), v)
 	}
 	return entsql.And(preds...), nil
 }
@@ -101,7 +101,7 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 		}
 		var any []*entsql.Predicate
 		for _, raw := range splitIDs(v, len(cols) > 1) {
-			p, err := idPredicate(cols, raw)
+			p, err := idPredicate(s.conn.dialect, cols, raw)
 			if err != nil {
 				return nil, platform.BadRequest("Invalid identifier '%s' in ids.", raw)
 			}
@@ -183,7 +183,7 @@ func (s *Service) getRecord(ctx context.Context, req *platform.Request, c *catal
 	if err := s.scopeRead(ctx, req, t, tbl, &r.Query); err != nil {
 		return nil, err
 	}
-	p, err := idPredicate(cols, id)
+	p, err := idPredicate(s.conn.dialect, cols, id)
 	if err != nil {
 		return nil, platform.NotFound("Record with identifier '%s' not found.", id)
 	}

@@ -305,7 +305,7 @@ func (s *Service) selectIn(ctx context.Context, db *store.CachedDB, tbl *sqltabl
 		for i := range args {
 			args[i] = bindKey(keyKind, chunk[min(i, len(chunk)-1)])
 		}
-		q := sqltable.Query{Where: append([]*entsql.Predicate{entsql.In(sqlCol, args...)}, where...), Order: order}
+		q := sqltable.Query{Where: append([]*entsql.Predicate{entsql.In(sqltable.Quote(s.conn.dialect, sqlCol), args...)}, where...), Order: order}
 		rows, err := tbl.Select(ctx, db, s.conn.dialect, q)
 		if err != nil {
 			return nil, s.dbError(err)

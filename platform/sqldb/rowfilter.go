@@ -90,14 +90,20 @@ func (f *rowFilters) predicate(tbl *sqltable.Table, lookup func(string) (string,
 	return p, nil
 }
 
-// allows checks a record being written against the filters: with AND every rule whose field
-// the record sets must hold, with OR at least one. Fields the record does not set are skipped.
-func (f *rowFilters) allows(rec map[string]any, lookup func(string) (string, bool)) error {
+// allows checks a record being written to t against the filters: with AND every rule must
+// hold, with OR at least one. On create a field the record leaves out counts as NULL; on
+// update it is skipped (it keeps a value the filters already allowed).
+func (f *rowFilters) allows(t *dbschema.Table, rec map[string]any, create bool, lookup func(string) (string, bool)) error {
 	held, checked := 0, 0
 	for _, r := range f.rules {
 		v, ok := lookupKey(rec, r.Name)
-		if !ok {
+		if !ok && !create {
 			continue
+		}
+		if c, known := t.Column(r.Name); known && ok {
+			if cv, err := coerce(c, v, ""); err == nil { // compare the value that is bound
+				v = cv
+			}
 		}
 		checked++
 		if holds(r, v, lookup) {

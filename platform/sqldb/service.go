@@ -88,6 +88,7 @@ func (s *Service) schema(ctx context.Context, refresh bool) (*catalog, *store.Ca
 	if err != nil {
 		return nil, nil, s.dbError(err)
 	}
+	s.dropUnsafe(sch)
 	c := &catalog{schema: sch, tables: make(map[string]*sqltable.Table, len(sch.Tables))}
 	for key, t := range sch.Tables {
 		cols := make([]sqltable.Column, len(t.Columns))
@@ -271,4 +272,49 @@ func (s *Service) Schema(ctx context.Context, refresh bool) (*dbschema.Schema, e
 		return nil, err
 	}
 	return c.schema, nil
+}
+
+// dropUnsafe leaves out of the API the tables and columns whose names hold quote characters
+// (see sqltable.SafeName), with the relations that use them, and logs each.
+func (s *Service) dropUnsafe(sch *dbschema.Schema) {
+	for key, t := range sch.Tables {
+		if !sqltable.SafeName(t.Name) {
+			s.p.Logger().Warn("table left out of the API: its name holds quote characters", "service", s.name, "table", t.Name)
+			delete(sch.Tables, key)
+			continue
+		}
+		var cols []*dbschema.Column
+		for _, c := range t.Columns {
+			if sqltable.SafeName(c.Name) {
+				cols = append(cols, c)
+			} else {
+				s.p.Logger().Warn("column left out of the API: its name holds quote characters", "service", s.name, "table", t.Name, "column", c.Name)
+			}
+		}
+		if len(cols) != len(t.Columns) {
+			sch.Tables[key] = dbschema.NewTable(t, cols)
+		}
+	}
+	names := sch.Names[:0]
+	for _, n := range sch.Names {
+		if _, ok := sch.Tables[strings.ToLower(n)]; ok {
+			names = append(names, n)
+		}
+	}
+	sch.Names = names
+	for _, t := range sch.Tables {
+		var rels []*dbschema.Relation
+		for _, r := range t.Related {
+			_, okRef := sch.Tables[strings.ToLower(r.RefTable)]
+			okJ := r.JunctionTable == ""
+			if !okJ {
+				_, okJ = sch.Tables[strings.ToLower(r.JunctionTable)]
+			}
+			_, okField := t.Column(r.Field)
+			if okRef && okJ && okField {
+				rels = append(rels, r)
+			}
+		}
+		t.Related = rels
+	}
 }

@@ -127,8 +127,15 @@ func (w *txn) batch(ctx context.Context, n int, cont bool, verb string, op func(
 func (w *txn) values(rec map[string]any, create bool) ([]string, []any, error) {
 	var cols []string
 	var vals []any
+	seen := make(map[string]bool, len(rec))
 	for k, v := range rec {
 		c, ok := w.t.Column(k)
+		if ok {
+			if seen[c.Name] { // "owner_id" and "OWNER_ID": which one wins must not be chance
+				return nil, nil, platform.BadRequest("Field '%s' is given more than once.", c.Name)
+			}
+			seen[c.Name] = true
+		}
 		if !ok {
 			if _, rel := w.t.Relation(k); rel { // written by nested
 				continue
@@ -167,6 +174,17 @@ func lookupKey(rec map[string]any, name string) (any, bool) {
 	return nil, false
 }
 
+// q quotes one identifier for the service's dialect; qs quotes several.
+func (w *txn) q(name string) string { return sqltable.Quote(w.dialect, name) }
+
+func (w *txn) qs(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = w.q(n)
+	}
+	return out
+}
+
 // ids returns a row's identifier object, e.g. {"id": 5}.
 func (w *txn) ids(row map[string]any) map[string]any {
 	out := make(map[string]any, len(w.t.PrimaryKey))
@@ -178,27 +196,27 @@ func (w *txn) ids(row map[string]any) map[string]any {
 
 // insert creates one record and returns its identifier object.
 func (w *txn) insert(ctx context.Context, rec map[string]any) (map[string]any, error) {
+	if err := w.nestedParents(ctx, rec); err != nil { // first: they set the record's keys
+		return nil, err
+	}
 	if w.rf != nil {
-		if err := w.rf.allows(rec, w.lookup); err != nil {
+		if err := w.rf.allows(w.t, rec, true, w.lookup); err != nil {
 			return nil, err
 		}
-	}
-	if err := w.nestedParents(ctx, rec); err != nil {
-		return nil, err
 	}
 	cols, vals, err := w.values(rec, true)
 	if err != nil {
 		return nil, err
 	}
-	ins := entsql.Dialect(w.dialect).Insert(w.t.Name)
+	ins := entsql.Dialect(w.dialect).Insert(w.q(w.t.Name))
 	if len(cols) == 0 {
 		ins.Default()
 	} else {
-		ins.Columns(cols...).Values(vals...)
+		ins.Columns(w.qs(cols)...).Values(vals...)
 	}
 	pk := w.t.PrimaryKey
 	if w.dialect != dialect.MySQL && len(pk) > 0 {
-		ins.Returning(pk...)
+		ins.Returning(w.qs(pk)...)
 		text, args := ins.Query()
 		dest := make([]any, len(pk))
 		ptrs := make([]any, len(pk))
@@ -269,7 +287,7 @@ func (w *txn) idWhere(rec map[string]any) (*entsql.Predicate, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		preds = append(preds, entsql.EQ(c.Name, cv))
+		preds = append(preds, entsql.EQ(w.q(c.Name), cv))
 		parts = append(parts, fmt.Sprint(v))
 	}
 	if w.scope != nil { // rows outside the role's filters do not exist for the caller
@@ -343,16 +361,16 @@ func (w *txn) targets(ctx context.Context) ([]map[string]any, []map[string]any, 
 
 // updateOne applies rec to the row id names; no such row is a 404.
 func (w *txn) updateOne(ctx context.Context, id map[string]any, rec map[string]any) (_ map[string]any, err error) {
+	if err := w.nestedParents(ctx, rec); err != nil { // first: they set the record's keys
+		return nil, err
+	}
 	if w.rf != nil {
-		if err := w.rf.allows(rec, w.lookup); err != nil {
+		if err := w.rf.allows(w.t, rec, false, w.lookup); err != nil {
 			return nil, err
 		}
 	}
 	where, label, err := w.idWhere(id)
 	if err != nil {
-		return nil, err
-	}
-	if err := w.nestedParents(ctx, rec); err != nil {
 		return nil, err
 	}
 	cols, vals, err := w.values(rec, false)
@@ -367,9 +385,9 @@ func (w *txn) updateOne(ctx context.Context, id map[string]any, rec map[string]a
 		}()
 	}
 	if len(cols) > 0 {
-		upd := entsql.Dialect(w.dialect).Update(w.t.Name).Where(where)
+		upd := entsql.Dialect(w.dialect).Update(w.q(w.t.Name)).Where(where)
 		for i, c := range cols {
-			upd.Set(c, vals[i])
+			upd.Set(w.q(c), vals[i])
 		}
 		text, args := upd.Query()
 		res, err := w.tx.ExecContext(ctx, text, args...)
@@ -485,7 +503,7 @@ func (w *txn) removeOne(ctx context.Context, id map[string]any, before map[strin
 	if err != nil {
 		return nil, err
 	}
-	text, args := entsql.Dialect(w.dialect).Delete(w.t.Name).Where(where).Query()
+	text, args := entsql.Dialect(w.dialect).Delete(w.q(w.t.Name)).Where(where).Query()
 	res, err := w.tx.ExecContext(ctx, text, args...)
 	if err != nil {
 		return nil, w.s.writeError(err)
@@ -524,7 +542,7 @@ func (w *txn) remove(ctx context.Context, id string, cont bool) (*platform.Respo
 		if !w.req.BoolParam("force") {
 			return nil, platform.BadRequest("No filter or records given for delete request.")
 		}
-		del := entsql.Dialect(w.dialect).Delete(w.t.Name)
+		del := entsql.Dialect(w.dialect).Delete(w.q(w.t.Name))
 		if w.scope != nil {
 			del.Where(w.scope)
 		}

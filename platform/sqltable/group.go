@@ -91,11 +91,11 @@ func splitFields(v string) []string {
 
 // SelectGrouped reads q grouped by group, returning the group columns and aggregates.
 func (t *Table) SelectGrouped(ctx context.Context, db DB, dialect string, q Query, groupBy, cols []Column, aggs []Aggregate) ([]map[string]any, error) {
-	sel := entsql.Dialect(dialect).Select().From(entsql.Table(t.Name))
+	sel := entsql.Dialect(dialect).Select().From(entsql.Table(Quote(dialect, t.Name)))
 	names := make([]string, 0, len(cols)+len(aggs))
 	kinds := make([]string, 0, len(cols)+len(aggs))
 	for _, c := range cols {
-		sel.AppendSelect(c.Column)
+		sel.AppendSelect(Quote(dialect, c.Column))
 		names, kinds = append(names, c.Name), append(kinds, c.Kind)
 	}
 	for _, a := range aggs {
@@ -105,7 +105,7 @@ func (t *Table) SelectGrouped(ctx context.Context, db DB, dialect string, q Quer
 			if a.Column == "*" {
 				b.WriteString("*")
 			} else {
-				b.Ident(a.Column)
+				b.WriteString(Quote(dialect, a.Column))
 			}
 			b.WriteString(")")
 		}), a.Alias)
@@ -120,7 +120,7 @@ func (t *Table) SelectGrouped(ctx context.Context, db DB, dialect string, q Quer
 	}
 	group := make([]string, len(groupBy))
 	for i, c := range groupBy {
-		group[i] = c.Column
+		group[i] = Quote(dialect, c.Column)
 	}
 	sel.GroupBy(group...)
 	for _, o := range q.Order {
@@ -128,7 +128,7 @@ func (t *Table) SelectGrouped(ctx context.Context, db DB, dialect string, q Quer
 		if o.Desc {
 			opts = append(opts, entsql.OrderDesc())
 		}
-		entsql.OrderByField(o.Column, opts...).ToFunc()(sel)
+		entsql.OrderByField(Quote(dialect, o.Column), opts...).ToFunc()(sel)
 	}
 	if q.Limit > 0 {
 		sel.Limit(q.Limit)

@@ -69,9 +69,9 @@ type DB interface {
 func (t *Table) SelectSQL(dialect string, q Query) (string, []any) {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		cols[i] = c.Column
+		cols[i] = Quote(dialect, c.Column)
 	}
-	sel := entsql.Dialect(dialect).Select(cols...).From(entsql.Table(t.Name))
+	sel := entsql.Dialect(dialect).Select(cols...).From(entsql.Table(Quote(dialect, t.Name)))
 	if len(q.Where) > 0 {
 		sel.Where(entsql.And(q.Where...))
 	}
@@ -86,7 +86,7 @@ func (t *Table) SelectSQL(dialect string, q Query) (string, []any) {
 		case "last":
 			opts = append(opts, entsql.OrderNullsLast())
 		}
-		entsql.OrderByField(o.Column, opts...).ToFunc()(sel)
+		entsql.OrderByField(Quote(dialect, o.Column), opts...).ToFunc()(sel)
 	}
 	if q.Limit > 0 {
 		sel.Limit(q.Limit)
@@ -134,7 +134,7 @@ func (t *Table) Scan(ctx context.Context, db DB, text string, args []any) ([]map
 
 // Count returns the number of rows matching where.
 func (t *Table) Count(ctx context.Context, db DB, dialect string, where []*entsql.Predicate) (int, error) {
-	sel := entsql.Dialect(dialect).Select(entsql.Count("*")).From(entsql.Table(t.Name))
+	sel := entsql.Dialect(dialect).Select(entsql.Count("*")).From(entsql.Table(Quote(dialect, t.Name)))
 	if len(where) > 0 {
 		sel.Where(entsql.And(where...))
 	}
