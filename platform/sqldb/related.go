@@ -82,7 +82,7 @@ func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *c
 		}
 	}
 	for _, q := range queries {
-		if err := s.loadRelation(ctx, c, db, t, q, rows); err != nil {
+		if err := s.loadRelation(ctx, req, c, db, t, q, rows); err != nil {
 			return nil, err
 		}
 	}
@@ -181,7 +181,7 @@ func (s *Service) maxRecords() int {
 }
 
 // loadRelation reads one relation for every row and sets it on each.
-func (s *Service) loadRelation(ctx context.Context, c *catalog, db *store.CachedDB, t *dbschema.Table, q *relQuery, rows []map[string]any) error {
+func (s *Service) loadRelation(ctx context.Context, req *platform.Request, c *catalog, db *store.CachedDB, t *dbschema.Table, q *relQuery, rows []map[string]any) error {
 	rel := q.rel
 	// Parent rows by key; rows without a key get null or [].
 	parents := map[string][]int{}
@@ -231,7 +231,19 @@ func (s *Service) loadRelation(ctx context.Context, c *catalog, db *store.Cached
 		if err != nil {
 			return err
 		}
-		links, err := s.selectIn(ctx, db, junction, rel.JunctionField, localKind, keys, nil, nil)
+		// the junction's rows are read as an internal GET would: its permission and row filters
+		if !req.Session.Allows(s.name, "_table/"+jSchema.Name, http.MethodGet, req.Requestor) {
+			return platform.Forbidden("%s", access.ForbiddenMessage(http.MethodGet, s.name, "_table/"+jSchema.Name))
+		}
+		var jWhere []*entsql.Predicate
+		if rf := s.rowFiltersFor(req, jSchema.Name, http.MethodGet); rf != nil {
+			p, err := rf.predicate(junction, s.p.Lookups(ctx, req.Session))
+			if err != nil {
+				return err
+			}
+			jWhere = append(jWhere, p)
+		}
+		links, err := s.selectIn(ctx, db, junction, rel.JunctionField, localKind, keys, jWhere, nil)
 		if err != nil {
 			return err
 		}

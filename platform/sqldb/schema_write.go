@@ -616,6 +616,10 @@ func (s *Service) describeRequest(ctx context.Context, req *platform.Request, pa
 			if err != nil {
 				return nil, err
 			}
+			// each table needs its own permission, as GET _schema/{t} does
+			if !req.Session.Allows(s.name, "_schema/"+t.Name, http.MethodGet, req.Requestor) {
+				return nil, platform.Forbidden("%s", access.ForbiddenMessage(http.MethodGet, s.name, "_schema/"+t.Name))
+			}
 			out = append(out, describe(t, c.schema))
 		}
 		if out == nil {

@@ -130,14 +130,26 @@ func (s *Service) Events(req *platform.Request) []string {
 		return []string{s.name + "." + seg[0]}
 	}
 	base := s.name + "." + seg[0]
+	table := seg[1]
+	c := s.catalog.Load()
+	if c == nil { // first request: introspect now, so the names below are the table's own
+		ctx, cancel := context.WithTimeout(context.Background(), s.conn.timeoutOr())
+		c, _, _ = s.schema(ctx, false)
+		cancel()
+	}
+	if c != nil { // the table's own spelling, so scripts on it always fire
+		if t, ok := c.schema.Table(table); ok {
+			table = t.Name
+		}
+	}
 	if len(seg) == 2 {
-		return []string{base + ".{table_name}", base + "." + seg[1]}
+		return []string{base + ".{table_name}", base + "." + table}
 	}
 	suffix := ".{id}"
 	if seg[0] == "_schema" {
 		suffix = ".{field}"
 	}
-	return []string{base + ".{table_name}" + suffix, base + "." + seg[1] + suffix}
+	return []string{base + ".{table_name}" + suffix, base + "." + table + suffix}
 }
 
 // EventCatalog lists the service's events, templated and per table.
