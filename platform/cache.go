@@ -19,11 +19,13 @@ import (
 // cache holds the lookups every request needs. Entries are loaded lazily and dropped as a whole
 // by invalidate; a load that raced with an invalidation is not stored (generation check).
 type cache struct {
-	mu        sync.RWMutex
-	gen       uint64
-	apps      map[[32]byte]*ent.App // by sha256 of the API key
-	services  map[string]*ent.Service
-	instances map[string]Service
+	mu       sync.RWMutex
+	gen      uint64
+	apps     map[[32]byte]*ent.App // by sha256 of the API key
+	services map[string]*ent.Service
+	// instances outlive invalidations: one is replaced only when its own service row changed
+	// (or is gone), so a flush does not rebuild every database pool.
+	instances map[string]*instanceEntry
 	roles     map[int]*Role
 	users     map[int]*userEntry
 	tokens    map[string]*ent.Token
@@ -41,18 +43,26 @@ func newCache() *cache {
 	return c
 }
 
+// instanceEntry is a built service with the row version it was built from.
+type instanceEntry struct {
+	svc     Service
+	id      int
+	version time.Time
+}
+
 func (c *cache) reset() {
-	c.apps, c.services, c.instances, c.cors = nil, nil, map[string]Service{}, nil
+	c.apps, c.services, c.cors = nil, nil, nil
+	if c.instances == nil {
+		c.instances = map[string]*instanceEntry{}
+	}
 	c.roles, c.users, c.tokens = map[int]*Role{}, map[int]*userEntry{}, map[string]*ent.Token{}
 }
 
 func (c *cache) invalidate() {
 	c.mu.Lock()
 	c.gen++
-	old := c.instances
 	c.reset()
 	c.mu.Unlock()
-	retire(old)
 }
 
 // retireGrace is how long a replaced service instance keeps serving requests already running
@@ -60,7 +70,7 @@ func (c *cache) invalidate() {
 const retireGrace = 30 * time.Second
 
 // retire closes replaced service instances that hold resources, after retireGrace.
-func retire(instances map[string]Service) {
+func retire(instances ...Service) {
 	var closers []io.Closer
 	for _, s := range instances {
 		if c, ok := s.(io.Closer); ok {
@@ -148,7 +158,17 @@ func (p *Platform) serviceRows(ctx context.Context) (map[string]*ent.Service, er
 	for _, s := range all {
 		svcs[strings.ToLower(s.Name)] = s
 	}
-	c.store(gen, func() { c.services = svcs })
+	var gone []Service
+	c.store(gen, func() {
+		c.services = svcs
+		for name, e := range c.instances { // services deleted or renamed
+			if row := svcs[name]; row == nil || row.ID != e.id {
+				gone = append(gone, e.svc)
+				delete(c.instances, name)
+			}
+		}
+	})
+	retire(gone...)
 	return svcs, nil
 }
 
@@ -156,22 +176,33 @@ func (p *Platform) serviceRows(ctx context.Context) (map[string]*ent.Service, er
 func (p *Platform) instance(row *ent.Service) (Service, error) {
 	c := p.cache
 	key := strings.ToLower(row.Name)
+	current := func(e *instanceEntry) bool {
+		return e != nil && e.id == row.ID && e.version.Equal(row.LastModifiedDate)
+	}
 	c.mu.RLock()
-	s := c.instances[key]
+	e := c.instances[key]
 	c.mu.RUnlock()
-	if s != nil {
-		return s, nil
+	if current(e) {
+		return e.svc, nil
 	}
 	t, ok := p.types[row.Type]
 	if !ok {
 		return nil, Errorf(503, "Service '%s' has type '%s', which this server does not provide.", row.Name, row.Type)
 	}
-	gen := c.generation()
 	s, err := t.New(p, row)
 	if err != nil {
 		return nil, err
 	}
-	c.store(gen, func() { c.instances[key] = s })
+	c.mu.Lock()
+	if prev := c.instances[key]; current(prev) { // built meanwhile by another request: use it
+		c.mu.Unlock()
+		retire(s)
+		return prev.svc, nil
+	} else if prev != nil {
+		defer retire(prev.svc)
+	}
+	c.instances[key] = &instanceEntry{svc: s, id: row.ID, version: row.LastModifiedDate}
+	c.mu.Unlock()
 	return s, nil
 }
 

@@ -87,3 +87,33 @@ func TestOddNames(t *testing.T) {
 		})
 	}
 }
+
+// TestPoolsSurviveFlushes: a write elsewhere (any user's profile change flushes the caches)
+// keeps a database service's pool; a change to the service's own row replaces it.
+func TestPoolsSurviveFlushes(t *testing.T) {
+	s := MustServe(t, "sqlite")
+	cfg := addressBook(t, "sqlite", s.m.DataDir)
+	id := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg})))
+	instance := func() any {
+		t.Helper()
+		s.must(200, "GET", "/api/v2/db/_table/contact?limit=1", nil)
+		rows, err := s.m.Platform.ServiceRows(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := s.m.Platform.ServiceInstance(rows["db"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	first := instance()
+	s.must(201, "POST", "/api/v2/system/role", rec(map[string]any{"name": "unrelated"}))
+	if instance() != first {
+		t.Error("an unrelated write replaced the database service (and its pool)")
+	}
+	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/service/%d", id), map[string]any{"description": "changed"})
+	if instance() == first {
+		t.Error("a change to the service kept the old instance")
+	}
+}
