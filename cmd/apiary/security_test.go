@@ -168,9 +168,13 @@ func TestSecondReviewFindings(t *testing.T) {
 			t.Errorf("DSN password shown: %s", out)
 		}
 	}
-	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/service/%d", id), map[string]any{"config": map[string]any{"dsn": "postgres://app:**********@127.0.0.1:2/x"}})
-	if row, _ := s.m.Platform.Client.Service.Get(t.Context(), id); row.Config["dsn"] != "postgres://app:Dsn5ecret@127.0.0.1:2/x" {
+	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/service/%d", id), map[string]any{"config": map[string]any{"dsn": "postgres://app:**********@127.0.0.1:1/x"}})
+	if row, _ := s.m.Platform.Client.Service.Get(t.Context(), id); row.Config["dsn"] != "postgres://app:Dsn5ecret@127.0.0.1:1/x" {
 		t.Errorf("masked DSN written back: %v", row.Config["dsn"])
+	}
+	// The stored password is not sent to a new place.
+	if status, _ := s.do("PATCH", fmt.Sprintf("/api/v2/system/service/%d", id), map[string]any{"config": map[string]any{"dsn": "postgres://app:**********@evil.example:1/x"}}, creds(s.admin, "")); status != 400 {
+		t.Errorf("masked password with a new host: %d, want 400", status)
 	}
 	// The journal keeps no record content of the system service.
 	s.must(201, "POST", "/api/v2/system/lookup", rec(map[string]any{"name": "k", "value": "TopSecretValue42", "private": true}))

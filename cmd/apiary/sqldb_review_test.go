@@ -117,3 +117,23 @@ func TestPoolsSurviveFlushes(t *testing.T) {
 		t.Error("a change to the service kept the old instance")
 	}
 }
+
+// TestClientMistakesAreNot500: values out of a column's range and repeated ids.
+func TestClientMistakesAreNot500(t *testing.T) {
+	for _, kind := range dbBackends(t) {
+		t.Run(kind, func(t *testing.T) {
+			s := MustServe(t, "sqlite")
+			cfg := addressBook(t, kind, s.m.DataDir)
+			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			if status, _ := s.do("GET", "/api/v2/db/_table/contact/99999999999", nil, creds(s.admin, "")); status != 404 {
+				t.Errorf("id out of range: %d, want 404", status)
+			}
+			if status, _ := s.do("GET", "/api/v2/db/_table/contact?filter="+url.QueryEscape("id = 99999999999"), nil, creds(s.admin, "")); status >= 500 {
+				t.Errorf("filter value out of range: %d", status)
+			}
+			if out := s.must(200, "GET", "/api/v2/db/_table/contact?ids=1,1,2&fields=id", nil); fmt.Sprint(out) != "map[resource:[map[id:1] map[id:2]]]" {
+				t.Errorf("repeated ids: %v", out)
+			}
+		})
+	}
+}

@@ -100,7 +100,12 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 			return nil, err
 		}
 		var any []*entsql.Predicate
+		seen := map[string]bool{}
 		for _, raw := range splitIDs(v, len(cols) > 1) {
+			if seen[raw] { // the same id twice is one record
+				continue
+			}
+			seen[raw] = true
 			p, err := idPredicate(s.conn.dialect, cols, raw)
 			if err != nil {
 				return nil, platform.BadRequest("Invalid identifier '%s' in ids.", raw)
@@ -188,6 +193,9 @@ func (s *Service) getRecord(ctx context.Context, req *platform.Request, c *catal
 		return nil, platform.NotFound("Record with identifier '%s' not found.", id)
 	}
 	rows, err := tbl.Select(ctx, db, s.conn.dialect, sqltable.Query{Where: append(r.Where, p), Limit: 1})
+	if err != nil && outOfRange(err) { // an id too large for the key's type names no record
+		return nil, platform.NotFound("Record with identifier '%s' not found.", id)
+	}
 	if err != nil {
 		return nil, s.dbError(err)
 	}

@@ -115,6 +115,9 @@ func (s *Service) dbError(err error) error {
 	if isUnavailable(err) {
 		return unavailable(s.name, err)
 	}
+	if outOfRange(err) {
+		return platform.BadRequest("A value is out of range for its field's type.")
+	}
 	return platform.Internal(err)
 }
 
@@ -329,4 +332,16 @@ func (s *Service) dropUnsafe(sch *dbschema.Schema) {
 		}
 		t.Related = rels
 	}
+}
+
+// outOfRange reports whether err says a bound value does not fit its column's type (pgx
+// refuses to encode it; PostgreSQL SQLSTATE 22003).
+func outOfRange(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"out of range", "22003", "greater than maximum value", "less than minimum value"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -190,7 +190,10 @@ var parsedFilters = struct {
 	m map[string]filter.Expr
 }{m: map[string]filter.Expr{}}
 
-const maxParsed = 1024
+const (
+	maxParsed     = 1024
+	maxParsedText = 4 << 10 // longer filters (long IN lists) are one-offs: not kept
+)
 
 func parsed(text string) (filter.Expr, error) {
 	parsedFilters.RLock()
@@ -200,8 +203,8 @@ func parsed(text string) (filter.Expr, error) {
 		return e, nil
 	}
 	e, err := filter.Parse(text)
-	if err != nil {
-		return nil, err
+	if err != nil || len(text) > maxParsedText {
+		return e, err
 	}
 	parsedFilters.Lock()
 	if len(parsedFilters.m) >= maxParsed {

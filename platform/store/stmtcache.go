@@ -19,7 +19,13 @@ type CachedDB struct {
 	stmts map[string]*sql.Stmt
 }
 
-const maxStatements = 1000
+// At most maxStatements texts are kept (each is prepared on every pool connection that runs
+// it, and MySQL caps prepared statements server-wide); texts longer than maxStatementText
+// (long IN lists) are one-offs and run unprepared.
+const (
+	maxStatements    = 256
+	maxStatementText = 2 << 10
+)
 
 // NewCachedDB wraps db.
 func NewCachedDB(db *sql.DB) *CachedDB { return &CachedDB{DB: db, stmts: map[string]*sql.Stmt{}} }
@@ -29,7 +35,7 @@ func NewCachedDB(db *sql.DB) *CachedDB { return &CachedDB{DB: db, stmts: map[str
 func (c *CachedDB) stmt(ctx context.Context, query string) *sql.Stmt {
 	c.mu.RLock()
 	st := c.stmts[query]
-	full := len(c.stmts) >= maxStatements
+	full := len(c.stmts) >= maxStatements || len(query) > maxStatementText
 	c.mu.RUnlock()
 	if st != nil || full {
 		return st

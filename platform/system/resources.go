@@ -267,7 +267,9 @@ func (s *System) prepareService(ctx context.Context, w *write, rec map[string]an
 		}
 		// Secrets written back masked keep their stored values.
 		if cfg, ok := rec["config"].(map[string]any); ok {
-			platform.UnmaskConfig(cfg, row.Config)
+			if err := platform.UnmaskConfig(cfg, row.Config); err != nil {
+				return err
+			}
 		}
 		if row.Mutable {
 			return nil
