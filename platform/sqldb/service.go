@@ -63,13 +63,22 @@ func (s *Service) pool(ctx context.Context) (*store.CachedDB, error) {
 		return nil, &platform.Error{Status: 503, Code: 503, Message: "Database service '" + s.name + "' is misconfigured: " + pe.Message}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.db != nil {
-		return s.db, nil
+	cur := s.db
+	s.mu.Unlock()
+	if cur != nil {
+		return cur, nil
 	}
+	// Opened without the lock, under the request's deadline: a database that is slow to answer
+	// holds up only the requests that need it.
 	db, err := s.conn.open(ctx)
 	if err != nil {
 		return nil, unavailable(s.name, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db != nil { // another request opened it meanwhile
+		_ = db.Close()
+		return s.db, nil
 	}
 	s.db = store.NewCachedDB(db)
 	return s.db, nil
