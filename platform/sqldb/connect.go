@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -33,6 +34,10 @@ type conn struct {
 	dsn        string
 	maxRecords int
 	timeout    time.Duration
+	// serverTimeout: the DSN already carries the server-side statement limit (MySQL). mu
+	// guards dsn and serverTimeout, which the first open may change while others run.
+	serverTimeout bool
+	mu            sync.Mutex
 }
 
 // parseConfig reads a service's config. kind is sqlite, pgsql or mysql.
@@ -115,7 +120,10 @@ func parseConfig(kind string, cfg map[string]any, dataDir string) (*conn, error)
 
 // open opens and pings the pool.
 func (c *conn) open(ctx context.Context) (*sql.DB, error) {
-	db, err := sql.Open(c.driver, c.dsn)
+	c.mu.Lock()
+	dsn, limited := c.dsn, c.serverTimeout
+	c.mu.Unlock()
+	db, err := sql.Open(c.driver, dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +136,40 @@ func (c *conn) open(ctx context.Context) (*sql.DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if c.driver == "mysql" && !limited {
+		// A cancelled context only abandons a MySQL query; the server must stop it itself.
+		if limitedDSN, ok := c.withServerTimeout(pctx, db, dsn); ok {
+			db.Close()
+			c.mu.Lock()
+			c.dsn, c.serverTimeout = limitedDSN, true
+			c.mu.Unlock()
+			return c.open(ctx)
+		}
+	}
 	return db, nil
+}
+
+// withServerTimeout returns the DSN with the server-side statement limit of the connected
+// server: MariaDB's max_statement_time (seconds) or MySQL's max_execution_time (milliseconds,
+// SELECT only).
+func (c *conn) withServerTimeout(ctx context.Context, db *sql.DB, dsn string) (string, bool) {
+	var v string
+	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v); err != nil {
+		return "", false
+	}
+	mc, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", false
+	}
+	if mc.Params == nil {
+		mc.Params = map[string]string{}
+	}
+	if strings.Contains(strings.ToLower(v), "mariadb") {
+		mc.Params["max_statement_time"] = strconv.FormatFloat(c.timeout.Seconds(), 'f', -1, 64)
+	} else {
+		mc.Params["max_execution_time"] = strconv.FormatInt(c.timeout.Milliseconds(), 10)
+	}
+	return mc.FormatDSN(), true
 }
 
 // isUnavailable reports whether err means the database can not be reached (503), as opposed
@@ -138,7 +179,7 @@ func isUnavailable(err error) bool {
 	var oe *net.OpError
 	switch {
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
-		errors.As(err, &ne), errors.As(err, &oe), errors.Is(err, context.DeadlineExceeded):
+		errors.As(err, &ne), errors.As(err, &oe):
 		return true
 	}
 	msg := strings.ToLower(err.Error())

@@ -5,6 +5,8 @@ package sqldb
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -121,6 +123,10 @@ func (c *catalog) table(name string) (*dbschema.Table, *sqltable.Table, error) {
 
 // dbError maps a database failure: unreachable → 503, anything else → 500 (logged).
 func (s *Service) dbError(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || isStatementTimeout(err) {
+		return &platform.Error{Status: http.StatusGatewayTimeout, Code: http.StatusGatewayTimeout, Err: err,
+			Message: fmt.Sprintf("The query ran longer than the statement timeout of database service '%s' (%s).", s.name, s.conn.timeoutOr())}
+	}
 	if isUnavailable(err) {
 		return unavailable(s.name, err)
 	}
@@ -348,6 +354,18 @@ func (s *Service) dropUnsafe(sch *dbschema.Schema) {
 func outOfRange(err error) bool {
 	msg := err.Error()
 	for _, s := range []string{"out of range", "22003", "greater than maximum value", "less than minimum value"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// isStatementTimeout reports a statement stopped by the server's own limit (MariaDB 1969,
+// MySQL 3024) or by PostgreSQL's statement_timeout / a cancel (57014).
+func isStatementTimeout(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"Error 1969", "Error 3024", "57014", "maximum statement execution time exceeded"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
