@@ -46,4 +46,3 @@ func TestMySQLServerTimeout(t *testing.T) {
 		t.Errorf("SLEEP(5) ran to the end: the server did not apply the timeout")
 	}
 }
-
