@@ -432,19 +432,12 @@ func boolValue(v any) (bool, bool) {
 	return false, false
 }
 
+// numberValue is platform.FloatValue that also reads json.Number and booleans (1/0), as
+// field JSON and introspected defaults carry them.
 func numberValue(v any) (float64, bool) {
 	switch x := v.(type) {
-	case float64:
-		return x, true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
 	case json.Number:
 		f, err := x.Float64()
-		return f, err == nil
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
 		return f, err == nil
 	case bool:
 		if x {
@@ -452,7 +445,7 @@ func numberValue(v any) (float64, bool) {
 		}
 		return 0, true
 	}
-	return 0, false
+	return platform.FloatValue(v)
 }
 
 // sameDefault compares a desired default (as defaultExpr normalises it) with the one dbschema

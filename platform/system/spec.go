@@ -111,11 +111,6 @@ func (s *spec) init() *spec {
 // orderable reports whether clients may filter and order on a field (secret fields are out).
 func (s *spec) orderable(name string) bool { return !s.secret[name] }
 
-func (s *spec) isVisible(name string) bool {
-	f, ok := s.fields[name]
-	return ok && !f.Sensitive && !s.hidden[name]
-}
-
 // link adds the descriptor's relations whose targets are known specs.
 func (s *spec) link(byTable map[string]*spec, nestable map[string]bool) {
 	for _, e := range s.res.Edges {
