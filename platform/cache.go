@@ -30,6 +30,7 @@ type cache struct {
 	users     map[int]*userEntry
 	tokens    map[string]*ent.Token
 	cors      []*ent.Cors
+	scripts   map[string]*ent.EventScript // active event scripts by name
 }
 
 type userEntry struct {
@@ -51,7 +52,7 @@ type instanceEntry struct {
 }
 
 func (c *cache) reset() {
-	c.apps, c.services, c.cors = nil, nil, nil
+	c.apps, c.services, c.cors, c.scripts = nil, nil, nil, nil
 	if c.instances == nil {
 		c.instances = map[string]*instanceEntry{}
 	}

@@ -27,6 +27,8 @@ type journalEntry struct {
 	request, response                        map[string]any
 	status                                   int
 	duration                                 time.Duration
+	scripts                                  []map[string]any
+	console                                  string
 }
 
 // journal records events in the event_journal table from a background writer, so that a
@@ -70,7 +72,8 @@ func (p *Platform) startJournal(ctx context.Context, done chan struct{}) {
 			for i, e := range batch {
 				creates[i] = p.Client.Event.Create().SetName(e.name).SetService(e.service).SetResource(e.resource).
 					SetVerb(e.verb).SetRequestor(e.requestor).SetNillableUserID(e.userID).SetRequest(e.request).
-					SetResponse(e.response).SetStatus(e.status).SetDurationMs(float64(e.duration.Microseconds()) / 1000)
+					SetResponse(e.response).SetStatus(e.status).SetDurationMs(float64(e.duration.Microseconds()) / 1000).
+					SetScripts(e.scripts).SetConsole(e.console)
 			}
 			if err := p.Client.Event.CreateBulk(creates...).Exec(wctx); err != nil {
 				p.log.Error("writing the event journal", "entries", len(batch), "err", err)
@@ -110,7 +113,7 @@ func (p *Platform) startJournal(ctx context.Context, done chan struct{}) {
 }
 
 // record queues the journal entry of a finished request when the mode asks for it.
-func (p *Platform) record(req *Request, base string, resp *Response, took time.Duration) {
+func (p *Platform) record(req *Request, base string, resp *Response, runs []ScriptRun, took time.Duration) {
 	j := p.journal
 	if j == nil || j.mode == JournalOff || (j.mode == JournalErrors && resp.Status < 400) {
 		return
@@ -143,6 +146,7 @@ func (p *Platform) record(req *Request, base string, resp *Response, took time.D
 	} else {
 		e.response = map[string]any{"status_code": resp.Status}
 	}
+	e.scripts, e.console = journalRuns(runs)
 	select {
 	case j.entries <- e:
 	default:
@@ -199,4 +203,30 @@ func redact(v any) any {
 		return x
 	}
 	return v
+}
+
+// journalRuns is the journal's view of the scripts that ran: name, outcome, error and duration
+// of each, and their console output (each line prefixed with the script's name), bounded.
+func journalRuns(runs []ScriptRun) ([]map[string]any, string) {
+	if len(runs) == 0 {
+		return nil, ""
+	}
+	out := make([]map[string]any, len(runs))
+	var console strings.Builder
+	for i, r := range runs {
+		out[i] = map[string]any{"name": r.Name, "outcome": r.Outcome, "duration_ms": r.Duration}
+		if r.Error != "" {
+			out[i]["error"] = r.Error
+		}
+		if r.Console != "" && console.Len() < journalMaxBody {
+			for _, line := range strings.Split(strings.TrimRight(r.Console, "\n"), "\n") {
+				console.WriteString("[" + r.Name + "] " + line + "\n")
+			}
+		}
+	}
+	text := console.String()
+	if len(text) > journalMaxBody {
+		text = text[:journalMaxBody] + "…(truncated)"
+	}
+	return out, text
 }

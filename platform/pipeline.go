@@ -89,7 +89,7 @@ func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response
 	if ev.Response.Err != nil {
 		p.logError(req, ev.Response.Err)
 	}
-	p.record(req, bases[len(bases)-1], ev.Response, time.Since(start))
+	p.record(req, bases[len(bases)-1], ev.Response, ev.Runs, time.Since(start))
 	return ev.Response
 }
 

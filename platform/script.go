@@ -9,6 +9,8 @@ type Event struct {
 	Request  *Request
 	// Response is nil during pre_process until a script answers the request itself.
 	Response *Response
+	// Runs are the scripts that ran on this request, in order (journal and log).
+	Runs []ScriptRun
 }
 
 // ScriptRunner runs the event scripts registered for an event name.
@@ -32,3 +34,17 @@ func (NoScripts) RunEvent(context.Context, string, *Event) error { return nil }
 
 // Interface guards
 var _ ScriptRunner = NoScripts{}
+
+// ServiceScript is the script of a scripted service (service types v8js and nodejs).
+type ServiceScript struct {
+	Service string // the service name; the script is identified as "service.{name}"
+	Type    string // v8js or nodejs
+	Content string
+	Config  map[string]any // engine options such as timeout_ms
+}
+
+// ServiceScriptRunner runs scripted services: the script answers every verb and path under
+// its service. A ScriptRunner that can also run services implements it.
+type ServiceScriptRunner interface {
+	RunService(ctx context.Context, s ServiceScript, req *Request) (*Response, error)
+}

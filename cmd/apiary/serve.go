@@ -21,11 +21,13 @@ import (
 	"github.com/apiary/apiary/graph"
 	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/apidocs"
+	"github.com/apiary/apiary/platform/scriptsvc"
 	"github.com/apiary/apiary/platform/sqldb"
 	"github.com/apiary/apiary/platform/store"
 	"github.com/apiary/apiary/platform/system"
 	"github.com/apiary/apiary/platform/user"
 	"github.com/apiary/apiary/rest"
+	"github.com/apiary/apiary/scripting"
 	"github.com/apiary/apiary/web"
 )
 
@@ -38,8 +40,12 @@ type Main struct {
 	JWTSecret    string
 	MaxBodyBytes int64
 	Logger       *slog.Logger
-	// Scripts replaces the script runner (tests record events with it).
-	Scripts platform.ScriptRunner
+	// Scripts replaces the script runner (tests record events with it); nil runs scripts on
+	// the embedded engine configured by ScriptConfig.
+	Scripts      platform.ScriptRunner
+	ScriptConfig scripting.Config
+	// ScriptHosts is the comma-separated list of hosts scripts may call ("" = any public host).
+	ScriptHosts string
 	// TokenTTL overrides the session token lifetime (default 24 h).
 	TokenTTL time.Duration
 	// Journal is the event journal mode: off, errors or all.
@@ -47,6 +53,7 @@ type Main struct {
 
 	Store    *store.Store
 	Platform *platform.Platform
+	Engine   *scripting.Engine // nil when Scripts was given
 	Handler  http.Handler
 	URL      string // base URL once listening
 
@@ -72,6 +79,13 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.DB, "db", envOr("APIARY_DB", m.DB), "platform database: postgres://… (default: <data>/apiary.db)")
 	fs.StringVar(&m.JWTSecret, "jwt-secret", os.Getenv("APIARY_JWT_SECRET"), "session token secret (default: generated into <data>/jwt.secret)")
 	fs.Int64Var(&m.MaxBodyBytes, "max-body", m.MaxBodyBytes, "request body limit in bytes")
+	fs.DurationVar(&m.ScriptConfig.Timeout, "script-timeout", 5*time.Second, "a script run's time budget (a script's config.timeout_ms overrides it)")
+	fs.DurationVar(&m.ScriptConfig.MaxTimeout, "script-max-timeout", time.Minute, "cap on any script's time budget")
+	fs.Uint64Var(&m.ScriptConfig.HeapBudget, "script-heap", 64<<20, "bytes a script run may grow the heap by")
+	fs.IntVar(&m.ScriptConfig.PoolSize, "script-pool", 0, "scripts running at once per nesting level (default 4 × CPUs)")
+	fs.IntVar(&m.ScriptConfig.MaxDepth, "script-depth", 5, "nesting limit of platform.api calls")
+	fs.BoolVar(&m.ScriptConfig.HTTP.AllowPrivate, "script-allow-private", false, "let scripts call loopback and private network addresses")
+	fs.StringVar(&m.ScriptHosts, "script-hosts", "", "comma-separated hosts scripts may call (default: any public host; *.example.com allowed)")
 	fs.StringVar(&m.Journal, "journal", envOr("APIARY_JOURNAL", "off"), "event journal: off, errors or all")
 	return fs.Parse(args)
 }
@@ -104,6 +118,23 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	host, _ := os.Hostname()
+	if m.Scripts == nil {
+		cfg := m.ScriptConfig
+		cfg.Logger = m.Logger
+		if cfg.ModuleDir == "" {
+			cfg.ModuleDir = filepath.Join(m.DataDir, "scripting")
+		}
+		if err := os.MkdirAll(cfg.ModuleDir, 0o755); err != nil {
+			return err
+		}
+		for _, h := range strings.Split(m.ScriptHosts, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				cfg.HTTP.AllowHosts = append(cfg.HTTP.AllowHosts, h)
+			}
+		}
+		m.Engine = scripting.New(cfg)
+		m.Scripts = m.Engine
+	}
 	p := platform.New(st.Client, st.DB, st.Dialect, platform.Config{
 		Version: version, JWTSecret: secret, Host: host, Scripts: m.Scripts, Logger: m.Logger, TokenTTL: m.TokenTTL,
 		Broadcast: st.Notify, Journal: platform.JournalMode(m.Journal), DataDir: m.DataDir,
@@ -113,6 +144,12 @@ func (m *Main) Open(ctx context.Context) error {
 	p.RegisterServiceType(apidocs.Type())
 	for _, t := range sqldb.Types() {
 		p.RegisterServiceType(t)
+	}
+	for _, t := range scriptsvc.Types() {
+		p.RegisterServiceType(t)
+	}
+	if m.Engine != nil {
+		m.Engine.Attach(p)
 	}
 	m.Platform = p
 	listenCtx, stopListening := context.WithCancel(context.Background())
@@ -183,6 +220,9 @@ func (m *Main) close() []error {
 	}
 	if m.Platform != nil { // after the server drained: in-flight requests were journaled
 		m.Platform.Stop()
+	}
+	if m.Engine != nil {
+		m.Engine.Close()
 	}
 	if m.stopListening != nil {
 		m.stopListening()
