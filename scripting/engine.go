@@ -6,8 +6,9 @@
 // Every run is sandboxed: no file system, process or network access except platform.api (the
 // pipeline, in-process, as requestor SCRIPT) and allowed external hosts; a time budget, a
 // call-stack cap, size-checked replacements for the built-ins that amplify memory, a heap
-// watchdog, and recover() around the run. Each run gets a fresh runtime taken from a bounded
-// pool of pre-built ones, so nothing one run leaves in globals or prototypes reaches the next.
+// watchdog, and recover() around the run. Runs take runtimes from a bounded pool of pre-built
+// ones; a runtime's intrinsics are frozen and its globals restored after every run (see
+// harden.go), so nothing one run leaves in globals or prototypes reaches the next.
 package scripting
 
 import (

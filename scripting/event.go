@@ -39,14 +39,27 @@ func eventData(ev *platform.Event, withResponse bool) map[string]any {
 }
 
 // eventObject builds the event in the runtime, with the nodejs helpers setRequest,
-// setResponse and setReturn.
+// setResponse and setReturn (built once per runtime; they act on the current run's event).
 func (v *vm) eventObject(data map[string]any) *goja.Object {
 	o := toJS(v.rt, data).(*goja.Object)
-	_ = o.Set("setRequest", func(c goja.FunctionCall) goja.Value {
-		_ = o.Set("request", c.Argument(0))
+	v.run.event = o
+	h := v.eventHelpers
+	if h == nil {
+		h = v.newEventHelpers()
+	}
+	_ = o.Set("setRequest", h[0])
+	_ = o.Set("setResponse", h[1])
+	_ = o.Set("setReturn", h[2])
+	return o
+}
+
+// newEventHelpers builds setRequest, setResponse and setReturn for this runtime.
+func (v *vm) newEventHelpers() []goja.Value {
+	setRequest := func(c goja.FunctionCall) goja.Value {
+		_ = v.run.event.Set("request", c.Argument(0))
 		return goja.Undefined()
-	})
-	_ = o.Set("setResponse", func(c goja.FunctionCall) goja.Value {
+	}
+	setResponse := func(c goja.FunctionCall) goja.Value {
 		r := v.rt.NewObject()
 		_ = r.Set("content", c.Argument(0))
 		status := c.Argument(1)
@@ -59,14 +72,15 @@ func (v *vm) eventObject(data map[string]any) *goja.Object {
 			ct = v.rt.ToValue("application/json")
 		}
 		_ = r.Set("content_type", ct)
-		_ = o.Set("response", r)
+		_ = v.run.event.Set("response", r)
 		return goja.Undefined()
-	})
-	_ = o.Set("setReturn", func(c goja.FunctionCall) goja.Value {
+	}
+	setReturn := func(c goja.FunctionCall) goja.Value {
 		v.run.ret = c.Argument(0)
 		return goja.Undefined()
-	})
-	return o
+	}
+	v.eventHelpers = []goja.Value{v.rt.ToValue(setRequest), v.rt.ToValue(setResponse), v.rt.ToValue(setReturn)}
+	return v.eventHelpers
 }
 
 // runEventScript runs a pre_process or post_process script on ev and applies its result.

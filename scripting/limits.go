@@ -86,8 +86,9 @@ type watchdog struct {
 }
 
 type watched struct {
-	rt   *goja.Runtime
-	base uint64
+	rt    *goja.Runtime
+	base  uint64
+	fired bool // the run was interrupted
 }
 
 const (
@@ -126,11 +127,12 @@ func (w *watchdog) add(rt *goja.Runtime) *watched {
 	return r
 }
 
-// remove stops watching a run.
-func (w *watchdog) remove(r *watched) {
+// remove stops watching a run and reports whether the watchdog interrupted it.
+func (w *watchdog) remove(r *watched) bool {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	delete(w.runs, r)
-	w.mu.Unlock()
+	return r.fired
 }
 
 func (w *watchdog) stop() {
@@ -165,21 +167,26 @@ func (w *watchdog) loop() {
 	}
 }
 
-// over lists the runs whose allowance the heap exceeds.
-func (w *watchdog) over(heap uint64) []*watched {
+// over reports whether the heap exceeds the allowance of any run; with stop, it interrupts
+// every such run (under the lock, so that remove knows).
+func (w *watchdog) over(heap uint64, stop bool) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var out []*watched
+	found := false
 	for r := range w.runs {
 		if heap > r.base+w.budget {
-			out = append(out, r)
+			found = true
+			if stop {
+				r.rt.Interrupt(errMemory)
+				r.fired = true
+			}
 		}
 	}
-	return out
+	return found
 }
 
 func (w *watchdog) check() {
-	if len(w.over(heapBytes())) == 0 {
+	if !w.over(heapBytes(), false) {
 		return
 	}
 	if time.Since(w.lastGC) < forcedGCGap {
@@ -187,7 +194,5 @@ func (w *watchdog) check() {
 	}
 	runtime.GC()
 	w.lastGC = time.Now()
-	for _, r := range w.over(heapBytes()) {
-		r.rt.Interrupt(errMemory)
-	}
+	w.over(heapBytes(), true)
 }

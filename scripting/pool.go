@@ -8,49 +8,68 @@ import (
 	"github.com/apiary/apiary/platform"
 )
 
-// pool bounds how many scripts run at once and hands out fresh runtimes.
+// pool bounds how many scripts run at once and keeps hardened runtimes for reuse.
 //
 // Each nesting level of platform.api has its own slots (PoolSize each): a script waiting on a
 // nested call holds its slot while the nested request's scripts take slots of the next level,
 // so a full level can never deadlock on itself. A run that finds its level full waits up to
 // wait (and never past its context's deadline), then fails with 503 — it never builds an
-// extra runtime. Runtimes are used once: a builder goroutine keeps up to size of them ready,
-// so a run normally starts on a pre-built runtime and nothing one run leaves behind (globals,
-// changed prototypes) reaches another.
+// extra runtime.
+//
+// Runtimes are built in the background (PoolSize of them at start) and reused: a run takes
+// an idle one and gives it back after reset. A runtime is dropped, and a new one built in the
+// background, when its run was stopped (time or memory budget, a Go panic, a stack
+// overflow), when reset cannot restore its globals, or after maxUses runs.
 type pool struct {
 	e     *Engine
 	slots []chan struct{}
-	ready chan *vm
+	idle  chan *vm
 	wait  time.Duration
 }
 
+// maxUses bounds how many runs a runtime serves, which bounds what can accumulate in it
+// outside the global object (the Symbol.for registry, grown internal stacks).
+const maxUses = 100000
+
 func newPool(e *Engine, size, levels int, wait time.Duration) *pool {
-	p := &pool{e: e, slots: make([]chan struct{}, levels), ready: make(chan *vm, size), wait: wait}
+	p := &pool{e: e, slots: make([]chan struct{}, levels), idle: make(chan *vm, size), wait: wait}
 	for i := range p.slots {
 		p.slots[i] = make(chan struct{}, size)
 	}
-	go p.build()
+	go func() {
+		for range size {
+			if !p.refill() {
+				return
+			}
+		}
+	}()
 	return p
 }
 
-// build keeps the ready channel full until the engine closes.
-func (p *pool) build() {
-	for {
-		v := p.e.newVM()
-		select {
-		case p.ready <- v:
-		case <-p.e.closed:
-			return
-		}
+// refill builds one runtime into the idle list; false when the list is full, the engine has
+// closed or the build failed.
+func (p *pool) refill() bool {
+	select {
+	case <-p.e.closed:
+		return false
+	default:
+	}
+	v, err := p.e.newVM()
+	if err != nil {
+		p.e.log.Error("script runtime build failed", "error", err)
+		return false
+	}
+	select {
+	case p.idle <- v:
+		return true
+	default:
+		return false
 	}
 }
 
-// acquire takes a slot of the level and a fresh runtime.
+// acquire takes a slot of the level and a runtime, idle or newly built.
 func (p *pool) acquire(ctx context.Context, level int) (*vm, error) {
-	if level >= len(p.slots) {
-		level = len(p.slots) - 1
-	}
-	slots := p.slots[level]
+	slots := p.slots[p.level(level)]
 	select {
 	case slots <- struct{}{}:
 	default:
@@ -67,17 +86,35 @@ func (p *pool) acquire(ctx context.Context, level int) (*vm, error) {
 		}
 	}
 	select {
-	case v := <-p.ready:
+	case v := <-p.idle:
 		return v, nil
 	default:
-		return p.e.newVM(), nil
 	}
+	v, err := p.e.newVM()
+	if err != nil {
+		<-slots
+		return nil, platform.Errorf(http.StatusInternalServerError, "The script runtime could not be built: %v", err)
+	}
+	return v, nil
 }
 
-// release frees the level's slot; the runtime itself is dropped.
-func (p *pool) release(level int) {
-	if level >= len(p.slots) {
-		level = len(p.slots) - 1
+// release frees the level's slot and keeps v for the next run when reusable is true and
+// reset restores it; otherwise v is dropped and a replacement is built in the background.
+func (p *pool) release(level int, v *vm, reusable bool) {
+	<-p.slots[p.level(level)]
+	if reusable && v.uses < maxUses && v.reset() {
+		select {
+		case p.idle <- v:
+		default:
+		}
+		return
 	}
-	<-p.slots[level]
+	go p.refill()
+}
+
+func (p *pool) level(l int) int {
+	if l >= len(p.slots) {
+		return len(p.slots) - 1
+	}
+	return l
 }

@@ -35,8 +35,11 @@ type runState struct {
 	session *platform.Session
 	depth   int
 	console *boundedBuffer
-	// ret is what a nodejs script passed to event.setReturn.
-	ret goja.Value
+	// event is the run's event object; ret is what a nodejs script passed to event.setReturn.
+	event *goja.Object
+	ret   goja.Value
+	// sessionObj is platform.session, built when the script first reads it.
+	sessionObj goja.Value
 	// dryRun makes platform.api refuse writes and list them in wouldCall (runScript).
 	dryRun    bool
 	wouldCall []map[string]any
@@ -48,9 +51,11 @@ type result struct {
 	event *goja.Object
 }
 
-// exec runs s on a fresh runtime: build makes the event object, then the script's function is
-// called with (event, platform, event); after reads the outcome while the runtime is still
+// exec runs s on a pooled runtime: build makes the event object, then the script's function
+// is called with (event, platform, event); after reads the outcome while the runtime is still
 // held. It returns the run's console output and the failure, if any, as a *platform.Error.
+// The runtime goes back to the pool only after a run that ended normally or by a thrown
+// exception and that no interrupt reached.
 func (e *Engine) exec(ctx context.Context, s script, sess *platform.Session, st *runState,
 	build func(*vm) *goja.Object, after func(*vm, result) error) (console string, err error) {
 	select {
@@ -58,16 +63,17 @@ func (e *Engine) exec(ctx context.Context, s script, sess *platform.Session, st 
 		return "", platform.Errorf(http.StatusServiceUnavailable, "%s", errEngineClosed.Error())
 	default:
 	}
+	prog, err := e.programs.get(s)
+	if err != nil {
+		return "", scriptFailure(s, err, 0)
+	}
 	depth := depthOf(ctx)
 	v, err := e.pool.acquire(ctx, depth)
 	if err != nil {
 		return "", err
 	}
-	defer e.pool.release(depth)
-	prog, err := e.programs.get(s)
-	if err != nil {
-		return "", scriptFailure(s, err, 0)
-	}
+	reusable := false
+	defer func() { e.pool.release(depth, v, reusable) }()
 	budget := e.budget(s)
 	runCtx, cancel := context.WithTimeoutCause(ctx, budget, errTimeout)
 	defer cancel()
@@ -79,11 +85,16 @@ func (e *Engine) exec(ctx context.Context, s script, sess *platform.Session, st 
 	v.begin(st)
 	defer func() { console = st.console.String() }()
 	stop := context.AfterFunc(runCtx, func() { v.rt.Interrupt(context.Cause(runCtx)) })
-	defer stop()
 	w := e.watch.add(v.rt)
-	defer e.watch.remove(w)
+	defer func() {
+		// An interrupt that fired, even after the script returned, stays pending in the runtime.
+		if !stop() || e.watch.remove(w) {
+			reusable = false
+		}
+	}()
 	defer func() {
 		if r := recover(); r != nil {
+			reusable = false
 			e.log.Error("script panic", "script", s.name, "panic", r)
 			err = scriptError(s, http.StatusInternalServerError, "Script '%s' failed: the engine hit an internal error (%v).", s.name, r)
 		}
@@ -99,8 +110,10 @@ func (e *Engine) exec(ctx context.Context, s script, sess *platform.Session, st 
 	}
 	ret, err := fn(goja.Undefined(), ev, v.platform, ev)
 	if err != nil {
+		_, reusable = err.(*goja.Exception)
 		return "", scriptFailure(s, err, budget)
 	}
+	reusable = true
 	if st.ret != nil {
 		ret = st.ret
 	}

@@ -9,19 +9,31 @@ import (
 	"github.com/dop251/goja"
 )
 
-// vm is one runtime with Apiary's globals installed, used for a single run.
+// vm is one runtime with Apiary's globals installed, hardened (see harden) and reused by
+// one run at a time.
 type vm struct {
 	e        *Engine
 	rt       *goja.Runtime
-	platform *goja.Object // the platform argument
+	platform *goja.Object // the platform argument of the current run
 	run      *runState
 	modules  map[string]goja.Value // require() results of this run
+	uses     int                   // runs so far
+
+	// Shared by every run on this runtime, frozen: platform.api, platform.config, platform.store.
+	apiObj, config, store goja.Value
+	// Natives made once per runtime (frozen by harden): the event's nodejs helpers and the
+	// getter of platform.session.
+	eventHelpers []goja.Value
+	sessionGet   goja.Value
+
+	base    *goja.Object // the frozen global object every run's global object inherits from
+	symbols int          // Symbol.for registrations so far
 }
 
 // newVM builds a runtime: the call-stack cap, the size-checked built-ins, and the globals
 // DreamFactory's engines give scripts — print, var_dump, console, sleep, require, DSP and the
-// platform object (api, config, store; session is set per run).
-func (e *Engine) newVM() *vm {
+// platform object (api, config, store; session is set per run) — then hardens it.
+func (e *Engine) newVM() (*vm, error) {
 	rt := goja.New()
 	rt.SetMaxCallStackSize(e.cfg.MaxCallStack)
 	v := &vm{e: e, rt: rt}
@@ -36,26 +48,42 @@ func (e *Engine) newVM() *vm {
 	_ = g.Set("console", console)
 	_ = g.Set("sleep", v.sleep)
 	_ = g.Set("require", v.require)
-	v.platform = rt.NewObject()
 	api := rt.NewObject()
 	for _, verb := range []string{"get", "post", "put", "patch", "delete"} {
 		_ = api.Set(verb, v.apiVerb(strings.ToUpper(verb)))
 	}
 	_ = api.Set("call", v.apiCall)
-	_ = v.platform.Set("api", api)
-	_ = v.platform.Set("config", toJS(rt, e.platformConfig()))
-	_ = v.platform.Set("store", v.storeObject())
-	dsp := rt.NewObject()
-	_ = dsp.Set("platform", v.platform)
-	_ = g.Set("DSP", dsp)
-	_ = g.Set("platform", v.platform)
-	return v
+	v.apiObj, v.config, v.store = api, toJS(rt, e.platformConfig()), v.storeObject()
+	v.countSymbolFor()
+	v.sessionGet = rt.ToValue(func(goja.FunctionCall) goja.Value {
+		if v.run.sessionObj == nil {
+			v.run.sessionObj = toJS(rt, sessionData(v.run.session))
+		}
+		return v.run.sessionObj
+	})
+	if err := v.harden(append([]goja.Value{v.apiObj, v.config, v.store, v.sessionGet}, v.newEventHelpers()...)...); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
-// begin binds the runtime to a run: the session the script sees.
+// begin binds the runtime to a run: a new global object and a new platform object (the shared
+// api, config and store, and the session the script sees), also reachable as the globals
+// platform and DSP.platform.
 func (v *vm) begin(st *runState) {
 	v.run = st
-	_ = v.platform.Set("session", toJS(v.rt, sessionData(st.session)))
+	v.uses++
+	p := v.rt.NewObject()
+	_ = p.Set("api", v.apiObj)
+	_ = p.Set("config", v.config)
+	_ = p.Set("store", v.store)
+	_ = p.DefineAccessorProperty("session", v.sessionGet, nil, goja.FLAG_TRUE, goja.FLAG_TRUE)
+	v.platform = p
+	dsp := v.rt.NewObject()
+	_ = dsp.Set("platform", p)
+	g := v.newGlobal()
+	_ = g.Set("platform", p)
+	_ = g.Set("DSP", dsp)
 }
 
 // print writes its arguments to the run's console, space-separated, one line.

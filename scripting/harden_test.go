@@ -1,0 +1,123 @@
+package scripting
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// hardened returns a runtime as the pool hands it out.
+func hardened(t *testing.T) *vm {
+	t.Helper()
+	e := New(Config{})
+	t.Cleanup(e.Close)
+	v, err := e.newVM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestHardenFreezesIntrinsics(t *testing.T) {
+	v := hardened(t)
+	got, err := v.rt.RunString(`[
+		Object.isFrozen(Object.prototype), Object.isFrozen(Array.prototype.map),
+		Object.isFrozen(String.prototype), Object.isFrozen(JSON), Object.isFrozen(Math),
+		Object.isFrozen(Object.getPrototypeOf([][Symbol.iterator]())),
+		Object.isFrozen(Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()))),
+		Object.isFrozen(Object.getPrototypeOf(function* () {})),
+		Object.isFrozen(Object.getPrototypeOf(Int8Array).prototype),
+		Object.isFrozen(console), Object.isFrozen(require), Object.isFrozen(globalThis),
+	].join()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "true,true,true,true,true,true,true,true,true,true,true,true"
+	if got.String() != want {
+		t.Fatalf("frozen flags = %s, want %s", got, want)
+	}
+}
+
+func TestHardenKeepsOverridesWorking(t *testing.T) {
+	v := hardened(t)
+	got, err := v.rt.RunString(`(function () {
+		'use strict';
+		function Point() {}
+		Point.prototype = {x: 1};
+		Point.prototype.constructor = Point;
+		function MyError(m) { this.message = m; }
+		MyError.prototype = Object.create(Error.prototype);
+		MyError.prototype.name = 'MyError';
+		MyError.prototype.constructor = MyError;
+		var o = {}; o.toString = function () { return 'mine'; };
+		var threw = false;
+		try { Object.prototype.toString = null; } catch (e) { threw = e instanceof TypeError; }
+		return [new Point().constructor === Point, String(new MyError('m')), String(o), threw,
+			typeof Object.prototype.toString, ({}).toString()].join();
+	})()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "true,MyError: m,mine,true,function,[object Object]"; got.String() != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+// TestRunsSeeNothingOfEarlierRuns runs a polluting script and then a probe on the same
+// runtime (a pool of one) and checks that the probe sees a pristine environment.
+func TestRunsSeeNothingOfEarlierRuns(t *testing.T) {
+	polluters := []string{
+		`leaked = 1; this.other = 2; toString = 3;`,
+		`Object.defineProperty(globalThis, 'leaked', {value: 1});`,
+		`globalThis[Symbol.for('x')] = 1; globalThis[Symbol.iterator] = 2;`,
+		`Object.setPrototypeOf(globalThis, {leaked: 1});`,
+		`Object.preventExtensions(globalThis);`,
+		`Object.getPrototypeOf(globalThis).leaked = 1; JSON = null; platform.api = null; DSP.x = 1;`,
+		`Object.prototype.leaked = 1; Array.prototype.push = null; JSON.parse = null;`,
+		`(0, eval)('var leaked = 1; function other() {}'); (0, eval)('let toString = 1');`,
+		`Function('return this')().leaked = 1; console.log = null; require.cache = {};`,
+	}
+	const probe = `return [typeof leaked, typeof other, toString === Object.prototype.toString,
+		globalThis[Symbol.for('x')], Object.isExtensible(globalThis), typeof JSON.parse,
+		typeof platform.api.get, typeof DSP.x, typeof [].push, ({}).leaked, typeof console.log,
+		globalThis[Symbol.iterator]].join();`
+	const want = "undefined,undefined,true,,true,function,function,undefined,function,,function,"
+	for _, src := range polluters {
+		e := New(Config{PoolSize: 1})
+		for len(e.pool.idle) == 0 { // the pre-built runtime, so that no second one is built
+			time.Sleep(time.Millisecond)
+		}
+		var runtimes []*vm
+		run := func(content string) string {
+			var out string
+			_, err := e.exec(context.Background(), script{name: "t", typ: "v8js", content: content}, nil, nil,
+				func(v *vm) *goja.Object { runtimes = append(runtimes, v); return v.rt.NewObject() },
+				func(v *vm, r result) error { out = r.ret.String(); return nil })
+			if err != nil {
+				t.Fatalf("%s: %v", content, err)
+			}
+			return out
+		}
+		run(src)
+		if got := run(probe); got != want {
+			t.Errorf("after %s\nprobe saw %s\nwant      %s", src, got, want)
+		}
+		if runtimes[0] != runtimes[1] {
+			t.Errorf("after %s the runtime was not reused", src)
+		}
+		e.Close()
+	}
+}
+
+func TestHardenFreezesApiaryNatives(t *testing.T) {
+	v := hardened(t)
+	isFrozen, _ := goja.AssertFunction(v.rt.Get("Object").ToObject(v.rt).Get("isFrozen"))
+	for i, o := range append([]goja.Value{v.apiObj, v.config, v.store, v.sessionGet}, v.eventHelpers...) {
+		got, err := isFrozen(goja.Undefined(), o)
+		if err != nil || !got.ToBoolean() {
+			t.Errorf("shared native %d is not frozen (%v)", i, err)
+		}
+	}
+}
