@@ -146,6 +146,7 @@ type ComplexityRoot struct {
 		DeleteUser              func(childComplexity int, id int) int
 		Login                   func(childComplexity int, email string, password string, admin *bool, rememberMe *bool) int
 		Logout                  func(childComplexity int) int
+		RunScript               func(childComplexity int, input model.RunScriptInput) int
 		UpdateApp               func(childComplexity int, id int, input ent.UpdateAppInput, regenerateAPIKey *bool) int
 		UpdateEventScript       func(childComplexity int, id int, input ent.UpdateEventScriptInput) int
 		UpdateRole              func(childComplexity int, id int, input ent.UpdateRoleInput) int
@@ -210,6 +211,24 @@ type ComplexityRoot struct {
 		RoleID           func(childComplexity int) int
 		ServiceID        func(childComplexity int) int
 		VerbMask         func(childComplexity int) int
+	}
+
+	ScriptRunError struct {
+		Code    func(childComplexity int) int
+		Message func(childComplexity int) int
+		Status  func(childComplexity int) int
+	}
+
+	ScriptRunResult struct {
+		Console      func(childComplexity int) int
+		DurationMs   func(childComplexity int) int
+		Error        func(childComplexity int) int
+		Event        func(childComplexity int) int
+		Request      func(childComplexity int) int
+		Response     func(childComplexity int) int
+		ReturnValue  func(childComplexity int) int
+		ShortCircuit func(childComplexity int) int
+		WouldCall    func(childComplexity int) int
 	}
 
 	Service struct {
@@ -313,6 +332,7 @@ type MutationResolver interface {
 	DeleteRoleServiceAccess(ctx context.Context, id int) (int, error)
 	Login(ctx context.Context, email string, password string, admin *bool, rememberMe *bool) (*model.Session, error)
 	Logout(ctx context.Context) (bool, error)
+	RunScript(ctx context.Context, input model.RunScriptInput) (*model.ScriptRunResult, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -881,6 +901,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.runScript":
+		if e.ComplexityRoot.Mutation.RunScript == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_runScript_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RunScript(childComplexity, args["input"].(model.RunScriptInput)), true
 	case "Mutation.updateApp":
 		if e.ComplexityRoot.Mutation.UpdateApp == nil {
 			break
@@ -1235,6 +1266,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoleServiceAccess.VerbMask(childComplexity), true
 
+	case "ScriptRunError.code":
+		if e.ComplexityRoot.ScriptRunError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptRunError.Code(childComplexity), true
+	case "ScriptRunError.message":
+		if e.ComplexityRoot.ScriptRunError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptRunError.Message(childComplexity), true
+	case "ScriptRunError.status":
+		if e.ComplexityRoot.ScriptRunError.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptRunError.Status(childComplexity), true
+
+	case "ScriptRunResult.console":
+		if e.ComplexityRoot.ScriptRunResult.Console == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptRunResult.Console(childComplexity), true
+	case "ScriptRunResult.durationMs":
+		if e.ComplexityRoot.ScriptRunResult.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptRunResult.DurationMs(childComplexity), true
+	case "ScriptRunResult.error":
+		if e.ComplexityRoot.ScriptRunResult.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptRunResult.Error(childComplexity), true
+	case "ScriptRunResult.event":
+		if e.ComplexityRoot.ScriptRunResult.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptRunResult.Event(childComplexity), true
+	case "ScriptRunResult.request":
+		if e.ComplexityRoot.ScriptRunResult.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptRunResult.Request(childComplexity), true
+	case "ScriptRunResult.response":
+		if e.ComplexityRoot.ScriptRunResult.Response == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptRunResult.Response(childComplexity), true
+	case "ScriptRunResult.returnValue":
+		if e.ComplexityRoot.ScriptRunResult.ReturnValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptRunResult.ReturnValue(childComplexity), true
+	case "ScriptRunResult.shortCircuit":
+		if e.ComplexityRoot.ScriptRunResult.ShortCircuit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptRunResult.ShortCircuit(childComplexity), true
+	case "ScriptRunResult.wouldCall":
+		if e.ComplexityRoot.ScriptRunResult.WouldCall == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptRunResult.WouldCall(childComplexity), true
+
 	case "Service.config":
 		if e.ComplexityRoot.Service.Config == nil {
 			break
@@ -1566,6 +1671,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputRoleServiceAccessOrder,
 		ec.unmarshalInputRoleServiceAccessWhereInput,
 		ec.unmarshalInputRoleWhereInput,
+		ec.unmarshalInputRunScriptInput,
 		ec.unmarshalInputServiceOrder,
 		ec.unmarshalInputServiceWhereInput,
 		ec.unmarshalInputUpdateAppInput,
@@ -3594,6 +3700,61 @@ type Mutation {
   login(email: String!, password: String!, admin: Boolean = false, rememberMe: Boolean = false): Session!
   "Logs the caller's session out (DELETE user/session or system/admin/session)."
   logout: Boolean!
+
+  """
+  Runs a script once without saving it (POST system/script_run): a dry run with the caller's
+  session. Internal reads through platform.api execute; writes, external calls, platform.store
+  changes and queued scripts do not, and are listed in wouldCall.
+  """
+  runScript(input: RunScriptInput!): ScriptRunResult!
+}
+
+"What runScript tries."
+input RunScriptInput {
+  "v8js (the default) or nodejs."
+  type: String = "v8js"
+  content: String!
+  """
+  The event the script runs as, e.g. db._table.contact.get.pre_process; a .post_process event
+  also sees the response. Default with fromEvent: the journaled event's pre_process.
+  """
+  event: String
+  "An event_journal entry whose request and response the run starts from."
+  fromEvent: ID
+  "event.request keys (method, service, resource, parameters, headers, payload) replacing the default GET or the journaled request."
+  request: Map
+  "event.response keys (status_code, content) a post_process script sees."
+  response: Map
+  allowEventModification: Boolean = true
+  "Engine options such as timeout_ms."
+  config: Map
+}
+
+"The outcome of runScript."
+type ScriptRunResult {
+  "The event name the script ran as."
+  event: String!
+  "The request as the pipeline would continue with it."
+  request: Map!
+  "The response: a post_process script's result, or a pre_process script's own answer; null when there is none."
+  response: Map
+  "What the script returned (or passed to event.setReturn)."
+  returnValue: JSON
+  console: String!
+  "Why the script failed; the status is what the client would have received."
+  error: ScriptRunError
+  durationMs: Float!
+  "A pre_process script answered the request itself: the service would not have been called."
+  shortCircuit: Boolean!
+  "Writes not made: {method, path, payload} (platform.api), {method, url, payload} (external), {store, key}, {queued}."
+  wouldCall: [Map!]!
+}
+
+"A failed script run."
+type ScriptRunError {
+  status: Int!
+  code: Int!
+  message: String!
 }
 `, BuiltIn: false},
 	{Name: "../schema/scalars.graphql", Input: `"Any JSON value."
@@ -3868,6 +4029,42 @@ func (ec *executionContext) childFields_RoleServiceAccess(ctx context.Context, f
 		return ec.fieldContext_RoleServiceAccess_role(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoleServiceAccess", field.Name)
+}
+
+func (ec *executionContext) childFields_ScriptRunError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_ScriptRunError_status(ctx, field)
+	case "code":
+		return ec.fieldContext_ScriptRunError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_ScriptRunError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScriptRunError", field.Name)
+}
+
+func (ec *executionContext) childFields_ScriptRunResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "event":
+		return ec.fieldContext_ScriptRunResult_event(ctx, field)
+	case "request":
+		return ec.fieldContext_ScriptRunResult_request(ctx, field)
+	case "response":
+		return ec.fieldContext_ScriptRunResult_response(ctx, field)
+	case "returnValue":
+		return ec.fieldContext_ScriptRunResult_returnValue(ctx, field)
+	case "console":
+		return ec.fieldContext_ScriptRunResult_console(ctx, field)
+	case "error":
+		return ec.fieldContext_ScriptRunResult_error(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_ScriptRunResult_durationMs(ctx, field)
+	case "shortCircuit":
+		return ec.fieldContext_ScriptRunResult_shortCircuit(ctx, field)
+	case "wouldCall":
+		return ec.fieldContext_ScriptRunResult_wouldCall(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScriptRunResult", field.Name)
 }
 
 func (ec *executionContext) childFields_Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4345,6 +4542,20 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["rememberMe"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_runScript_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RunScriptInput, error) {
+			return ec.unmarshalNRunScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐRunScriptInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -7255,6 +7466,50 @@ func (ec *executionContext) fieldContext_Mutation_logout(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Mutation", field, true, true, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _Mutation_runScript(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_runScript(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RunScript(ctx, fc.Args["input"].(model.RunScriptInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScriptRunResult) graphql.Marshaler {
+			return ec.marshalNScriptRunResult2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_runScript(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScriptRunResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_runScript_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8471,6 +8726,291 @@ func (ec *executionContext) fieldContext_RoleServiceAccess_role(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ScriptRunError_status(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptRunError_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptRunError_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptRunError", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptRunError_code(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptRunError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptRunError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptRunError", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptRunError_message(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptRunError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptRunError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptRunError", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptRunResult_event(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptRunResult_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptRunResult_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptRunResult_request(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptRunResult_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNMap2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptRunResult_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptRunResult_response(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptRunResult_response(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Response, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptRunResult_response(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptRunResult_returnValue(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptRunResult_returnValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReturnValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalOJSON2interface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptRunResult_returnValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type JSON does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptRunResult_console(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptRunResult_console(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Console, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptRunResult_console(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptRunResult_error(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptRunResult_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScriptRunError) graphql.Marshaler {
+			return ec.marshalOScriptRunError2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunError(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptRunResult_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScriptRunResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScriptRunError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScriptRunResult_durationMs(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptRunResult_durationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptRunResult_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptRunResult_shortCircuit(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptRunResult_shortCircuit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShortCircuit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptRunResult_shortCircuit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptRunResult_wouldCall(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptRunResult_wouldCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WouldCall, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []map[string]any) graphql.Marshaler {
+			return ec.marshalNMap2ᚕmapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptRunResult_wouldCall(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type Map does not have child fields"))
 }
 
 func (ec *executionContext) _Service_id(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
@@ -15004,6 +15544,92 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputRunScriptInput(ctx context.Context, obj any) (model.RunScriptInput, error) {
+	var it model.RunScriptInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["type"]; !present {
+		asMap["type"] = "v8js"
+	}
+	if _, present := asMap["allowEventModification"]; !present {
+		asMap["allowEventModification"] = true
+	}
+
+	fieldsInOrder := [...]string{"type", "content", "event", "fromEvent", "request", "response", "allowEventModification", "config"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "content":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Content = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
+		case "fromEvent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromEvent"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromEvent = data
+		case "request":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("request"))
+			data, err := ec.unmarshalOMap2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Request = data
+		case "response":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("response"))
+			data, err := ec.unmarshalOMap2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Response = data
+		case "allowEventModification":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowEventModification"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowEventModification = data
+		case "config":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("config"))
+			data, err := ec.unmarshalOMap2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Config = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputServiceOrder(ctx context.Context, obj any) (ent.ServiceOrder, error) {
 	var it ent.ServiceOrder
 	if obj == nil {
@@ -18152,6 +18778,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "runScript":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_runScript(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18824,6 +19457,132 @@ func (ec *executionContext) _RoleServiceAccess(ctx context.Context, sel ast.Sele
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var scriptRunErrorImplementors = []string{"ScriptRunError"}
+
+func (ec *executionContext) _ScriptRunError(ctx context.Context, sel ast.SelectionSet, obj *model.ScriptRunError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scriptRunErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScriptRunError")
+		case "status":
+			out.Values[i] = ec._ScriptRunError_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ScriptRunError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ScriptRunError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var scriptRunResultImplementors = []string{"ScriptRunResult"}
+
+func (ec *executionContext) _ScriptRunResult(ctx context.Context, sel ast.SelectionSet, obj *model.ScriptRunResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scriptRunResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScriptRunResult")
+		case "event":
+			out.Values[i] = ec._ScriptRunResult_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "request":
+			out.Values[i] = ec._ScriptRunResult_request(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "response":
+			out.Values[i] = ec._ScriptRunResult_response(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "returnValue":
+			out.Values[i] = ec._ScriptRunResult_returnValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "console":
+			out.Values[i] = ec._ScriptRunResult_console(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._ScriptRunResult_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "durationMs":
+			out.Values[i] = ec._ScriptRunResult_durationMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shortCircuit":
+			out.Values[i] = ec._ScriptRunResult_shortCircuit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "wouldCall":
+			out.Values[i] = ec._ScriptRunResult_wouldCall(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19997,6 +20756,57 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNMap2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalMap(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNMap2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMap2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNMap2ᚕmapᚄ(ctx context.Context, sel ast.SelectionSet, v []map[string]any) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNMap2map(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋapiaryᚋapiaryᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -20091,6 +20901,21 @@ func (ec *executionContext) unmarshalNRoleServiceAccessWhereInput2ᚖgithubᚗco
 func (ec *executionContext) unmarshalNRoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInput(ctx context.Context, v any) (*ent.RoleWhereInput, error) {
 	res, err := ec.unmarshalInputRoleWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRunScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐRunScriptInput(ctx context.Context, v any) (model.RunScriptInput, error) {
+	res, err := ec.unmarshalInputRunScriptInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScriptRunResult2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunResult(ctx context.Context, sel ast.SelectionSet, v *model.ScriptRunResult) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ScriptRunResult(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNService2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐService(ctx context.Context, sel ast.SelectionSet, v *ent.Service) graphql.Marshaler {
@@ -20916,6 +21741,13 @@ func (ec *executionContext) unmarshalORoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋ
 	}
 	res, err := ec.unmarshalInputRoleWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOScriptRunError2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunError(ctx context.Context, sel ast.SelectionSet, v *model.ScriptRunError) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ScriptRunError(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOService2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐService(ctx context.Context, sel ast.SelectionSet, v *ent.Service) graphql.Marshaler {

@@ -170,6 +170,11 @@ func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
 	return r.logout(ctx)
 }
 
+// RunScript is the resolver for the runScript field.
+func (r *mutationResolver) RunScript(ctx context.Context, input model.RunScriptInput) (*model.ScriptRunResult, error) {
+	return r.runScript(ctx, input)
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.Session, error) {
 	return r.me(ctx)

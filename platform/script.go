@@ -48,3 +48,42 @@ type ServiceScript struct {
 type ServiceScriptRunner interface {
 	RunService(ctx context.Context, s ServiceScript, req *Request) (*Response, error)
 }
+
+// DryRun is a script to try once without its writes (runScript on /graphql, POST
+// system/script_run): it runs on Request (and, for a post_process event, Response) as if the
+// event Event had fired.
+type DryRun struct {
+	Type    string // v8js or nodejs
+	Content string
+	Event   string // the event name: its phase (.pre_process, .post_process) decides what the script sees
+	Modify  bool   // allow_event_modification
+	Config  map[string]any
+	// Request is the event's request in event.request's shape (method, service, resource,
+	// parameters, headers, payload, content, content_type); missing keys are a GET with none.
+	Request map[string]any
+	// Response ({status_code, content, content_type, headers}) is what a post_process script
+	// sees (default: 200 with no content).
+	Response map[string]any
+}
+
+// DryRunResult is what a dry run did. Request and Response are the event's request and
+// response as the pipeline would continue with them after applying the script's result
+// (Response nil when there is none: a pre_process script that did not answer).
+type DryRunResult struct {
+	Request      map[string]any
+	Response     map[string]any
+	Return       any
+	Console      string
+	Err          *Error
+	DurationMs   float64
+	ShortCircuit bool             // a pre_process script answered the request itself
+	WouldCall    []map[string]any // writes and external calls not made: {method, path|url, payload} or {queued}
+}
+
+// ScriptDryRunner runs dry runs: the script and every script the requests it makes fire run
+// for real, internal reads execute, and writes (non-GET platform.api calls, external calls,
+// platform.store changes, queued scripts) are listed instead of made. A ScriptRunner that can
+// dry-run implements it.
+type ScriptDryRunner interface {
+	DryRun(ctx context.Context, s *Session, d DryRun) (*DryRunResult, error)
+}

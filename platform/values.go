@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -17,6 +18,9 @@ func IntValue(v any) (int64, bool) {
 		return x, true
 	case int:
 		return int64(x), true
+	case json.Number:
+		n, err := x.Int64()
+		return n, err == nil
 	case float64:
 		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
 			return int64(x), true
@@ -43,6 +47,9 @@ func FloatValue(v any) (float64, bool) {
 		return float64(x), true
 	case int:
 		return float64(x), true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
 	case string:
 		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
 			return f, true

@@ -106,8 +106,8 @@ func (v *vm) internal(method, path string, payload any, raw []byte, opts map[str
 	for k, vs := range queryValues(opts["parameters"]) {
 		query[k] = vs
 	}
-	if st.dryRun && method != http.MethodGet {
-		st.wouldCall = append(st.wouldCall, map[string]any{"method": method, "path": path, "payload": payload})
+	if st.dry != nil && method != http.MethodGet {
+		st.dry.add(map[string]any{"method": method, "path": path, "payload": payload})
 		return map[string]any{"status_code": http.StatusOK, "content": map[string]any{"dry_run": true,
 			"message": "Not executed: a dry run does not write."}, "content_type": "application/json", "headers": map[string]any{}}
 	}

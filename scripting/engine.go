@@ -178,7 +178,7 @@ func eventScript(s *ent.EventScript) script {
 
 // budget is the script's time budget: config.timeout_ms capped by MaxTimeout.
 func (e *Engine) budget(s script) time.Duration {
-	if ms, ok := s.config["timeout_ms"].(float64); ok && ms > 0 {
+	if ms, ok := platform.FloatValue(s.config["timeout_ms"]); ok && ms > 0 {
 		d := time.Duration(ms) * time.Millisecond
 		if d > e.cfg.MaxTimeout {
 			d = e.cfg.MaxTimeout

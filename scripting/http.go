@@ -116,8 +116,8 @@ func (v *vm) external(method, rawURL string, payload any, raw []byte, opts map[s
 		}
 		u.RawQuery = q.Encode()
 	}
-	if st.dryRun {
-		st.wouldCall = append(st.wouldCall, map[string]any{"method": method, "url": u.String(), "payload": payload})
+	if st.dry != nil {
+		st.dry.add(map[string]any{"method": method, "url": u.String(), "payload": payload})
 		return map[string]any{"status_code": http.StatusOK, "content": map[string]any{"dry_run": true,
 			"message": "Not executed: a dry run does not call other hosts."}, "content_type": "application/json", "headers": map[string]any{}}
 	}

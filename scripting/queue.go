@@ -15,6 +15,10 @@ import (
 // background on this node (bounded: when PoolSize background runs are pending, the run is
 // dropped and logged).
 func (e *Engine) enqueue(ctx context.Context, s *ent.EventScript, ev *platform.Event) error {
+	if d := dryRunOf(ctx); d != nil {
+		d.add(map[string]any{"queued": s.Name})
+		return nil
+	}
 	data := eventData(ev, true)
 	if e.cfg.Queue != nil {
 		if err := e.cfg.Queue.Enqueue(ctx, s.Name, data, ev.Request.Session); err != nil {

@@ -40,9 +40,8 @@ type runState struct {
 	ret   goja.Value
 	// sessionObj is platform.session, built when the script first reads it.
 	sessionObj goja.Value
-	// dryRun makes platform.api refuse writes and list them in wouldCall (runScript).
-	dryRun    bool
-	wouldCall []map[string]any
+	// dry, during a dry run, lists the writes this run does not make (see DryRun).
+	dry *dryCalls
 }
 
 // result is what a finished run left: its return value (or setReturn's) and its event object.
@@ -80,7 +79,7 @@ func (e *Engine) exec(ctx context.Context, s script, sess *platform.Session, st 
 	if st == nil {
 		st = &runState{}
 	}
-	st.ctx, st.s, st.session, st.depth = runCtx, s, sess, depth
+	st.ctx, st.s, st.session, st.depth, st.dry = runCtx, s, sess, depth, dryRunOf(ctx)
 	st.console = newBoundedBuffer(e.cfg.MaxConsole)
 	v.begin(st)
 	defer func() { console = st.console.String() }()

@@ -66,7 +66,8 @@ func (s *kvStore) remove(key string) {
 }
 
 // storeObject is platform.store: get(key, default), set(key, value[, ttlSeconds]),
-// delete(key). Keys are at most 256 bytes, values at most 64 KiB of JSON.
+// delete(key). Keys are at most 256 bytes, values at most 64 KiB of JSON. A dry run lists
+// changes instead of making them.
 func (v *vm) storeObject() *goja.Object {
 	rt := v.rt
 	o := rt.NewObject()
@@ -92,12 +93,20 @@ func (v *vm) storeObject() *goja.Object {
 		if s := c.Argument(2).ToFloat(); s > 0 {
 			ttl = time.Duration(s * float64(time.Second))
 		}
+		if v.run.dry != nil {
+			v.run.dry.add(map[string]any{"store": "set", "key": key, "value": json.RawMessage(b)})
+			return v.rt.ToValue(true)
+		}
 		if err := v.e.store.set(key, b, ttl); err != nil {
 			panic(rt.NewTypeError("%s", err.Error()))
 		}
 		return v.rt.ToValue(true)
 	})
 	_ = o.Set("delete", func(c goja.FunctionCall) goja.Value {
+		if v.run.dry != nil {
+			v.run.dry.add(map[string]any{"store": "delete", "key": c.Argument(0).String()})
+			return v.rt.ToValue(true)
+		}
 		v.e.store.remove(c.Argument(0).String())
 		return v.rt.ToValue(true)
 	})

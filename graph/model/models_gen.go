@@ -2,6 +2,52 @@
 
 package model
 
+// What runScript tries.
+type RunScriptInput struct {
+	// v8js (the default) or nodejs.
+	Type    *string `json:"type,omitempty"`
+	Content string  `json:"content"`
+	// The event the script runs as, e.g. db._table.contact.get.pre_process; a .post_process event
+	// also sees the response. Default with fromEvent: the journaled event's pre_process.
+	Event *string `json:"event,omitempty"`
+	// An event_journal entry whose request and response the run starts from.
+	FromEvent *int `json:"fromEvent,omitempty"`
+	// event.request keys (method, service, resource, parameters, headers, payload) replacing the default GET or the journaled request.
+	Request map[string]any `json:"request,omitempty"`
+	// event.response keys (status_code, content) a post_process script sees.
+	Response               map[string]any `json:"response,omitempty"`
+	AllowEventModification *bool          `json:"allowEventModification,omitempty"`
+	// Engine options such as timeout_ms.
+	Config map[string]any `json:"config,omitempty"`
+}
+
+// A failed script run.
+type ScriptRunError struct {
+	Status  int    `json:"status"`
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+// The outcome of runScript.
+type ScriptRunResult struct {
+	// The event name the script ran as.
+	Event string `json:"event"`
+	// The request as the pipeline would continue with it.
+	Request map[string]any `json:"request"`
+	// The response: a post_process script's result, or a pre_process script's own answer; null when there is none.
+	Response map[string]any `json:"response,omitempty"`
+	// What the script returned (or passed to event.setReturn).
+	ReturnValue any    `json:"returnValue,omitempty"`
+	Console     string `json:"console"`
+	// Why the script failed; the status is what the client would have received.
+	Error      *ScriptRunError `json:"error,omitempty"`
+	DurationMs float64         `json:"durationMs"`
+	// A pre_process script answered the request itself: the service would not have been called.
+	ShortCircuit bool `json:"shortCircuit"`
+	// Writes not made: {method, path, payload} (platform.api), {method, url, payload} (external), {store, key}, {queued}.
+	WouldCall []map[string]any `json:"wouldCall"`
+}
+
 // A session, as user/session and system/admin/session return it.
 type Session struct {
 	SessionToken    string  `json:"sessionToken"`
