@@ -24,6 +24,8 @@ import (
 
 const (
 	defaultMaxRecords = 1000
+	// maxRecordsCap caps max_records (DreamFactory's database.max_records_returned).
+	maxRecordsCap = 100000
 	defaultTimeout    = 30 * time.Second
 )
 
@@ -44,7 +46,7 @@ type conn struct {
 func parseConfig(kind string, cfg map[string]any, dataDir string) (*conn, error) {
 	c := &conn{maxRecords: defaultMaxRecords, timeout: defaultTimeout}
 	if n := intOf(cfg["max_records"]); n > 0 {
-		c.maxRecords = n
+		c.maxRecords = min(n, maxRecordsCap)
 	}
 	if n := intOf(cfg["statement_timeout"]); n > 0 {
 		c.timeout = time.Duration(n) * time.Second

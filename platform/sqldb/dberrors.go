@@ -17,6 +17,42 @@ var (
 	mysqlColumn   = regexp.MustCompile(`(?i)column '(\w+)'`)
 )
 
+// queryError is a 400 for a query the database refused because of what the client asked —
+// a grouped read ordering or selecting an ungrouped field, an aggregate of the wrong type, a
+// value of the wrong type in a filter, more bound values than a statement takes — or nil.
+func queryError(err error) *platform.Error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch {
+		case pg.Code == "42803", pg.Code == "42883", pg.Code == "42804", pg.Code == "42725":
+			return platform.BadRequest("The database refused the query: %s.", pg.Message)
+		case strings.HasPrefix(pg.Code, "22"):
+			return platform.BadRequest("Invalid value: %s.", pg.Message)
+		}
+	}
+	var my *mysql.MySQLError
+	if errors.As(err, &my) {
+		switch my.Number {
+		case 1055, 1056, 1111, 1140:
+			return platform.BadRequest("The database refused the query: %s.", my.Message)
+		case 1390:
+			return tooManyValues()
+		}
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "too many SQL variables"), strings.Contains(msg, "extended protocol limited to"):
+		return tooManyValues()
+	case strings.Contains(msg, "misuse of aggregate"):
+		return platform.BadRequest("The database refused the query: %s.", msg)
+	}
+	return nil
+}
+
+func tooManyValues() *platform.Error {
+	return platform.BadRequest("The request needs more values than the database accepts in one statement; send fewer ids or filter values.")
+}
+
 // writeError maps a failed statement to a client error where the client caused it
 // (constraints, types, sizes), to 503 when the database is unreachable, and to 500 otherwise.
 func (s *Service) writeError(err error) error {

@@ -101,7 +101,11 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 		}
 		var any []*entsql.Predicate
 		seen := map[string]bool{}
-		for _, raw := range splitIDs(v, len(cols) > 1) {
+		list, err := splitIDs(v, len(cols))
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range list {
 			if seen[raw] { // the same id twice is one record
 				continue
 			}
@@ -127,9 +131,30 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 		}
 		return platform.OK(n), nil
 	}
-	rows, err := tbl.Select(ctx, db, s.conn.dialect, r.Query)
+	// Without a valid limit DreamFactory pages automatically: one row more than max_records is
+	// read to learn whether more exist, and only then (or past an offset) are they counted.
+	paging := !r.LimitGiven && ids == nil
+	q := r.Query
+	if paging {
+		q.Limit++
+	}
+	rows, err := tbl.Select(ctx, db, s.conn.dialect, q)
 	if err != nil {
 		return nil, s.dbError(err)
+	}
+	count := -1
+	if paging {
+		more := len(rows) > r.Limit
+		if more {
+			rows = rows[:r.Limit]
+		}
+		if more || r.Offset > 0 {
+			if count, err = tbl.Count(ctx, db, s.conn.dialect, r.Where); err != nil {
+				return nil, s.dbError(err)
+			}
+		} else {
+			count = len(rows)
+		}
 	}
 	if ids != nil && len(rows) < len(ids) {
 		return nil, &platform.Error{Status: 400, Code: 1000, Message: "Batch Error: Not all requested records could be retrieved.",
@@ -148,12 +173,16 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 		list[i] = sqltable.Project(row, r.Fields, rel...)
 	}
 	body := platform.Wrap(list)
-	if req.BoolParam("include_count") {
-		n, err := tbl.Count(ctx, db, s.conn.dialect, r.Where)
-		if err != nil {
-			return nil, s.dbError(err)
+	if req.BoolParam("include_count") || count > r.Limit {
+		if count < 0 {
+			if count, err = tbl.Count(ctx, db, s.conn.dialect, r.Where); err != nil {
+				return nil, s.dbError(err)
+			}
 		}
-		meta(body)["count"] = n
+		meta(body)["count"] = count
+	}
+	if paging && count-r.Offset > r.Limit {
+		meta(body)["next"] = r.Offset + r.Limit
 	}
 	if req.BoolParam("include_schema") {
 		meta(body)["schema"] = describe(t, c.schema)
@@ -210,20 +239,30 @@ func (s *Service) getRecord(ctx context.Context, req *platform.Request, c *catal
 }
 
 // splitIDs splits an ids value; composite ids come as "(a,b),(c,d)".
-func splitIDs(v string, composite bool) []string {
-	if !composite {
-		out := strings.Split(v, ",")
+func splitIDs(v string, keyColumns int) ([]string, error) {
+	var out []string
+	if keyColumns <= 1 {
+		out = strings.Split(v, ",")
 		for i := range out {
 			out[i] = strings.TrimSpace(out[i])
 		}
-		return out
+	} else {
+		for _, part := range strings.Split(v, "),") {
+			out = append(out, strings.Trim(strings.TrimSpace(part), "()"))
+		}
 	}
-	var out []string
-	for _, part := range strings.Split(v, "),") {
-		out = append(out, strings.Trim(strings.TrimSpace(part), "()"))
+	if limit := min(maxIDs, maxIDValues/max(keyColumns, 1)); len(out) > limit {
+		return nil, platform.BadRequest("The ids parameter lists %d identifiers; at most %d are accepted per request.", len(out), limit)
 	}
-	return out
+	return out, nil
 }
+
+// An ids list is bounded: each key value is a bound parameter, and databases cap those per
+// statement (SQLite at 32766).
+const (
+	maxIDs      = 10000
+	maxIDValues = 30000
+)
 
 func missing(ids []string, found int) []int {
 	var out []int

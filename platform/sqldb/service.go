@@ -133,6 +133,9 @@ func (s *Service) dbError(err error) error {
 	if outOfRange(err) {
 		return platform.BadRequest("A value is out of range for its field's type.")
 	}
+	if e := queryError(err); e != nil {
+		return e
+	}
 	return platform.Internal(err)
 }
 

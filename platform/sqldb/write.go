@@ -305,8 +305,12 @@ func (w *txn) targets(ctx context.Context) ([]map[string]any, []map[string]any, 
 		if err != nil {
 			return nil, nil, err
 		}
+		list, err := splitIDs(v, len(cols))
+		if err != nil {
+			return nil, nil, err
+		}
 		var out []map[string]any
-		for _, raw := range splitIDs(v, len(cols) > 1) {
+		for _, raw := range list {
 			parts := []string{raw}
 			if len(cols) > 1 {
 				parts = strings.Split(raw, ",")

@@ -119,6 +119,9 @@ func Params(req *platform.Request) map[string]any {
 type Read struct {
 	Fields []string
 	Query
+	// LimitGiven: the client sent a valid limit (1…maxRecords). Without one, DreamFactory pages
+	// automatically (meta.next).
+	LimitGiven bool
 }
 
 // ParseRead reads DreamFactory's record parameters from the query string or body, with their
@@ -147,8 +150,8 @@ func (t *Table) ParseRead(req *platform.Request, maxRecords int, allowed func(st
 		if err != nil {
 			return nil, platform.BadRequest("Invalid limit '%s': send a whole number.", v)
 		}
-		if n > 0 && n < r.Limit {
-			r.Limit = n
+		if n > 0 && n <= r.Limit {
+			r.Limit, r.LimitGiven = n, true
 		}
 	}
 	if v, ok := req.Param("offset", "skip"); ok && v != "" {
