@@ -25,8 +25,8 @@ import (
 const (
 	defaultMaxRecords = 1000
 	// maxRecordsCap caps max_records (DreamFactory's database.max_records_returned).
-	maxRecordsCap = 100000
-	defaultTimeout    = 30 * time.Second
+	maxRecordsCap  = 100000
+	defaultTimeout = 30 * time.Second
 )
 
 // conn is how a service reaches its database.
