@@ -80,3 +80,37 @@ func TestLimitsOnClientInput(t *testing.T) {
 		})
 	}
 }
+
+// TestIDFieldOnWrites: id_field names the fields that identify records on writes too — in
+// the path, in ids=, in the records, and in what the write answers.
+func TestIDFieldOnWrites(t *testing.T) {
+	for _, kind := range dbBackends(t) {
+		t.Run(kind, func(t *testing.T) {
+			s := MustServe(t, "sqlite")
+			cfg := addressBook(t, kind, s.m.DataDir)
+			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			base := "/api/v2/db/_table/contact_info"
+			out := s.must(200, "POST", base+"?id_field=email", rec(map[string]any{"contact_id": 3, "info_type": "home", "email": "jim@home.test"}))
+			if got := fmt.Sprint(out); got != "map[resource:[map[email:jim@home.test]]]" {
+				t.Errorf("POST answers the id_field: %s", got)
+			}
+			out = s.must(200, "PATCH", base+"?id_field=email", rec(map[string]any{"email": "jane@work.test", "info_type": "office"}))
+			if got := fmt.Sprint(out); got != "map[resource:[map[email:jane@work.test]]]" {
+				t.Errorf("PATCH by records' email: %s", got)
+			}
+			out = s.must(200, "PATCH", base+"/"+url.PathEscape("john@home.test")+"?id_field=email", map[string]any{"info_type": "cell"})
+			if got := fmt.Sprint(out); got != "map[email:john@home.test]" {
+				t.Errorf("PATCH by path: %s", got)
+			}
+			s.must(200, "DELETE", base+"?id_field=email&ids="+url.QueryEscape("jim@home.test"), nil)
+			rows := s.must(200, "GET", base+"?fields=email,info_type&order=id", nil).(map[string]any)["resource"]
+			if got := fmt.Sprint(rows); got != "[map[email:jane@home.test info_type:home] map[email:jane@work.test info_type:office] map[email:john@home.test info_type:cell]]" {
+				t.Errorf("rows: %s", got)
+			}
+			if status, body := s.do("PATCH", base+"?id_field=nope", rec(map[string]any{"email": "x"}), creds(s.admin, "")); status != 400 ||
+				errorMessage(body) != "Invalid id_field 'nope': no such field in table 'contact_info'." {
+				t.Errorf("unknown id_field: %d %v", status, body)
+			}
+		})
+	}
+}

@@ -35,7 +35,7 @@ func (w *txn) child(rel *dbschema.Relation, method string) (*txn, error) {
 	if !req.Session.Allows(w.s.name, "_table/"+t.Name, method, req.Requestor) {
 		return nil, platform.Forbidden("%s", access.ForbiddenMessage(method, w.s.name, "_table/"+t.Name))
 	}
-	cw := &txn{s: w.s, tx: w.tx, dialect: w.dialect, t: t, tbl: tbl, req: req, lookup: w.lookup, c: w.c}
+	cw := &txn{s: w.s, tx: w.tx, dialect: w.dialect, t: t, tbl: tbl, keys: t.PrimaryKey, req: req, lookup: w.lookup, c: w.c}
 	if cw.rf = w.s.rowFiltersFor(req, t.Name, method); cw.rf != nil && method != http.MethodPost {
 		if cw.scope, err = cw.rf.predicate(tbl, w.lookup); err != nil {
 			return nil, err

@@ -23,8 +23,10 @@ type txn struct {
 	dialect string
 	t       *dbschema.Table
 	tbl     *sqltable.Table
-	req     *platform.Request
-	lookup  func(string) (string, bool)
+	// keys identify records: the id_field list, or the primary key.
+	keys   []string
+	req    *platform.Request
+	lookup func(string) (string, bool)
 	// rf are the role's row filters for this table and verb; scope is their predicate, which
 	// limits the rows an update or delete can reach (nil without filters).
 	rf    *rowFilters
@@ -46,11 +48,22 @@ func (s *Service) write(ctx context.Context, req *platform.Request, c *catalog, 
 	if err != nil {
 		return nil, err
 	}
+	keys := t.PrimaryKey
+	if v, ok := req.Param("id_field"); ok && strings.TrimSpace(v) != "" {
+		cols, err := idColumns(req, t)
+		if err != nil {
+			return nil, err
+		}
+		keys = make([]string, len(cols))
+		for i, c := range cols {
+			keys[i] = c.Name
+		}
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, s.dbError(err)
 	}
-	w := &txn{s: s, tx: tx, dialect: s.conn.dialect, t: t, tbl: tbl, req: req, lookup: s.p.Lookups(ctx, req.Session), c: c}
+	w := &txn{s: s, tx: tx, dialect: s.conn.dialect, t: t, tbl: tbl, keys: keys, req: req, lookup: s.p.Lookups(ctx, req.Session), c: c}
 	if w.rf = s.rowFiltersFor(req, t.Name, req.Method); w.rf != nil && req.Method != http.MethodPost {
 		if w.scope, err = w.rf.predicate(tbl, w.lookup); err != nil {
 			_ = tx.Rollback()
@@ -187,8 +200,8 @@ func (w *txn) qs(names []string) []string {
 
 // ids returns a row's identifier object, e.g. {"id": 5}.
 func (w *txn) ids(row map[string]any) map[string]any {
-	out := make(map[string]any, len(w.t.PrimaryKey))
-	for _, k := range w.t.PrimaryKey {
+	out := make(map[string]any, len(w.keys))
+	for _, k := range w.keys {
 		out[k] = row[k]
 	}
 	return out
@@ -214,7 +227,7 @@ func (w *txn) insert(ctx context.Context, rec map[string]any) (map[string]any, e
 	} else {
 		ins.Columns(w.qs(cols)...).Values(vals...)
 	}
-	pk := w.t.PrimaryKey
+	pk := w.keys
 	if w.dialect != dialect.MySQL && len(pk) > 0 {
 		ins.Returning(w.qs(pk)...)
 		text, args := ins.Query()
@@ -272,12 +285,12 @@ func (w *txn) create(ctx context.Context, cont bool) (*platform.Response, error)
 
 // idWhere matches the record an identifier object (or a record carrying its keys) names.
 func (w *txn) idWhere(rec map[string]any) (*entsql.Predicate, string, error) {
-	if len(w.t.PrimaryKey) == 0 {
+	if len(w.keys) == 0 {
 		return nil, "", &platform.Error{Status: 500, Code: 500, Message: "Identifying field(s) could not be determined."}
 	}
 	var preds []*entsql.Predicate
 	var parts []string
-	for _, k := range w.t.PrimaryKey {
+	for _, k := range w.keys {
 		v, ok := lookupKey(rec, k)
 		if !ok || v == nil {
 			return nil, "", platform.BadRequest("Record is missing its identifying field '%s'.", k)
@@ -415,7 +428,7 @@ func (w *txn) updateOne(ctx context.Context, id map[string]any, rec map[string]a
 // keysOf returns just the key fields of an identifier object or record.
 func (w *txn) keysOf(rec map[string]any) map[string]any {
 	out := map[string]any{}
-	for _, k := range w.t.PrimaryKey {
+	for _, k := range w.keys {
 		if v, ok := lookupKey(rec, k); ok {
 			c, _ := w.t.Column(k)
 			if cv, err := coerce(c, v, w.dialect); err == nil {
