@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -112,5 +113,38 @@ func TestIDFieldOnWrites(t *testing.T) {
 				t.Errorf("unknown id_field: %d %v", status, body)
 			}
 		})
+	}
+}
+
+// TestEventsWithAnUnreachableDatabase: system/event lists every service's events even when a
+// database does not answer: that service shows its templated events once its statement
+// timeout has passed, and the others are complete.
+func TestEventsWithAnUnreachableDatabase(t *testing.T) {
+	s := MustServe(t, "sqlite")
+	cfg := addressBook(t, "sqlite", s.m.DataDir)
+	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	// A server that accepts connections and never answers: connecting hangs.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "gone", "type": "pgsql",
+		"config": map[string]any{"host": "127.0.0.1", "port": port, "database": "x", "username": "x", "statement_timeout": 1}}))
+	list := fmt.Sprint(s.must(200, "GET", "/api/v2/system/event?as_list=true", nil))
+	for _, want := range []string{"db._table.contact.get", "gone._table.{table_name}.get", "system.role.get"} {
+		if !strings.Contains(list, want+" ") && !strings.Contains(list, want+"]") {
+			t.Errorf("system/event lacks %s", want)
+		}
 	}
 }

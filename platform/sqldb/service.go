@@ -173,12 +173,18 @@ func (s *Service) Events(req *platform.Request) []string {
 	return []string{base + ".{table_name}" + suffix, base + "." + table + suffix}
 }
 
+// catalogTimeout bounds the introspection EventCatalog may do: a database that does not answer
+// in time lists only its templated events.
+const catalogTimeout = 5 * time.Second
+
 // EventCatalog lists the service's events, templated and per table.
 func (s *Service) EventCatalog(ctx context.Context) map[string][]string {
 	all := []string{"get", "post", "put", "patch", "delete"}
 	out := map[string][]string{s.name: {"get"}, s.name + "._table": {"get"}, s.name + "._schema": all,
 		s.name + "._table.{table_name}": all, s.name + "._table.{table_name}.{id}": {"get", "put", "patch", "delete"},
 		s.name + "._schema.{table_name}": all}
+	ctx, cancel := context.WithTimeout(ctx, min(s.conn.timeoutOr(), catalogTimeout))
+	defer cancel()
 	if c, _, err := s.schema(ctx, false); err == nil {
 		for _, n := range c.schema.Names {
 			out[s.name+"._table."+n] = all
@@ -300,6 +306,8 @@ var (
 
 // Schema returns the service's introspected schema (cached; refresh re-reads it).
 func (s *Service) Schema(ctx context.Context, refresh bool) (*dbschema.Schema, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.conn.timeoutOr())
+	defer cancel()
 	c, _, err := s.schema(ctx, refresh)
 	if err != nil {
 		return nil, err

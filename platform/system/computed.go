@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/apiary/apiary/platform"
 )
@@ -150,8 +151,7 @@ func (s *System) events(ctx context.Context, req *platform.Request) (*platform.R
 	}
 	only, _ := req.Param("service")
 	scriptable := req.BoolParam("scriptable")
-	byService := map[string]any{}
-	var flat []string
+	catalogs := map[string]platform.EventCatalog{}
 	for name, row := range rows {
 		if (only != "" && !strings.EqualFold(only, name)) || !req.Session.CanReach(row.Name, req.Requestor) {
 			continue
@@ -160,12 +160,15 @@ func (s *System) events(ctx context.Context, req *platform.Request) (*platform.R
 		if err != nil {
 			continue
 		}
-		cat, ok := svc.(platform.EventCatalog)
-		if !ok {
-			continue
+		if cat, ok := svc.(platform.EventCatalog); ok {
+			catalogs[row.Name] = cat
 		}
+	}
+	byService := map[string]any{}
+	var flat []string
+	for name, events := range eventCatalogs(ctx, catalogs) {
 		paths := map[string]any{}
-		for base, verbs := range cat.EventCatalog(ctx) {
+		for base, verbs := range events {
 			var endpoints []string
 			for _, v := range verbs {
 				e := base + "." + v
@@ -179,7 +182,7 @@ func (s *System) events(ctx context.Context, req *platform.Request) (*platform.R
 			flat = append(flat, endpoints...)
 			paths[base] = map[string]any{"type": "api", "endpoints": endpoints, "parameter": nil}
 		}
-		byService[row.Name] = paths
+		byService[name] = paths
 	}
 	if req.BoolParam("as_list") {
 		sort.Strings(flat)
@@ -189,6 +192,31 @@ func (s *System) events(ctx context.Context, req *platform.Request) (*platform.R
 		return platform.OK(platform.Wrap(flat)), nil
 	}
 	return platform.OK(byService), nil
+}
+
+// catalogParallel bounds how many services list their events at once (a database service
+// may introspect its schema to do so).
+const catalogParallel = 8
+
+// eventCatalogs asks every catalog for its events, several at a time.
+func eventCatalogs(ctx context.Context, catalogs map[string]platform.EventCatalog) map[string]map[string][]string {
+	out := make(map[string]map[string][]string, len(catalogs))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, catalogParallel)
+	for name, cat := range catalogs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			events := cat.EventCatalog(ctx)
+			mu.Lock()
+			out[name] = events
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // EventCatalog lists the system service's events.
