@@ -2,6 +2,9 @@ package platform
 
 import (
 	"context"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -42,6 +45,45 @@ type JobFilter struct {
 	Script string
 	Limit  int
 	Offset int
+}
+
+// JobFilterOf reads a job listing's parameters — state, script, limit (alias top) and offset
+// (alias skip) — with the limit capped at Config.MaxRecords. An unknown state or a malformed
+// number is a 400.
+func (p *Platform) JobFilterOf(req *Request) (JobFilter, error) {
+	f := JobFilter{Limit: p.Config.MaxRecords}
+	f.State, _ = req.Param("state")
+	f.State = strings.ToLower(strings.TrimSpace(f.State))
+	if f.State != "" && !slices.Contains(JobStates, f.State) {
+		return f, BadRequest("Invalid state '%s': use one of %s.", f.State, strings.Join(JobStates, ", "))
+	}
+	f.Script, _ = req.Param("script")
+	f.Script = strings.TrimSpace(f.Script)
+	if v, ok := req.Param("limit", "top"); ok && v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return f, BadRequest("Invalid limit '%s': send a whole number.", v)
+		}
+		if n > 0 && n < f.Limit {
+			f.Limit = n
+		}
+	}
+	if v, ok := req.Param("offset", "skip"); ok && v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 {
+			return f, BadRequest("Invalid offset '%s': send a whole number of zero or more.", v)
+		}
+		f.Offset = n
+	}
+	return f, nil
+}
+
+// ListJobs lists jobs for f, or none when the platform has no queue.
+func (p *Platform) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
+	if p.Config.Jobs == nil {
+		return []Job{}, nil
+	}
+	return p.Config.Jobs.ListJobs(ctx, f)
 }
 
 // Jobs is the durable job queue's admin side (the system service's job resource). The queue

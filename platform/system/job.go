@@ -3,9 +3,7 @@ package system
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/apiary/apiary/platform"
@@ -25,19 +23,17 @@ func (s *System) jobs(ctx context.Context, req *platform.Request, key string) (*
 		if req.Method != http.MethodGet {
 			return nil, platform.BadRequest("%s requests for resource 'job' are not currently supported by the 'system' service; address one job as job/{id}.", req.Method)
 		}
-		f, err := s.jobFilter(req)
+		f, err := s.p.JobFilterOf(req)
 		if err != nil {
 			return nil, err
 		}
-		out := []any{}
-		if q != nil {
-			list, err := q.ListJobs(ctx, f)
-			if err != nil {
-				return nil, err
-			}
-			for _, j := range list {
-				out = append(out, jobRecord(j))
-			}
+		list, err := s.p.ListJobs(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]any, len(list))
+		for i, j := range list {
+			out[i] = jobRecord(j)
 		}
 		return platform.OK(platform.Wrap(out)), nil
 	}
@@ -67,36 +63,6 @@ func (s *System) jobs(ctx context.Context, req *platform.Request, key string) (*
 		return nil, err
 	}
 	return platform.OK(jobRecord(*j)), nil
-}
-
-// jobFilter reads state, script, limit and offset; the limit is capped like other system
-// resources' (Config.MaxRecords).
-func (s *System) jobFilter(req *platform.Request) (platform.JobFilter, error) {
-	f := platform.JobFilter{Limit: s.p.Config.MaxRecords}
-	f.State, _ = req.Param("state")
-	f.State = strings.ToLower(strings.TrimSpace(f.State))
-	if f.State != "" && !slices.Contains(platform.JobStates, f.State) {
-		return f, platform.BadRequest("Invalid state '%s': use one of %s.", f.State, strings.Join(platform.JobStates, ", "))
-	}
-	f.Script, _ = req.Param("script")
-	f.Script = strings.TrimSpace(f.Script)
-	if v, ok := req.Param("limit", "top"); ok && v != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil {
-			return f, platform.BadRequest("Invalid limit '%s': send a whole number.", v)
-		}
-		if n > 0 && n < f.Limit {
-			f.Limit = n
-		}
-	}
-	if v, ok := req.Param("offset", "skip"); ok && v != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 0 {
-			return f, platform.BadRequest("Invalid offset '%s': send a whole number of zero or more.", v)
-		}
-		f.Offset = n
-	}
-	return f, nil
 }
 
 // jobRecord is a job as REST shows it: snake_case fields, times in DreamFactory's format (UTC),
