@@ -306,3 +306,36 @@ func TestQueuedScriptsSurviveRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestQueuedScriptFinishesAtShutdown: a queued script running when the server stops finishes
+// (within the shutdown deadline) before the database closes; its write and its completion are
+// there after the restart, and it is not run twice.
+func TestQueuedScriptFinishesAtShutdown(t *testing.T) {
+	a := queued(t, "sqlite")
+	a.script("db._table.contact.post.queued", `var until = Date.now() + 700; while (Date.now() < until) {}
+`+writesInfo, false)
+	a.must(200, "POST", "/api/v2/db/_table/contact", rec(map[string]any{"first_name": "Slow", "last_name": "S"}))
+	var id any
+	eventually(t, "the job running", func() bool {
+		list := a.jobs("state=running")
+		if len(list) == 1 {
+			id = list[0]["id"]
+		}
+		return id != nil
+	})
+	if err := a.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain()
+	m.HTTPAddr, m.DataDir, m.Logger, m.Scripts, m.JobConfig = "127.0.0.1:0", a.m.DataDir, a.m.Logger, nil, a.m.JobConfig
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	b := &server{t: t, m: m, rec: &recorder{}}
+	b.admin = b.login("system/admin/session", "admin@example.com", "secret123", "")
+	j := b.must(200, "GET", fmt.Sprintf("/api/v2/system/job/%v", id), nil).(map[string]any)
+	if j["state"] != "completed" || j["attempt"] != float64(1) || b.infos() != "Slow@queued.test" {
+		t.Fatalf("after a stop during the run: job %v, rows %q", j, b.infos())
+	}
+}
