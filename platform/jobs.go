@@ -8,29 +8,29 @@ import (
 	"time"
 )
 
-// Job is one durable job as admins see it (GET system/job): a queued event script's run,
-// its state in the queue, its attempts and the error of each failed attempt. It carries no
-// event data and no credentials.
+// Job is one durable job as admins see it (GET system/job, GraphQL scriptJobs): a queued
+// event script's run, its state in the queue, its attempts and the error of each failed
+// attempt. It carries no event data and no credentials.
 type Job struct {
-	ID          int        `json:"id"`
-	Kind        string     `json:"kind"`   // "queued_script"
-	Script      string     `json:"script"` // the event script's name, "….queued"
-	State       string     `json:"state"`  // one of JobStates
-	Attempt     int        `json:"attempt"`
-	MaxAttempts int        `json:"max_attempts"`
-	LastError   string     `json:"last_error"` // the error of the latest failed attempt, "" if none
-	Errors      []JobError `json:"errors"`     // every failed attempt, oldest first
-	CreatedAt   time.Time  `json:"created_at"`
-	ScheduledAt time.Time  `json:"scheduled_at"` // when it runs (again)
-	AttemptedAt *time.Time `json:"attempted_at"`
-	FinalizedAt *time.Time `json:"finalized_at"` // completed, cancelled or discarded
+	ID          int
+	Kind        string // "queued_script"
+	Script      string // the event script's name, "….queued"
+	State       string // one of JobStates
+	Attempt     int
+	MaxAttempts int
+	LastError   string     // the error of the latest failed attempt, "" if none
+	Errors      []JobError // every failed attempt, oldest first
+	CreatedAt   time.Time
+	ScheduledAt time.Time // when it runs (again)
+	AttemptedAt *time.Time
+	FinalizedAt *time.Time // completed, cancelled or discarded
 }
 
 // JobError is the error of one failed attempt.
 type JobError struct {
-	Attempt int       `json:"attempt"`
-	At      time.Time `json:"at"`
-	Error   string    `json:"error"`
+	Attempt int
+	At      time.Time
+	Error   string
 }
 
 // JobStates are the states a job can be in, as River names them: a job waits (available,
