@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/apiary/apiary/ent"
 	"github.com/apiary/apiary/graph/model"
+	"github.com/apiary/apiary/platform"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -131,6 +132,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		CancelScriptJob         func(childComplexity int, id int) int
 		CreateApp               func(childComplexity int, input ent.CreateAppInput) int
 		CreateEventScript       func(childComplexity int, input ent.CreateEventScriptInput) int
 		CreateRole              func(childComplexity int, input ent.CreateRoleInput) int
@@ -146,6 +148,7 @@ type ComplexityRoot struct {
 		DeleteUser              func(childComplexity int, id int) int
 		Login                   func(childComplexity int, email string, password string, admin *bool, rememberMe *bool) int
 		Logout                  func(childComplexity int) int
+		RetryScriptJob          func(childComplexity int, id int) int
 		RunScript               func(childComplexity int, input model.RunScriptInput) int
 		UpdateApp               func(childComplexity int, id int, input ent.UpdateAppInput, regenerateAPIKey *bool) int
 		UpdateEventScript       func(childComplexity int, id int, input ent.UpdateEventScriptInput) int
@@ -170,6 +173,7 @@ type ComplexityRoot struct {
 		Node         func(childComplexity int, id int) int
 		Nodes        func(childComplexity int, ids []int) int
 		Roles        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) int
+		ScriptJobs   func(childComplexity int, state *string, script *string, first *int, offset *int) int
 		Services     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceOrder, where *ent.ServiceWhereInput) int
 		Users        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 	}
@@ -211,6 +215,27 @@ type ComplexityRoot struct {
 		RoleID           func(childComplexity int) int
 		ServiceID        func(childComplexity int) int
 		VerbMask         func(childComplexity int) int
+	}
+
+	ScriptJob struct {
+		Attempt     func(childComplexity int) int
+		AttemptedAt func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Errors      func(childComplexity int) int
+		FinalizedAt func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		LastError   func(childComplexity int) int
+		MaxAttempts func(childComplexity int) int
+		ScheduledAt func(childComplexity int) int
+		Script      func(childComplexity int) int
+		State       func(childComplexity int) int
+	}
+
+	ScriptJobError struct {
+		At      func(childComplexity int) int
+		Attempt func(childComplexity int) int
+		Error   func(childComplexity int) int
 	}
 
 	ScriptRunError struct {
@@ -333,6 +358,8 @@ type MutationResolver interface {
 	Login(ctx context.Context, email string, password string, admin *bool, rememberMe *bool) (*model.Session, error)
 	Logout(ctx context.Context) (bool, error)
 	RunScript(ctx context.Context, input model.RunScriptInput) (*model.ScriptRunResult, error)
+	CancelScriptJob(ctx context.Context, id int) (*platform.Job, error)
+	RetryScriptJob(ctx context.Context, id int) (*platform.Job, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -343,6 +370,7 @@ type QueryResolver interface {
 	Roles(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) (*ent.RoleConnection, error)
 	Services(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceOrder, where *ent.ServiceWhereInput) (*ent.ServiceConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
+	ScriptJobs(ctx context.Context, state *string, script *string, first *int, offset *int) ([]*platform.Job, error)
 	Me(ctx context.Context) (*model.Session, error)
 }
 type RoleServiceAccessResolver interface {
@@ -741,6 +769,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EventScriptEdge.Node(childComplexity), true
 
+	case "Mutation.cancelScriptJob":
+		if e.ComplexityRoot.Mutation.CancelScriptJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelScriptJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelScriptJob(childComplexity, args["id"].(int)), true
 	case "Mutation.createApp":
 		if e.ComplexityRoot.Mutation.CreateApp == nil {
 			break
@@ -901,6 +940,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.retryScriptJob":
+		if e.ComplexityRoot.Mutation.RetryScriptJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retryScriptJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetryScriptJob(childComplexity, args["id"].(int)), true
 	case "Mutation.runScript":
 		if e.ComplexityRoot.Mutation.RunScript == nil {
 			break
@@ -1077,6 +1127,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Roles(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.RoleOrder), args["where"].(*ent.RoleWhereInput)), true
+	case "Query.scriptJobs":
+		if e.ComplexityRoot.Query.ScriptJobs == nil {
+			break
+		}
+
+		args, err := ec.field_Query_scriptJobs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ScriptJobs(childComplexity, args["state"].(*string), args["script"].(*string), args["first"].(*int), args["offset"].(*int)), true
 	case "Query.services":
 		if e.ComplexityRoot.Query.Services == nil {
 			break
@@ -1265,6 +1326,98 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoleServiceAccess.VerbMask(childComplexity), true
+
+	case "ScriptJob.attempt":
+		if e.ComplexityRoot.ScriptJob.Attempt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJob.Attempt(childComplexity), true
+	case "ScriptJob.attemptedAt":
+		if e.ComplexityRoot.ScriptJob.AttemptedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJob.AttemptedAt(childComplexity), true
+	case "ScriptJob.createdAt":
+		if e.ComplexityRoot.ScriptJob.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJob.CreatedAt(childComplexity), true
+	case "ScriptJob.errors":
+		if e.ComplexityRoot.ScriptJob.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJob.Errors(childComplexity), true
+	case "ScriptJob.finalizedAt":
+		if e.ComplexityRoot.ScriptJob.FinalizedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJob.FinalizedAt(childComplexity), true
+	case "ScriptJob.id":
+		if e.ComplexityRoot.ScriptJob.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJob.ID(childComplexity), true
+	case "ScriptJob.kind":
+		if e.ComplexityRoot.ScriptJob.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJob.Kind(childComplexity), true
+	case "ScriptJob.lastError":
+		if e.ComplexityRoot.ScriptJob.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJob.LastError(childComplexity), true
+	case "ScriptJob.maxAttempts":
+		if e.ComplexityRoot.ScriptJob.MaxAttempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJob.MaxAttempts(childComplexity), true
+	case "ScriptJob.scheduledAt":
+		if e.ComplexityRoot.ScriptJob.ScheduledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJob.ScheduledAt(childComplexity), true
+	case "ScriptJob.script":
+		if e.ComplexityRoot.ScriptJob.Script == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJob.Script(childComplexity), true
+	case "ScriptJob.state":
+		if e.ComplexityRoot.ScriptJob.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJob.State(childComplexity), true
+
+	case "ScriptJobError.at":
+		if e.ComplexityRoot.ScriptJobError.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJobError.At(childComplexity), true
+	case "ScriptJobError.attempt":
+		if e.ComplexityRoot.ScriptJobError.Attempt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJobError.Attempt(childComplexity), true
+	case "ScriptJobError.error":
+		if e.ComplexityRoot.ScriptJobError.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScriptJobError.Error(childComplexity), true
 
 	case "ScriptRunError.code":
 		if e.ComplexityRoot.ScriptRunError.Code == nil {
@@ -3640,6 +3793,49 @@ input UserWhereInput {
   lastLoginDateNotNil: Boolean
 }
 `, BuiltIn: false},
+	{Name: "../schema/jobs.graphql", Input: `# Queued event scripts' jobs in the durable queue: the GraphQL side of system/job.
+
+"A queued event script's run in the durable job queue (system/job)."
+type ScriptJob {
+  id: ID!
+  "Always queued_script."
+  kind: String!
+  "The event script's name (….queued)."
+  script: String!
+  "available, scheduled, pending, running, retryable (waiting for its next attempt), completed, cancelled, or discarded (its attempts exhausted: dead-lettered)."
+  state: String!
+  attempt: Int!
+  maxAttempts: Int!
+  "The error of the latest failed attempt; empty when none failed."
+  lastError: String!
+  "Every failed attempt, oldest first."
+  errors: [ScriptJobError!]!
+  createdAt: Time!
+  "When the job runs (again)."
+  scheduledAt: Time!
+  attemptedAt: Time
+  finalizedAt: Time
+}
+
+"The error of one failed attempt."
+type ScriptJobError {
+  attempt: Int!
+  at: Time!
+  error: String!
+}
+
+extend type Query {
+  "Queued script jobs, newest first (GET system/job?state=&script=&limit=&offset=)."
+  scriptJobs(state: String, script: String, first: Int, offset: Int): [ScriptJob!]!
+}
+
+extend type Mutation {
+  "Cancels a job (DELETE system/job/{id}); a finished job is left as it is."
+  cancelScriptJob(id: ID!): ScriptJob!
+  "Runs a job that is not running again now, with one more attempt if it used them all (PATCH system/job/{id} with {state: available})."
+  retryScriptJob(id: ID!): ScriptJob!
+}
+`, BuiltIn: false},
 	{Name: "../schema/platform.graphql", Input: `# The platform API at /graphql. Every field runs through the same pipeline as its REST
 # equivalent (events, RBAC): roles ↔ GET system/role, createRole ↔ POST system/role, …
 # Credentials travel as on REST: X-DreamFactory-Session-Token / Authorization: Bearer and
@@ -4031,6 +4227,48 @@ func (ec *executionContext) childFields_RoleServiceAccess(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type RoleServiceAccess", field.Name)
 }
 
+func (ec *executionContext) childFields_ScriptJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ScriptJob_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_ScriptJob_kind(ctx, field)
+	case "script":
+		return ec.fieldContext_ScriptJob_script(ctx, field)
+	case "state":
+		return ec.fieldContext_ScriptJob_state(ctx, field)
+	case "attempt":
+		return ec.fieldContext_ScriptJob_attempt(ctx, field)
+	case "maxAttempts":
+		return ec.fieldContext_ScriptJob_maxAttempts(ctx, field)
+	case "lastError":
+		return ec.fieldContext_ScriptJob_lastError(ctx, field)
+	case "errors":
+		return ec.fieldContext_ScriptJob_errors(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ScriptJob_createdAt(ctx, field)
+	case "scheduledAt":
+		return ec.fieldContext_ScriptJob_scheduledAt(ctx, field)
+	case "attemptedAt":
+		return ec.fieldContext_ScriptJob_attemptedAt(ctx, field)
+	case "finalizedAt":
+		return ec.fieldContext_ScriptJob_finalizedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScriptJob", field.Name)
+}
+
+func (ec *executionContext) childFields_ScriptJobError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "attempt":
+		return ec.fieldContext_ScriptJobError_attempt(ctx, field)
+	case "at":
+		return ec.fieldContext_ScriptJobError_at(ctx, field)
+	case "error":
+		return ec.fieldContext_ScriptJobError_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScriptJobError", field.Name)
+}
+
 func (ec *executionContext) childFields_ScriptRunError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "status":
@@ -4325,6 +4563,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_cancelScriptJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createApp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4542,6 +4794,20 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["rememberMe"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retryScriptJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -4954,6 +5220,44 @@ func (ec *executionContext) field_Query_roles_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_scriptJobs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "state",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["state"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "script",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["script"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg3
 	return args, nil
 }
 
@@ -7510,6 +7814,94 @@ func (ec *executionContext) fieldContext_Mutation_runScript(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_cancelScriptJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelScriptJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelScriptJob(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *platform.Job) graphql.Marshaler {
+			return ec.marshalNScriptJob2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelScriptJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScriptJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelScriptJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retryScriptJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retryScriptJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetryScriptJob(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *platform.Job) graphql.Marshaler {
+			return ec.marshalNScriptJob2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retryScriptJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScriptJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retryScriptJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7948,6 +8340,50 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_scriptJobs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_scriptJobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ScriptJobs(ctx, fc.Args["state"].(*string), fc.Args["script"].(*string), fc.Args["first"].(*int), fc.Args["offset"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*platform.Job) graphql.Marshaler {
+			return ec.marshalNScriptJob2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_scriptJobs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScriptJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_scriptJobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8726,6 +9162,360 @@ func (ec *executionContext) fieldContext_RoleServiceAccess_role(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ScriptJob_id(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJob_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJob_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJob_kind(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJob_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJob_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJob_script(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJob_script(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Script, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJob_script(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJob_state(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJob_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJob_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJob_attempt(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJob_attempt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJob_attempt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJob_maxAttempts(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJob_maxAttempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxAttempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJob_maxAttempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJob_lastError(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJob_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJob_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJob_errors(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJob_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []platform.JobError) graphql.Marshaler {
+			return ec.marshalNScriptJobError2ᚕgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJob_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScriptJob",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScriptJobError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScriptJob_createdAt(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJob_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJob_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJob_scheduledAt(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJob_scheduledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJob_scheduledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJob_attemptedAt(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJob_attemptedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttemptedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJob_attemptedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJob_finalizedAt(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJob_finalizedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinalizedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJob_finalizedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJobError_attempt(ctx context.Context, field graphql.CollectedField, obj *platform.JobError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJobError_attempt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJobError_attempt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJobError", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJobError_at(ctx context.Context, field graphql.CollectedField, obj *platform.JobError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJobError_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJobError_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJobError", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ScriptJobError_error(ctx context.Context, field graphql.CollectedField, obj *platform.JobError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScriptJobError_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScriptJobError_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScriptJobError", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ScriptRunError_status(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunError) (ret graphql.Marshaler) {
@@ -18785,6 +19575,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "cancelScriptJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelScriptJob(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retryScriptJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retryScriptJob(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19043,6 +19847,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_users(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "scriptJobs":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_scriptJobs(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19457,6 +20283,147 @@ func (ec *executionContext) _RoleServiceAccess(ctx context.Context, sel ast.Sele
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var scriptJobImplementors = []string{"ScriptJob"}
+
+func (ec *executionContext) _ScriptJob(ctx context.Context, sel ast.SelectionSet, obj *platform.Job) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scriptJobImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScriptJob")
+		case "id":
+			out.Values[i] = ec._ScriptJob_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._ScriptJob_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "script":
+			out.Values[i] = ec._ScriptJob_script(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._ScriptJob_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempt":
+			out.Values[i] = ec._ScriptJob_attempt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxAttempts":
+			out.Values[i] = ec._ScriptJob_maxAttempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._ScriptJob_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ScriptJob_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ScriptJob_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduledAt":
+			out.Values[i] = ec._ScriptJob_scheduledAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attemptedAt":
+			out.Values[i] = ec._ScriptJob_attemptedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "finalizedAt":
+			out.Values[i] = ec._ScriptJob_finalizedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var scriptJobErrorImplementors = []string{"ScriptJobError"}
+
+func (ec *executionContext) _ScriptJobError(ctx context.Context, sel ast.SelectionSet, obj *platform.JobError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scriptJobErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScriptJobError")
+		case "attempt":
+			out.Values[i] = ec._ScriptJobError_attempt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ScriptJobError_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._ScriptJobError_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20906,6 +21873,52 @@ func (ec *executionContext) unmarshalNRoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋ
 func (ec *executionContext) unmarshalNRunScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐRunScriptInput(ctx context.Context, v any) (model.RunScriptInput, error) {
 	res, err := ec.unmarshalInputRunScriptInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScriptJob2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*platform.Job) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScriptJob2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJob(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScriptJob2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJob(ctx context.Context, sel ast.SelectionSet, v *platform.Job) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ScriptJob(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScriptJobError2githubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobError(ctx context.Context, sel ast.SelectionSet, v platform.JobError) graphql.Marshaler {
+	return ec._ScriptJobError(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScriptJobError2ᚕgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []platform.JobError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScriptJobError2githubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNScriptRunResult2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunResult(ctx context.Context, sel ast.SelectionSet, v *model.ScriptRunResult) graphql.Marshaler {

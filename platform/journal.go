@@ -230,3 +230,21 @@ func journalRuns(runs []ScriptRun) ([]map[string]any, string) {
 	}
 	return out, text
 }
+
+// RedactSecrets returns a deep copy of v (through JSON) with the values of the journal's
+// secret keys (password, security_answer, api_key, session_token, dsn, …) masked at any depth,
+// as the event journal masks them. Values that cannot be encoded come back as nil.
+func RedactSecrets(v any) any {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil
+	}
+	return redact(out)
+}

@@ -29,6 +29,9 @@ type Config struct {
 	// (PostgreSQL NOTIFY): scope is ScopeAll (they call InvalidateLocal) or ScopeTokens (they
 	// call ForgetTokensLocal). It is never called inside a transaction.
 	Broadcast func(ctx context.Context, scope string)
+	// Jobs is the durable job queue that the system service's job resource shows; nil lists
+	// no jobs.
+	Jobs Jobs
 }
 
 // Platform is the running core. Create it with New; it is safe for concurrent use.

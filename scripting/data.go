@@ -8,10 +8,7 @@ import (
 
 // platformConfig is platform.config: DreamFactory's public settings, nothing secret.
 func (e *Engine) platformConfig() map[string]any {
-	version := ""
-	if e.p != nil {
-		version = e.p.Config.Version
-	}
+	version, _ := e.version.Load().(string) // runtimes are built concurrently with Attach
 	return map[string]any{"version": version, "api_version": "2.0", "always_wrap_resources": true,
 		"resources_wrapper": "resource", "default_response_type": "application/json",
 		"engine": "apiary-goja"}

@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apiary/apiary/ent"
@@ -118,6 +119,7 @@ type Engine struct {
 	watch    *watchdog
 	http     *http.Client
 	bgSlots  chan struct{} // bounds background runs of queued scripts without a queue
+	version  atomic.Value  // string: the platform's version, set by Attach, read by the runtime builder
 	closed   chan struct{}
 	once     sync.Once
 }
@@ -138,7 +140,11 @@ func New(cfg Config) *Engine {
 
 // Attach gives the engine the platform its scripts call through platform.api. The platform
 // is built with the engine as its ScriptRunner, hence the two steps.
-func (e *Engine) Attach(p *platform.Platform) { e.p = p }
+func (e *Engine) Attach(p *platform.Platform) {
+	e.p = p
+	e.version.Store(p.Config.Version)
+	e.pool.warm()
+}
 
 // Close stops the background work (the runtime builder, the heap watchdog).
 func (e *Engine) Close() {

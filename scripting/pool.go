@@ -16,7 +16,8 @@ import (
 // wait (and never past its context's deadline), then fails with 503 — it never builds an
 // extra runtime.
 //
-// Runtimes are built in the background (PoolSize of them at start) and reused: a run takes
+// Runtimes are built in the background (PoolSize of them once the engine is attached to its
+// platform, so that they carry its settings) and reused: a run takes
 // an idle one and gives it back after reset. A runtime is dropped, and a new one built in the
 // background, when its run was stopped (time or memory budget, a Go panic, a stack
 // overflow), when reset cannot restore its globals, or after maxUses runs.
@@ -36,14 +37,15 @@ func newPool(e *Engine, size, levels int, wait time.Duration) *pool {
 	for i := range p.slots {
 		p.slots[i] = make(chan struct{}, size)
 	}
+	return p
+}
+
+// warm builds runtimes in the background until the idle list is full.
+func (p *pool) warm() {
 	go func() {
-		for range size {
-			if !p.refill() {
-				return
-			}
+		for p.refill() {
 		}
 	}()
-	return p
 }
 
 // refill builds one runtime into the idle list; false when the list is full, the engine has
@@ -53,6 +55,9 @@ func (p *pool) refill() bool {
 	case <-p.e.closed:
 		return false
 	default:
+	}
+	if len(p.idle) == cap(p.idle) {
+		return false
 	}
 	v, err := p.e.newVM()
 	if err != nil {

@@ -281,3 +281,23 @@ func TestScriptExternalCalls(t *testing.T) {
 		t.Fatalf("host list: %d %v", status, body)
 	}
 }
+
+// TestPlatformConfigAndSession: platform.config carries the server's version (the runtimes
+// are pre-built, so this checks they are built with the platform's settings) and
+// platform.session names the caller without secrets.
+func TestPlatformConfigAndSession(t *testing.T) {
+	s := scripted(t)
+	s.scriptService("whoami", "v8js", `return {config: platform.config, session: platform.session};`)
+	out := s.must(200, "GET", "/api/v2/whoami", nil).(map[string]any)
+	_, health := s.do("GET", "/status", nil, nil)
+	version := health.(map[string]any)["version"]
+	cfg := out["config"].(map[string]any)
+	if version == nil || version == "" || cfg["version"] != version || cfg["api_version"] != "2.0" {
+		t.Errorf("platform.config = %v, server version %v", cfg, version)
+	}
+	sess := out["session"].(map[string]any)
+	user, _ := sess["user"].(map[string]any)
+	if user["is_sys_admin"] != true || user["email"] == nil || strings.Contains(fmt.Sprint(sess), s.admin) {
+		t.Errorf("platform.session = %v", sess)
+	}
+}

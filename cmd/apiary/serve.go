@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -19,6 +20,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/apiary/apiary/graph"
+	"github.com/apiary/apiary/jobs"
 	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/apidocs"
 	"github.com/apiary/apiary/platform/scriptsvc"
@@ -44,6 +46,9 @@ type Main struct {
 	// the embedded engine configured by ScriptConfig.
 	Scripts      platform.ScriptRunner
 	ScriptConfig scripting.Config
+	// JobConfig configures the durable queue of queued scripts (used with the embedded engine);
+	// Open fills in the database and the logger.
+	JobConfig jobs.Config
 	// ScriptHosts is the comma-separated list of hosts scripts may call ("" = any public host).
 	ScriptHosts string
 	// TokenTTL overrides the session token lifetime (default 24 h).
@@ -54,6 +59,7 @@ type Main struct {
 	Store    *store.Store
 	Platform *platform.Platform
 	Engine   *scripting.Engine // nil when Scripts was given
+	Jobs     *jobs.Queue       // the queued scripts' queue; nil when Scripts was given
 	Handler  http.Handler
 	URL      string // base URL once listening
 
@@ -85,6 +91,8 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&m.ScriptConfig.PoolSize, "script-pool", 0, "scripts running at once per nesting level (default 4 × CPUs)")
 	fs.IntVar(&m.ScriptConfig.MaxDepth, "script-depth", 5, "nesting limit of platform.api calls")
 	fs.BoolVar(&m.ScriptConfig.HTTP.AllowPrivate, "script-allow-private", false, "let scripts call loopback and private network addresses")
+	fs.IntVar(&m.JobConfig.MaxAttempts, "script-max-attempts", 5, "runs of a failing queued script before its job is discarded")
+	fs.IntVar(&m.JobConfig.Workers, "script-workers", 10, "queued scripts this node runs at once; -1: this node only enqueues")
 	fs.StringVar(&m.ScriptHosts, "script-hosts", "", "comma-separated hosts scripts may call (default: any public host; *.example.com allowed)")
 	fs.StringVar(&m.Journal, "journal", envOr("APIARY_JOURNAL", "off"), "event journal: off, errors or all")
 	return fs.Parse(args)
@@ -132,12 +140,25 @@ func (m *Main) Open(ctx context.Context) error {
 				cfg.HTTP.AllowHosts = append(cfg.HTTP.AllowHosts, h)
 			}
 		}
+		jc := m.JobConfig
+		jc.Dialect, jc.DB, jc.DSN, jc.Logger = st.Dialect, st.DB.DB, m.DB, m.Logger
+		if jc.JobTimeout <= 0 { // past any script's own budget
+			jc.JobTimeout = cmp.Or(cfg.MaxTimeout, time.Minute) + time.Minute
+		}
+		if m.Jobs, err = jobs.Open(ctx, jc); err != nil {
+			return err
+		}
+		cfg.Queue = m.Jobs
 		m.Engine = scripting.New(cfg)
 		m.Scripts = m.Engine
 	}
+	var queue platform.Jobs
+	if m.Jobs != nil {
+		queue = m.Jobs
+	}
 	p := platform.New(st.Client, st.DB, st.Dialect, platform.Config{
 		Version: version, JWTSecret: secret, Host: host, Scripts: m.Scripts, Logger: m.Logger, TokenTTL: m.TokenTTL,
-		Broadcast: st.Notify, Journal: platform.JournalMode(m.Journal), DataDir: m.DataDir,
+		Broadcast: st.Notify, Journal: platform.JournalMode(m.Journal), DataDir: m.DataDir, Jobs: queue,
 	})
 	p.RegisterServiceType(system.Type())
 	p.RegisterServiceType(user.Type())
@@ -156,6 +177,12 @@ func (m *Main) Open(ctx context.Context) error {
 	m.stopListening = stopListening
 	go st.Listen(listenCtx, m.Logger, p.Apply)
 	p.Start()
+	if m.Jobs != nil {
+		m.Jobs.Attach(p, m.Engine.RunQueued)
+		if err := m.Jobs.Start(ctx); err != nil {
+			return err
+		}
+	}
 
 	r := chi.NewRouter()
 	r.Use(rest.CORS(p))
@@ -198,8 +225,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return nil
 }
 
-// Close stops accepting requests, lets in-flight requests finish (up to 30 s) and closes the
-// store. Calling it again does nothing.
+// Close stops accepting requests, lets in-flight requests and then running queued scripts
+// finish (up to 30 s in all; scripts still running then are cancelled and retried after the
+// next start) and closes the store. Calling it again does nothing.
 func (m *Main) Close() error {
 	var errs []error
 	m.closeOnce.Do(func() { errs = m.close() })
@@ -208,15 +236,21 @@ func (m *Main) Close() error {
 
 func (m *Main) close() []error {
 	var errs []error
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	if m.server != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
 		if err := m.server.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
 		}
 		if err := <-m.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if m.Jobs != nil { // after the server drained: no request enqueues any more
+		if err := m.Jobs.Stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		m.Jobs.Close()
 	}
 	if m.Platform != nil { // after the server drained: in-flight requests were journaled
 		m.Platform.Stop()

@@ -229,6 +229,8 @@ func (s *System) EventCatalog(context.Context) map[string][]string {
 			out["system."+r] = []string{"get"}
 		case "cache":
 			out["system."+r] = []string{"get", "delete"}
+		case "job":
+			out["system."+r] = []string{"get", "put", "patch", "delete"}
 		default:
 			out["system."+r] = crud
 		}

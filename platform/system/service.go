@@ -35,8 +35,8 @@ func New(p *platform.Platform) *System {
 }
 
 // resources lists every resource name under /system, as GET /system shows them.
-var resources = []string{"admin", "app", "cache", "cors", "environment", "event", "event_journal", "event_script", "lookup",
-	"role", "script_run", "script_type", "service", "service_type", "user"}
+var resources = []string{"admin", "app", "cache", "cors", "environment", "event", "event_journal", "event_script", "job",
+	"lookup", "role", "script_run", "script_type", "service", "service_type", "user"}
 
 // Events returns "system.{resource}" (system resources add no {id}), or "system" at the root.
 func (s *System) Events(req *platform.Request) []string {
@@ -82,6 +82,8 @@ func (s *System) Handle(ctx context.Context, req *platform.Request) (*platform.R
 		return s.events(ctx, req)
 	case "script_run":
 		return s.scriptRun(ctx, req, key)
+	case "job":
+		return s.jobs(ctx, req, key)
 	case "event_script":
 		if req.Method == http.MethodPost && key != "" {
 			return s.upsertScript(ctx, req, key)
