@@ -51,15 +51,36 @@ func (p *Platform) Handle(ctx context.Context, req *Request) *Response {
 	return p.run(ctx, svc, req)
 }
 
+// eventResource is event.resource for the events of base (reference §6.1): the path after the
+// resource handler (the request's first segment), or after the table too for a concrete
+// table's {id} and {field} events ("db._table.{table_name}.{id}" sees "contact/5",
+// "db._table.contact.{id}" sees "5", "db._table.contact" sees "contact"); for a service-level
+// event, the whole path.
+func eventResource(req *Request, base string) string {
+	parts := strings.Split(base, ".")[1:]
+	if len(parts) == 0 {
+		return req.Resource
+	}
+	strip := 1
+	if len(parts) >= 3 && !strings.HasPrefix(parts[1], "{") {
+		strip = 2
+	}
+	seg := req.Segments()
+	if len(seg) <= strip {
+		return ""
+	}
+	return strings.Join(seg[strip:], "/")
+}
+
 // run fires the events around the service handler.
 func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response {
 	start := time.Now()
 	verb := strings.ToLower(req.Method)
 	bases := svc.Events(req)
-	ev := &Event{Resource: req.Resource, Request: req}
+	ev := &Event{Request: req}
 	var failed error
 	for _, b := range bases {
-		ev.Name = b + "." + verb + ".pre_process"
+		ev.Name, ev.Resource = b+"."+verb+".pre_process", eventResource(req, b)
 		if err := p.Config.Scripts.RunEvent(ctx, ev.Name, ev); err != nil {
 			failed = err
 			break
@@ -75,13 +96,13 @@ func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response
 		ev.Response = p.call(ctx, svc, req)
 	}
 	for _, b := range bases {
-		ev.Name = b + "." + verb + ".post_process"
+		ev.Name, ev.Resource = b+"."+verb+".post_process", eventResource(req, b)
 		if err := p.Config.Scripts.RunEvent(ctx, ev.Name, ev); err != nil {
 			ev.Response = ErrorResponse(err)
 		}
 	}
 	for _, b := range bases {
-		ev.Name = b + "." + verb + ".queued"
+		ev.Name, ev.Resource = b+"."+verb+".queued", eventResource(req, b)
 		if err := p.Config.Scripts.RunEvent(ctx, ev.Name, ev); err != nil {
 			p.log.Error("queueing event script", "event", ev.Name, "err", err)
 		}

@@ -247,3 +247,30 @@ func TestScriptJournal(t *testing.T) {
 		t.Fatalf("scripts: %s", scripts)
 	}
 }
+
+// TestEventResource: event.resource is what DreamFactory gives each event (reference §6.1):
+// the path after the resource handler, after the table too for a concrete table's {id} event.
+func TestEventResource(t *testing.T) {
+	s := scripted(t)
+	mark := func(key string) string {
+		return `event.response.content["` + key + `"] = event.resource === undefined ? "undefined" : event.resource;`
+	}
+	s.script("db._table.{table_name}.get.post_process", mark("templated"), true)
+	s.script("db._table.contact.get.post_process", mark("concrete"), true)
+	s.script("db._table.{table_name}.{id}.get.post_process", mark("templated_id"), true)
+	s.script("db._table.contact.{id}.get.post_process", mark("concrete_id"), true)
+	s.script("system.role.get.post_process", mark("system"), true)
+	out := s.must(200, "GET", "/api/v2/db/_table/contact?limit=1", nil).(map[string]any)
+	if out["templated"] != "contact" || out["concrete"] != "contact" {
+		t.Errorf("list: %v / %v", out["templated"], out["concrete"])
+	}
+	out = s.must(200, "GET", "/api/v2/db/_table/contact/2", nil).(map[string]any)
+	if out["templated_id"] != "contact/2" || out["concrete_id"] != "2" {
+		t.Errorf("by id: %v / %v", out["templated_id"], out["concrete_id"])
+	}
+	id := s.must(201, "POST", "/api/v2/system/role", rec(map[string]any{"name": "r"})).(map[string]any)["resource"].([]any)[0].(map[string]any)["id"]
+	out = s.must(200, "GET", fmt.Sprintf("/api/v2/system/role/%v", id), nil).(map[string]any)
+	if out["system"] != fmt.Sprint(id) {
+		t.Errorf("system/role/{id}: %v", out["system"])
+	}
+}
