@@ -49,6 +49,13 @@ type ServiceScriptRunner interface {
 	RunService(ctx context.Context, s ServiceScript, req *Request) (*Response, error)
 }
 
+// ServiceScriptQueuer queues runs of scripted services configured with queued: true: the run
+// happens after the reply (202), durably when the engine has a job queue. A ServiceScriptRunner
+// that can queue implements it.
+type ServiceScriptQueuer interface {
+	EnqueueService(ctx context.Context, s ServiceScript, req *Request) error
+}
+
 // DryRun is a script to try once without its writes (runScript on /graphql, POST
 // system/script_run): it runs on Request (and, for a post_process event, Response) as if the
 // event Event had fired.

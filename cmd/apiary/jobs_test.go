@@ -339,3 +339,27 @@ func TestQueuedScriptFinishesAtShutdown(t *testing.T) {
 		t.Fatalf("after a stop during the run: job %v, rows %q", j, b.infos())
 	}
 }
+
+// TestQueuedScriptedServiceIsAJob: a scripted service with queued: true answers 202 and runs as
+// a durable job "service.{name}" with the request it was given, retried when it fails.
+func TestQueuedScriptedServiceIsAJob(t *testing.T) {
+	s := queued(t, "sqlite")
+	s.scriptService("later", "v8js", `
+var name = event.request.payload.name;
+if (name === "fail") { throw new Error("refusing " + event.resource); }
+platform.api.post("db/_table/contact_info", {resource: [{contact_id: 1, info_type: "queued", email: name + "@" + event.resource}]});`,
+		map[string]any{"queued": true})
+	if body := s.must(202, "POST", "/api/v2/later/inbox", map[string]any{"name": "ann"}); fmt.Sprint(body) != "map[success:true]" {
+		t.Fatalf("got %v", body)
+	}
+	eventually(t, "the queued service writes its row", func() bool { return s.infos() == "ann@inbox" })
+	eventually(t, "its job is completed", func() bool {
+		jobs := s.jobs("script=service.later&state=completed")
+		return len(jobs) == 1 && jobs[0]["kind"] == "queued_script"
+	})
+	s.must(202, "POST", "/api/v2/later/outbox", map[string]any{"name": "fail"})
+	eventually(t, "a failing run is retried, then discarded", func() bool {
+		jobs := s.jobs("script=service.later&state=discarded")
+		return len(jobs) == 1 && jobs[0]["attempt"] == float64(3) && jobs[0]["last_error"] == "refusing outbox"
+	})
+}

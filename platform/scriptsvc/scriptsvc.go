@@ -17,7 +17,7 @@ func Types() []platform.ServiceType {
 		{Name: "content", Label: "Script", Type: "text", Required: true,
 			Description: "The script. It runs for every verb and path under the service, with event.resource the path after the service."},
 		{Name: "queued", Label: "Queued", Type: "boolean", Default: false,
-			Description: "Answer 202 {\"success\":true} at once and run the script in the background."},
+			Description: "Answer 202 {\"success\":true} at once and run the script afterwards, as a durable job (system/job, named service.{name})."},
 		{Name: "config", Label: "Engine options", Type: "object",
 			Description: "Options for the run, such as timeout_ms (capped by the server)."},
 	}
@@ -31,9 +31,6 @@ func Types() []platform.ServiceType {
 	return []platform.ServiceType{mk("nodejs", "Node.js"), mk("v8js", "V8js")}
 }
 
-// pending bounds the queued runs of scripted services waiting or running in the background.
-var pending = make(chan struct{}, 256)
-
 type service struct {
 	p      *platform.Platform
 	name   string
@@ -45,7 +42,8 @@ type service struct {
 // naming its paths).
 func (s *service) Events(*platform.Request) []string { return []string{s.name} }
 
-// Handle runs the script. With queued set it answers 202 and the script runs afterwards.
+// Handle runs the script. With queued set it answers 202 and the script runs afterwards (as a
+// durable job when the engine has a queue).
 func (s *service) Handle(ctx context.Context, req *platform.Request) (*platform.Response, error) {
 	runner, ok := s.p.Config.Scripts.(platform.ServiceScriptRunner)
 	if !ok {
@@ -55,16 +53,13 @@ func (s *service) Handle(ctx context.Context, req *platform.Request) (*platform.
 	opts, _ := s.config["config"].(map[string]any)
 	script := platform.ServiceScript{Service: s.name, Type: s.typ, Content: content, Config: opts}
 	if queued, _ := s.config["queued"].(bool); queued {
-		select {
-		case pending <- struct{}{}:
-		default:
-			return nil, platform.Errorf(http.StatusServiceUnavailable, "Too many queued runs of scripted services are pending (%d); try again later.", cap(pending))
+		q, ok := runner.(platform.ServiceScriptQueuer)
+		if !ok {
+			return nil, platform.Errorf(http.StatusServiceUnavailable, "This server cannot queue scripts: service '%s' cannot run.", s.name)
 		}
-		bg := context.WithoutCancel(ctx)
-		go func() {
-			defer func() { <-pending }()
-			_, _ = runner.RunService(bg, script, req)
-		}()
+		if err := q.EnqueueService(ctx, script, req); err != nil {
+			return nil, err
+		}
 		return &platform.Response{Status: http.StatusAccepted, Content: platform.Success()}, nil
 	}
 	return runner.RunService(ctx, script, req)
