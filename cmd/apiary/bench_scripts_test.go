@@ -12,7 +12,8 @@
 //	prepost  db_prepost: the same pre_process plus a post_process that adds a computed field
 //
 // each with 1, 8 and 64 concurrent keep-alive clients (sub-benchmarks c1, c8, c64). Each reports
-// req/s, p50-µs and p99-µs. Targets: added p50 latency per script ≤ 30 µs — (p50 pre − p50 none)
+// req/s, p50-µs, p99-µs and cpu-µs/op (process CPU per request, client included: steadier than
+// latency on a busy machine). Targets: added p50 latency per script ≤ 30 µs — (p50 pre − p50 none)
 // and (p50 prepost − p50 none) / 2 at c1, where latency is not queueing — and req/s at c64 ≥ 0.80
 // × req/s at c8 for every variant (no pool cliff: the engine's pool waits instead of building
 // throw-away runtimes).
@@ -116,6 +117,7 @@ func runClients(b *testing.B, e *benchEnv, clients int, newReq func() (*http.Req
 		failed atomic.Bool
 		wg     sync.WaitGroup
 	)
+	cpu0 := processCPU()
 	b.ResetTimer()
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
@@ -160,12 +162,14 @@ func runClients(b *testing.B, e *benchEnv, clients int, newReq func() (*http.Req
 	}
 	wg.Wait()
 	b.StopTimer()
+	cpu := processCPU() - cpu0
 	if b.Failed() || len(all) == 0 {
 		return
 	}
 	slices.Sort(all)
 	pct := func(p float64) float64 { return float64(all[int(p*float64(len(all)-1))]) / float64(time.Microsecond) }
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	b.ReportMetric(float64(cpu)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(pct(0.50), "p50-µs")
 	b.ReportMetric(pct(0.99), "p99-µs")
 }
