@@ -148,8 +148,14 @@ func scriptResult(s script, r result) (any, error) {
 	if !s.modify {
 		return nil, nil
 	}
-	if res == nil {
-		res = exported(r.event)
+	if res == nil { // the event as the script left it: what the pipeline reads of it
+		ev := map[string]any{}
+		for _, k := range []string{"request", "response"} {
+			if x := r.event.Get(k); x != nil && !goja.IsUndefined(x) {
+				ev[k] = exported(x)
+			}
+		}
+		res = ev
 	}
 	return res, nil
 }

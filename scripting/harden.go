@@ -9,8 +9,9 @@ import (
 // installed:
 //
 //   - every object reachable from the global object, from the intrinsics that are not (the
-//     iterator, generator and async-function prototypes) and from extra (the shared parts of
-//     the platform object) is frozen: built-in prototypes, constructors, JSON, Math, console…
+//     iterator, generator and async-function prototypes) and from extra (natives the global
+//     object does not reach) is frozen: built-in prototypes, constructors, JSON, Math, console,
+//     the platform object…
 //   - so is the global object itself. It becomes the base: each run gets a new, empty global
 //     object whose prototype is the base (begin), so built-ins resolve as before, a sloppy
 //     script's implicit globals land in the run's own global object and are gone with it, and

@@ -14,7 +14,7 @@ import (
 type vm struct {
 	e        *Engine
 	rt       *goja.Runtime
-	platform *goja.Object // the platform argument of the current run
+	platform *goja.Object // the platform object (frozen; platform.session reads the current run's)
 	run      *runState
 	modules  map[string]goja.Value // require() results of this run
 	uses     int                   // runs so far
@@ -32,7 +32,8 @@ type vm struct {
 
 // newVM builds a runtime: the call-stack cap, the size-checked built-ins, and the globals
 // DreamFactory's engines give scripts — print, var_dump, console, sleep, require, DSP and the
-// platform object (api, config, store; session is set per run) — then hardens it.
+// platform object (api, config, store, and session, which shows the current run's) — then
+// hardens it.
 func (e *Engine) newVM() (*vm, error) {
 	rt := goja.New()
 	rt.SetMaxCallStackSize(e.cfg.MaxCallStack)
@@ -61,29 +62,27 @@ func (e *Engine) newVM() (*vm, error) {
 		}
 		return v.run.sessionObj
 	})
-	if err := v.harden(append([]goja.Value{v.apiObj, v.config, v.store, v.sessionGet}, v.newEventHelpers()...)...); err != nil {
+	v.platform = rt.NewObject()
+	_ = v.platform.Set("api", v.apiObj)
+	_ = v.platform.Set("config", v.config)
+	_ = v.platform.Set("store", v.store)
+	_ = v.platform.DefineAccessorProperty("session", v.sessionGet, nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	dsp := rt.NewObject()
+	_ = dsp.Set("platform", v.platform)
+	_ = g.Set("platform", v.platform)
+	_ = g.Set("DSP", dsp)
+	if err := v.harden(append([]goja.Value{v.sessionGet}, v.newEventHelpers()...)...); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-// begin binds the runtime to a run: a new global object and a new platform object (the shared
-// api, config and store, and the session the script sees), also reachable as the globals
-// platform and DSP.platform.
+// begin binds the runtime to a run: a new global object, and the run whose session
+// platform.session shows.
 func (v *vm) begin(st *runState) {
 	v.run = st
 	v.uses++
-	p := v.rt.NewObject()
-	_ = p.Set("api", v.apiObj)
-	_ = p.Set("config", v.config)
-	_ = p.Set("store", v.store)
-	_ = p.DefineAccessorProperty("session", v.sessionGet, nil, goja.FLAG_TRUE, goja.FLAG_TRUE)
-	v.platform = p
-	dsp := v.rt.NewObject()
-	_ = dsp.Set("platform", p)
-	g := v.newGlobal()
-	_ = g.Set("platform", p)
-	_ = g.Set("DSP", dsp)
+	v.newGlobal()
 }
 
 // print writes its arguments to the run's console, space-separated, one line.
