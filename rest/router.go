@@ -5,6 +5,7 @@ package rest
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -53,6 +54,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	service, resource, _ := strings.Cut(path, "/")
+	if u, err := url.PathUnescape(resource); err == nil { // the router matched the escaped path
+		resource = u
+	}
 	req, err := a.translate(w, r, service, resource)
 	if err != nil {
 		writeResponse(w, r, platform.ErrorResponse(err))

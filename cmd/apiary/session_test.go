@@ -119,9 +119,11 @@ func TestSessionLifecycle(t *testing.T) {
 
 // TestExpiredToken: an expired token is a 401 with DreamFactory's message and can be refreshed.
 func TestExpiredToken(t *testing.T) {
-	s := MustServe(t, "sqlite", func(m *Main) { m.TokenTTL = time.Second })
+	// The admin's token lives as long: the fixture must be made before it expires, also on a
+	// busy machine.
+	s := MustServe(t, "sqlite", func(m *Main) { m.TokenTTL = 3 * time.Second })
 	f := s.readerFixture()
-	time.Sleep(2100 * time.Millisecond)
+	time.Sleep(3100 * time.Millisecond)
 	status, body := s.do("GET", "/api/v2/system/role", nil, creds(f.token, f.key))
 	if status != 401 || errorMessage(body) != "Token has expired: Session expired. Please refresh your token (if still within refresh window) or re-login." {
 		t.Fatalf("expired token: %d %v", status, body)

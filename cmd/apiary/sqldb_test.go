@@ -107,7 +107,11 @@ func TestDatabaseServiceReads(t *testing.T) {
 				}
 				return strings.Join(out, ",")
 			}
-			if got := names(s.must(200, "GET", "/api/v2/db", nil), "name"); got != "_schema,_table" {
+			root := "_schema,_table"
+			if kind != "sqlite" {
+				root += ",_proc,_func"
+			}
+			if got := names(s.must(200, "GET", "/api/v2/db", nil), "name"); got != root {
 				t.Errorf("service root: %s", got)
 			}
 			if got := names(s.must(200, "GET", "/api/v2/db/_table", nil), "name"); got != "contact,contact_info" {

@@ -151,6 +151,15 @@ func (s *Service) Events(req *platform.Request) []string {
 		return []string{s.name + "." + seg[0]}
 	}
 	base := s.name + "." + seg[0]
+	switch seg[0] {
+	case "_proc", "_func": // the routine's name without inline arguments
+		name, _, _ := strings.Cut(seg[1], "(")
+		placeholder := ".{function_name}"
+		if seg[0] == "_proc" {
+			placeholder = ".{procedure_name}"
+		}
+		return []string{base + placeholder, base + "." + name}
+	}
 	table := seg[1]
 	c := s.catalog.Load()
 	if c == nil { // first request: introspect now, so the names below are the table's own
@@ -192,10 +201,22 @@ func (s *Service) EventCatalog(ctx context.Context) map[string][]string {
 			out[s.name+"._schema."+n] = all
 		}
 	}
+	if s.routinesSupported() {
+		call := []string{"get", "post"}
+		for kind, placeholder := range map[string]string{"_proc": "{procedure_name}", "_func": "{function_name}"} {
+			out[s.name+"."+kind] = []string{"get"}
+			out[s.name+"."+kind+"."+placeholder] = call
+			if _, names, err := s.routines(ctx, kind); err == nil {
+				for _, n := range names {
+					out[s.name+"."+kind+"."+n] = call
+				}
+			}
+		}
+	}
 	return out
 }
 
-// Handle routes /{db}, /{db}/_table[/…] and /{db}/_schema[/…].
+// Handle routes /{db}, /{db}/_table[/…], /{db}/_schema[/…], /{db}/_proc[/…] and /{db}/_func[/…].
 func (s *Service) Handle(ctx context.Context, req *platform.Request) (*platform.Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.conn.timeoutOr())
 	defer cancel()
@@ -204,10 +225,16 @@ func (s *Service) Handle(ctx context.Context, req *platform.Request) (*platform.
 		if req.Method != http.MethodGet {
 			return nil, platform.BadRequest("%s requests without a resource are not currently supported by the '%s' service.", req.Method, s.name)
 		}
-		return platform.OK(names([]string{"_schema", "_table"}, req)), nil
+		resources := []string{"_schema", "_table"}
+		if s.routinesSupported() {
+			resources = append(resources, "_proc", "_func")
+		}
+		return platform.OK(names(resources, req)), nil
 	}
 	switch seg[0] {
 	case "_table", "_schema":
+	case "_proc", "_func":
+		return s.routineRequest(ctx, req, seg)
 	default:
 		return nil, platform.NotFound("Resource '%s' not found for service '%s'.", seg[0], s.name)
 	}
