@@ -269,7 +269,7 @@ type depthLimit struct {
 	service string
 }
 
-func (depthLimit) ExtensionName() string                    { return "DepthLimit" }
+func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
 func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (d depthLimit) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {

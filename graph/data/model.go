@@ -28,9 +28,9 @@ import (
 // unique GraphQL name. Names are assigned over all tables (not per role), so a table keeps its
 // name whatever a role may see. A model is immutable once built.
 type model struct {
-	tables []*table           // in schema.Names order
-	byName map[string]*table  // by GraphQL base name
-	byDB   map[string]*table  // by lower-case table name
+	tables []*table          // in schema.Names order
+	byName map[string]*table // by GraphQL base name
+	byDB   map[string]*table // by lower-case table name
 	schema *dbschema.Schema
 }
 
