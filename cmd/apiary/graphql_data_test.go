@@ -169,3 +169,114 @@ func TestGraphQLDataParity(t *testing.T) {
 		})
 	}
 }
+
+// TestGraphQLDataAccessAndEvents: a role sees only the tables and operations it may use (in the
+// schema and at run time); GraphQL reads and writes fire the REST event names; a real
+// pre_process script on db._table.contact.get rewrites a GraphQL query; a mutation is one
+// transaction.
+func TestGraphQLDataAccessAndEvents(t *testing.T) {
+	s := scripted(t)
+	dbID := s.serviceID("db")
+	// A role that reads and inserts contact, reads nothing else of db.
+	role := firstID(s.must(201, "POST", "/api/v2/system/role", map[string]any{"resource": []any{map[string]any{
+		"name": "contacts", "role_service_access_by_role_id": []any{
+			map[string]any{"service_id": dbID, "component": "_table/contact", "verb_mask": 1 | 2, "requestor_mask": 1},
+			map[string]any{"service_id": dbID, "component": "_table/contact/*", "verb_mask": 1, "requestor_mask": 1},
+		}}}}))
+	app := firstID(s.must(201, "POST", "/api/v2/system/app", rec(map[string]any{"name": "web", "role_id": role})))
+	key := s.must(200, "GET", fmt.Sprintf("/api/v2/system/app/%d?fields=api_key", app), nil).(map[string]any)["api_key"].(string)
+	s.must(201, "POST", "/api/v2/system/user", rec(map[string]any{"email": "u@example.com", "password": "userpass1", "name": "U"}))
+	user := creds(s.login("user/session", "u@example.com", "userpass1", key), key)
+
+	types := func(h map[string]string) string {
+		data, errs := s.gqlData("db", `{ __schema { queryType { fields { name } } mutationType { fields { name } } } }`, nil, h)
+		if len(errs) > 0 {
+			t.Fatalf("introspection: %v", errs)
+		}
+		return fmt.Sprint(data["__schema"])
+	}
+	if got := types(user); !strings.Contains(got, "name:contact_by_pk") || strings.Contains(got, "contact_info") ||
+		!strings.Contains(got, "insert_contact_one") || strings.Contains(got, "update_contact") || strings.Contains(got, "delete_contact") {
+		t.Errorf("the role's schema: %s", got)
+	}
+	if got := types(creds(s.admin, "")); !strings.Contains(got, "contact_info") || !strings.Contains(got, "delete_contact_by_pk") {
+		t.Errorf("the admin's schema: %s", got)
+	}
+	// contact_info is not in the role's schema: a validation error, not data.
+	data, errs := s.gqlData("db", `{ contact_info { id } }`, nil, user)
+	if len(errs) == 0 || data != nil {
+		t.Errorf("contact_info for the role: %v %v", data, errs)
+	}
+	// Nor is the relation to it.
+	if _, errs := s.gqlData("db", `{ contact { contact_info_by_contact_id { id } } }`, nil, user); len(errs) == 0 {
+		t.Error("relation to an invisible table accepted")
+	}
+	// No credentials at all: REST's message and status.
+	status, out := s.do("POST", "/graphql/db", map[string]any{"query": "{ contact { id } }"}, nil)
+	if status != 400 || !strings.Contains(fmt.Sprint(out), "No session token (JWT) or API Key") {
+		t.Errorf("no credentials: %d %v", status, out)
+	}
+	// An unknown service.
+	if status, _ := s.do("POST", "/graphql/nope", map[string]any{"query": "{ x }"}, creds(s.admin, "")); status != 404 {
+		t.Errorf("unknown service: %d", status)
+	}
+
+	// A pre_process script on the concrete REST event name rewrites the GraphQL query's request.
+	s.script("db._table.contact.get.pre_process", `event.request.parameters.filter = "first_name = 'Jim'";`, true)
+	data, errs = s.gqlData("db", `{ contact { first_name } }`, nil, user)
+	if len(errs) > 0 || fmt.Sprint(data["contact"]) != "[map[first_name:Jim]]" {
+		t.Errorf("with the pre_process script: %v %v", data, errs)
+	}
+	s.must(200, "DELETE", "/api/v2/system/event_script/db._table.contact.get.pre_process", nil)
+
+	// Mutations: insert_contact is one transaction; the second record fails (its id is taken),
+	// so neither is written.
+	before := s.must(200, "GET", "/api/v2/db/_table/contact?count_only=true", nil)
+	_, errs = s.gqlData("db", `mutation { insert_contact(objects: [{first_name: "A", last_name: "B"}, {first_name: "C", last_name: "D", id: 1}]) { affected_rows } }`, nil, user)
+	if len(errs) == 0 {
+		t.Error("a failing batch succeeded")
+	}
+	if after := s.must(200, "GET", "/api/v2/db/_table/contact?count_only=true", nil); after != before {
+		t.Errorf("a failed insert wrote rows: %v → %v", before, after)
+	}
+	data, errs = s.gqlData("db", `mutation($o: [contact_insert_input!]!) { insert_contact(objects: $o) { affected_rows returning { id first_name } } }`,
+		map[string]any{"o": []any{map[string]any{"first_name": "Ann", "last_name": "Lee"}, map[string]any{"first_name": "Bo", "last_name": "Ek"}}}, user)
+	if len(errs) > 0 || !strings.Contains(fmt.Sprint(data), "affected_rows:2") || !strings.Contains(fmt.Sprint(data), "first_name:Bo") {
+		t.Errorf("insert_contact: %v %v", data, errs)
+	}
+	// The role may not update: the field is not in its schema.
+	if _, errs := s.gqlData("db", `mutation { update_contact_by_pk(id: 1, _set: {first_name: "X"}) { id } }`, nil, user); len(errs) == 0 {
+		t.Error("update without the verb")
+	}
+	// The admin updates and deletes; rows come back.
+	data = s.mustData("db", `mutation { update_contact(where: {last_name: {_eq: "Lee"}}, _set: {notes: "it's new"}) { affected_rows returning { notes } } }`, nil)
+	if fmt.Sprint(data) != "map[update_contact:map[affected_rows:1 returning:[map[notes:it's new]]]]" {
+		t.Errorf("update_contact: %v", data)
+	}
+	data = s.mustData("db", `mutation { a: update_contact_by_pk(id: 999, _set: {notes: "x"}) { id } b: delete_contact(where: {first_name: {_in: ["Ann", "Bo"]}}) { affected_rows returning { first_name } } }`, nil)
+	if fmt.Sprint(data) != "map[a:<nil> b:map[affected_rows:2 returning:[map[first_name:Ann] map[first_name:Bo]]]]" {
+		t.Errorf("update missing / delete: %v", data)
+	}
+
+	// Through the recorder: the REST event names, in REST's order.
+	s2 := MustServe(t, "sqlite")
+	cfg := addressBook(t, "sqlite", s2.m.DataDir)
+	s2.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s2.rec.take()
+	s2.mustData("db", `{ contact(limit: 2) { id contact_info_by_contact_id { email } } contact_by_pk(id: 1) { id } }`, nil)
+	got := strings.Join(s2.rec.take(), "\n")
+	want := strings.Join([]string{
+		"db._table.{table_name}.get.pre_process", "db._table.contact.get.pre_process",
+		"db._table.{table_name}.get.post_process", "db._table.contact.get.post_process",
+		"db._table.{table_name}.get.queued", "db._table.contact.get.queued",
+		"db._table.{table_name}.get.pre_process", "db._table.contact_info.get.pre_process",
+		"db._table.{table_name}.get.post_process", "db._table.contact_info.get.post_process",
+		"db._table.{table_name}.get.queued", "db._table.contact_info.get.queued",
+		"db._table.{table_name}.{id}.get.pre_process", "db._table.contact.{id}.get.pre_process",
+		"db._table.{table_name}.{id}.get.post_process", "db._table.contact.{id}.get.post_process",
+		"db._table.{table_name}.{id}.get.queued", "db._table.contact.{id}.get.queued",
+	}, "\n")
+	if got != want {
+		t.Errorf("events:\n%s\nwant\n%s", got, want)
+	}
+}
