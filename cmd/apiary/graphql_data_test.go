@@ -1,13 +1,25 @@
 package main
 
 import (
+	"bytes"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+
+	"github.com/apiary/apiary/platform/sqldb"
+	"github.com/apiary/apiary/platform/store"
 )
 
 // gqlData runs an operation on /graphql/{service} and returns data and errors.
@@ -280,3 +292,251 @@ func TestGraphQLDataAccessAndEvents(t *testing.T) {
 		t.Errorf("events:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// countingDriver wraps the SQLite driver and counts the statements it executes. Its conns
+// implement only Prepare, so database/sql sends every query through a statement.
+type countingDriver struct {
+	base    driver.Driver
+	queries atomic.Int64
+}
+
+type countingConn struct {
+	driver.Conn
+	d *countingDriver
+}
+
+type countingStmt struct {
+	driver.Stmt
+	d *countingDriver
+}
+
+func (d *countingDriver) Open(name string) (driver.Conn, error) {
+	c, err := d.base.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, d: d}, nil
+}
+
+func (c *countingConn) Prepare(query string) (driver.Stmt, error) {
+	st, err := c.Conn.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	return &countingStmt{Stmt: st, d: c.d}, nil
+}
+
+func (s *countingStmt) Query(args []driver.Value) (driver.Rows, error) { //nolint:staticcheck // the interface database/sql falls back to
+	s.d.queries.Add(1)
+	return s.Stmt.Query(args) //nolint:staticcheck
+}
+
+func (s *countingStmt) Exec(args []driver.Value) (driver.Result, error) { //nolint:staticcheck
+	s.d.queries.Add(1)
+	return s.Stmt.Exec(args) //nolint:staticcheck
+}
+
+var (
+	counting     *countingDriver
+	countingOnce sync.Once
+)
+
+// countingSQLite makes sqlite services created until the test ends open "sqlite-counting".
+func countingSQLite(t *testing.T) *countingDriver {
+	t.Helper()
+	countingOnce.Do(func() {
+		db, err := sql.Open("sqlite", ":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		counting = &countingDriver{base: db.Driver()}
+		db.Close()
+		sql.Register("sqlite-counting", counting)
+	})
+	prev := sqldb.SQLiteDriver
+	sqldb.SQLiteDriver = "sqlite-counting"
+	t.Cleanup(func() { sqldb.SQLiteDriver = prev })
+	return counting
+}
+
+// TestGraphQLDataStatements: a 20-row list with a nested has_many runs 2 SQL statements (the
+// list, then every child row of the 20 parents at once), and a many_many adds 2 more.
+func TestGraphQLDataStatements(t *testing.T) {
+	d := countingSQLite(t)
+	s := MustServe(t, "sqlite")
+	cfg := addressBook(t, "sqlite", s.m.DataDir)
+	addressBookGroups(t, "sqlite", s.m.DataDir, cfg)
+	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	var recs []any
+	for i := 0; i < 16; i++ {
+		recs = append(recs, map[string]any{"first_name": fmt.Sprint("F", i), "last_name": "L",
+			"contact_info_by_contact_id": []any{map[string]any{"info_type": "home", "email": fmt.Sprint("f", i, "@x.test")},
+				map[string]any{"info_type": "work", "email": fmt.Sprint("f", i, "@y.test")}}})
+	}
+	s.must(200, "POST", "/api/v2/db/_table/contact", map[string]any{"resource": recs})
+	const list = `{ contact(limit: 20, order_by: {id: asc}) { id first_name contact_info_by_contact_id { email } } }`
+	s.mustData("db", list, nil) // warm: introspection, prepared statements
+	for _, c := range []struct {
+		query string
+		want  int64
+	}{
+		{list, 2},
+		{`{ contact(limit: 20) { id contact_group_by_contact_group_relationship { name } } }`, 3},
+		{`{ contact_info(limit: 20) { id contact_by_contact_id { first_name contact_info_by_contact_id { id } } } }`, 3},
+	} {
+		n0 := d.queries.Load()
+		data := s.mustData("db", c.query, nil)
+		if n := d.queries.Load() - n0; n != c.want {
+			t.Errorf("%s: %d statements, want %d", c.query, n, c.want)
+		}
+		if rows := data["contact"]; rows != nil && len(rows.([]any)) != 20 {
+			t.Errorf("%d contacts", len(rows.([]any)))
+		}
+	}
+	got := s.mustData("db", list, nil)["contact"].([]any)
+	for _, r := range got {
+		if n := len(r.(map[string]any)["contact_info_by_contact_id"].([]any)); n > 2 {
+			t.Errorf("contact %v has %d infos", r.(map[string]any)["id"], n)
+		}
+	}
+}
+
+// TestGraphQLDataSchemaChange: a _schema write is seen by the next GraphQL request (a new
+// handler built and swapped in); an outside change after ?refresh=true.
+func TestGraphQLDataSchemaChange(t *testing.T) {
+	s := MustServe(t, "sqlite")
+	cfg := addressBook(t, "sqlite", s.m.DataDir)
+	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.mustData("db", `{ contact(limit: 1) { id } }`, nil)
+	if _, errs := s.gqlData("db", `{ contact(limit: 1) { twitter } }`, nil, creds(s.admin, "")); len(errs) == 0 {
+		t.Fatal("twitter before it exists")
+	}
+	s.must(200, "PATCH", "/api/v2/db/_schema/contact", map[string]any{"field": []any{map[string]any{"name": "twitter", "type": "string", "length": 32}}})
+	s.must(200, "PATCH", "/api/v2/db/_table/contact/1", map[string]any{"twitter": "@jane"})
+	if got := fmt.Sprint(s.mustData("db", `{ contact_by_pk(id: 1) { twitter } }`, nil)); got != "map[contact_by_pk:map[twitter:@jane]]" {
+		t.Errorf("after the _schema change: %s", got)
+	}
+	// An outside change: seen after refresh=true.
+	db, err := sql.Open("sqlite", store.SQLiteDSN(filepath.Join(s.m.DataDir, "addressbook.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE tag (id INTEGER PRIMARY KEY, label TEXT NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs := s.gqlData("db", `{ tag { id } }`, nil, creds(s.admin, "")); len(errs) == 0 {
+		t.Error("tag seen before refresh")
+	}
+	status, out := s.do("POST", "/graphql/db?refresh=true", map[string]any{"query": `{ tag { id label } }`}, creds(s.admin, ""))
+	if status != 200 || fmt.Sprint(out) != "map[data:map[tag:[]]]" {
+		t.Errorf("tag after refresh: %d %v", status, out)
+	}
+}
+
+// TestGraphQLDataHTTPAndLimits: GraphQL over HTTP as /graphql does it, the per-service depth,
+// complexity and page-size limits, and the standard introspection query, checked by graphql-js
+// buildClientSchema when node and the graphql package are available (NODE_PATH or
+// web/playground/node_modules).
+func TestGraphQLDataHTTPAndLimits(t *testing.T) {
+	s := MustServe(t, "sqlite")
+	cfg := addressBook(t, "sqlite", s.m.DataDir)
+	addressBookGroups(t, "sqlite", s.m.DataDir, cfg)
+	cfg["graphql_max_depth"] = 3
+	cfg["graphql_max_complexity"] = 8
+	cfg["graphql_max_limit"] = 2
+	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	h := creds(s.admin, "")
+	h["Accept"] = "application/graphql-response+json"
+	get := rawRequest(t, "GET", s.m.URL+"/graphql/db?query="+url.QueryEscape("{ contact { id } }"), "", h)
+	body, _ := io.ReadAll(get.Body)
+	if get.StatusCode != 200 || get.Header.Get("Content-Type") != "application/graphql-response+json" || string(body) != `{"data":{"contact":[{"id":1},{"id":2}]}}` {
+		t.Errorf("GET: %d %s %s", get.StatusCode, get.Header.Get("Content-Type"), body)
+	}
+	mut := rawRequest(t, "GET", s.m.URL+"/graphql/db?query="+url.QueryEscape(`mutation { delete_contact_by_pk(id: 4) { id } }`), "", h)
+	if mut.StatusCode < 400 {
+		t.Errorf("a mutation over GET: %d", mut.StatusCode)
+	}
+	h["Content-Type"] = "application/json"
+	bad := rawRequest(t, "POST", s.m.URL+"/graphql/db", `{"query": "{ contact { nope } }"}`, h)
+	if bad.StatusCode != 400 && bad.StatusCode != 422 {
+		t.Errorf("invalid query: %d", bad.StatusCode)
+	}
+	big := rawRequest(t, "POST", s.m.URL+"/graphql/db", `{"query": "`+strings.Repeat(" ", int(s.m.MaxBodyBytes)+1)+`{ contact { id } }"}`, h)
+	if big.StatusCode != 413 {
+		t.Errorf("oversized body: %d", big.StatusCode)
+	}
+	for _, c := range []struct{ query, code string }{
+		{`{ contact { contact_info_by_contact_id { contact_by_contact_id { id } } } }`, "DEPTH_LIMIT_EXCEEDED"},
+		{`{ contact { id first_name last_name notes contact_info_by_contact_id { id email info_type } } }`, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{`{ contact(limit: 3) { id } }`, "PAGE_SIZE_LIMIT_EXCEEDED"},
+		{`{ contact { contact_info_by_contact_id(limit: 3) { id } } }`, "PAGE_SIZE_LIMIT_EXCEEDED"},
+	} {
+		_, errs := s.gqlData("db", c.query, nil, creds(s.admin, ""))
+		if !strings.Contains(fmt.Sprint(errs), c.code) {
+			t.Errorf("%s: %v, want %s", c.query, errs, c.code)
+		}
+	}
+
+	// The standard introspection query (the one GraphiQL sends), within the limits above.
+	status, out := s.do("POST", "/graphql/db", map[string]any{"query": introspectionQuery}, creds(s.admin, ""))
+	if status != 200 || out.(map[string]any)["errors"] != nil {
+		t.Fatalf("introspection: %d %v", status, out)
+	}
+	sch := out.(map[string]any)["data"].(map[string]any)["__schema"].(map[string]any)
+	names := map[string]map[string]any{}
+	for _, ty := range sch["types"].([]any) {
+		names[ty.(map[string]any)["name"].(string)] = ty.(map[string]any)
+	}
+	for _, n := range []string{"contact", "contact_bool_exp", "contact_order_by", "contact_insert_input", "Int_comparison_exp", "JSON", "DateTime", "Decimal", "order_by", "__Schema"} {
+		if names[n] == nil {
+			t.Errorf("introspection lacks type %s", n)
+		}
+	}
+	if sch["queryType"].(map[string]any)["name"] != "Query" || sch["mutationType"].(map[string]any)["name"] != "Mutation" {
+		t.Errorf("root types: %v %v", sch["queryType"], sch["mutationType"])
+	}
+	if f := names["contact"]["inputFields"]; f != nil {
+		t.Errorf("an object type's inputFields must be null: %v", f)
+	}
+	raw, _ := json.Marshal(out)
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: graphql-js buildClientSchema not run")
+	}
+	cmd := exec.Command(node, filepath.Join("testdata", "graphql", "client_schema.js"))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+strings.Join([]string{os.Getenv("NODE_PATH"), filepath.Join("..", "..", "web", "playground", "node_modules")}, string(os.PathListSeparator)))
+	cmd.Stdin = bytes.NewReader(raw)
+	res, err := cmd.CombinedOutput()
+	if err != nil && strings.Contains(string(res), "Cannot find module 'graphql'") {
+		t.Skip("the graphql package is not installed (set NODE_PATH or run make web): buildClientSchema not run")
+	}
+	if err != nil {
+		t.Fatalf("graphql-js buildClientSchema: %v\n%s", err, res)
+	}
+	t.Logf("graphql-js buildClientSchema: %s", res)
+}
+
+// introspectionQuery is graphql-js's getIntrospectionQuery() (descriptions on), as GraphiQL sends it.
+const introspectionQuery = `query IntrospectionQuery {
+  __schema {
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}`
