@@ -109,6 +109,9 @@ func (x *run) fields(tb *table, sel ast.SelectionSet, extra ...*column) string {
 	for _, c := range extra {
 		add(c)
 	}
+	if len(names) == len(tb.t.Columns) {
+		return "" // every column: no fields parameter, no projection
+	}
 	if len(names) == 0 {
 		if len(tb.pk) > 0 {
 			add(tb.pk[0])
@@ -117,6 +120,13 @@ func (x *run) fields(tb *table, sel ast.SelectionSet, extra ...*column) string {
 		}
 	}
 	return strings.Join(names, ",")
+}
+
+// setFields sets the fields parameter; "" (every column) leaves it out.
+func setFields(q url.Values, fields string) {
+	if fields != "" {
+		q.Set("fields", fields)
+	}
 }
 
 // paging reads limit and offset, enforcing the service's page size.
@@ -160,7 +170,8 @@ func (x *run) list(tb *table, args map[string]any, sel ast.SelectionSet) ([]*row
 	if limit == 0 {
 		return []*row{}, nil
 	}
-	q := url.Values{"fields": {x.fields(tb, sel)}, "limit": {strconv.Itoa(limit)}}
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
+	setFields(q, x.fields(tb, sel))
 	if e != nil {
 		q.Set("filter", e.String())
 	}
@@ -220,7 +231,8 @@ func (x *run) keyFilter(tb *table, args map[string]any) (filter.Expr, map[string
 // byPK is {table}_by_pk: GET _table/{table}/{id} for a single key (the REST event names of a
 // read by id), else a filter on every key column. No such row is null.
 func (x *run) byPK(tb *table, args map[string]any, sel ast.SelectionSet) (*row, error) {
-	q := url.Values{"fields": {x.fields(tb, sel)}}
+	q := url.Values{}
+	setFields(q, x.fields(tb, sel))
 	if len(tb.pk) == 1 {
 		if id := pathID(args[tb.pk[0].name]); id != "" {
 			content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name+"/"+id, q, nil)
@@ -343,7 +355,8 @@ func (x *run) fetchAll(tb *table, e filter.Expr, params map[string]any, order, f
 	var out []*row
 	page := x.e.lim.maxRecords
 	for offset := 0; ; offset += page {
-		q := url.Values{"fields": {fields}, "filter": {e.String()}, "limit": {strconv.Itoa(page)}}
+		q := url.Values{"filter": {e.String()}, "limit": {strconv.Itoa(page)}}
+		setFields(q, fields)
 		if order != "" {
 			q.Set("order", order)
 		}

@@ -40,7 +40,11 @@ func (x *run) mutate(buf *bytes.Buffer, rt root, args map[string]any, f graphql.
 	}
 	q := url.Values{}
 	if !many || sel != nil {
-		q.Set("fields", x.fields(tb, sel))
+		f := x.fields(tb, sel)
+		if f == "" {
+			f = "*"
+		}
+		q.Set("fields", f)
 	}
 	var method, resource = "", "_table/" + tb.t.Name
 	var payload any
