@@ -117,6 +117,14 @@ func (p *Platform) authorize(req *Request) error {
 	return Forbidden("%s", access.ForbiddenMessage(req.Method, req.Service, component))
 }
 
+// Authorize runs the pipeline's access check on a request whose Session is set, without
+// running it: surfaces that answer for a whole service (GraphQL's /graphql/{service}) use it
+// to refuse a caller with the message REST would give. Errors are *Error.
+func (p *Platform) Authorize(req *Request) error {
+	req.Normalize()
+	return p.authorize(req)
+}
+
 // CanReach reports whether the session may call anything on the named service (listings).
 func (s *Session) CanReach(service string, r Requestor) bool {
 	if s.SysAdmin {

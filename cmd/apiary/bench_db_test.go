@@ -80,6 +80,7 @@ type dbBenchKind struct {
 	service     string // Apiary service name
 	baselineURL string
 	baselineDB  *sql.DB
+	driver, dsn string // how the benchmark reaches the service's database
 	byIDSQL     string
 	listSQL     string
 }
@@ -141,7 +142,7 @@ func newDBBenchEnv(e *benchEnv) (*dbBenchEnv, error) {
 		if err := fillContacts(ctx, tg.driver, tg.dsn); err != nil {
 			return nil, fmt.Errorf("%s: filling contact: %w", tg.kind, err)
 		}
-		k := &dbBenchKind{kind: tg.kind, service: "db_" + tg.kind}
+		k := &dbBenchKind{kind: tg.kind, service: "db_" + tg.kind, driver: tg.driver, dsn: tg.dsn}
 		var created struct {
 			Resource []struct {
 				ID int `json:"id"`

@@ -20,6 +20,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/apiary/apiary/graph"
+	"github.com/apiary/apiary/graph/data"
 	"github.com/apiary/apiary/jobs"
 	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/apidocs"
@@ -190,6 +191,7 @@ func (m *Main) Open(ctx context.Context) error {
 	r.Get("/status", rest.Status(p))
 	r.Mount("/api", rest.New(p, rest.Options{MaxBodyBytes: m.MaxBodyBytes}).Routes())
 	r.Handle("/graphql", graph.Handler(p, m.MaxBodyBytes))
+	r.Handle("/graphql/{service}", data.NewHandler(p, m.MaxBodyBytes))
 	pg := web.Playground()
 	r.Handle("/playground", pg)
 	r.Handle("/playground/*", pg)

@@ -29,6 +29,10 @@ const (
 	defaultTimeout = 30 * time.Second
 )
 
+// SQLiteDriver is the database/sql driver sqlite services open. Tests set it to a wrapper
+// registered under another name (e.g. one that counts statements) before creating a service.
+var SQLiteDriver = "sqlite"
+
 // conn is how a service reaches its database.
 type conn struct {
 	driver     string // database/sql driver name
@@ -55,7 +59,7 @@ func parseConfig(kind string, cfg map[string]any, dataDir string) (*conn, error)
 	str := func(k string) string { v, _ := cfg[k].(string); return strings.TrimSpace(v) }
 	switch kind {
 	case "sqlite":
-		c.driver, c.dialect = "sqlite", dialect.SQLite
+		c.driver, c.dialect = SQLiteDriver, dialect.SQLite
 		if dsn != "" {
 			c.dsn = dsn
 			return c, nil

@@ -333,6 +333,9 @@ var (
 
 // Schema returns the service's introspected schema (cached; refresh re-reads it).
 func (s *Service) Schema(ctx context.Context, refresh bool) (*dbschema.Schema, error) {
+	if c := s.catalog.Load(); c != nil && !refresh { // the common case, on every GraphQL request
+		return c.schema, nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.conn.timeoutOr())
 	defer cancel()
 	c, _, err := s.schema(ctx, refresh)

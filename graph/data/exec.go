@@ -1,0 +1,439 @@
+package data
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/apiary/apiary/platform"
+)
+
+// execSchema is the hand-written graphql.ExecutableSchema of one service, schema version and
+// visibility. It is immutable and shared by concurrent requests.
+type execSchema struct {
+	schema  *ast.Schema
+	m       *model
+	vis     visibility
+	service string
+	lim     limits
+	roots   map[string]root // Query and Mutation fields by name
+}
+
+// rootKind says what a root field does.
+type rootKind int
+
+const (
+	rootList rootKind = iota
+	rootByPK
+	rootAggregate
+	rootInsert
+	rootInsertOne
+	rootUpdate
+	rootUpdateByPK
+	rootDelete
+	rootDeleteByPK
+)
+
+type root struct {
+	kind rootKind
+	tb   *table
+}
+
+func newExecSchema(m *model, v visibility, service string, lim limits) (*execSchema, error) {
+	s, err := buildSchema(m, v)
+	if err != nil {
+		return nil, err
+	}
+	e := &execSchema{schema: s, m: m, vis: v, service: service, lim: lim, roots: map[string]root{}}
+	for _, tb := range m.tables {
+		n := tb.name
+		for name, k := range map[string]rootKind{n: rootList, n + "_by_pk": rootByPK, n + "_aggregate": rootAggregate,
+			"insert_" + n: rootInsert, "insert_" + n + "_one": rootInsertOne, "update_" + n: rootUpdate,
+			"update_" + n + "_by_pk": rootUpdateByPK, "delete_" + n: rootDelete, "delete_" + n + "_by_pk": rootDeleteByPK} {
+			e.roots[name] = root{kind: k, tb: tb}
+		}
+	}
+	return e, nil
+}
+
+// Schema returns the loaded schema.
+func (e *execSchema) Schema() *ast.Schema { return e.schema }
+
+// Complexity counts each field once (gqlgen's default); list sizes are bounded by the page
+// size limit instead.
+func (e *execSchema) Complexity(context.Context, string, string, int, map[string]any) (int, bool) {
+	return 0, false
+}
+
+// Exec runs the operation: query fields one after another, mutation fields serially as the
+// spec requires. The response is written as ordered JSON.
+func (e *execSchema) Exec(ctx context.Context) graphql.ResponseHandler {
+	op := graphql.GetOperationContext(ctx)
+	done := false
+	return func(ctx context.Context) *graphql.Response {
+		if done {
+			return nil
+		}
+		done = true
+		x := &run{e: e, op: op, ctx: ctx, call: callFrom(ctx)}
+		var buf bytes.Buffer
+		typ := "Query"
+		if op.Operation.Operation == ast.Mutation {
+			typ = "Mutation"
+		}
+		if op.Operation.Operation == ast.Subscription {
+			return graphql.ErrorResponse(ctx, "subscriptions are not supported")
+		}
+		if err := x.rootObject(&buf, typ, op.Operation.SelectionSet); err != nil {
+			buf.Reset()
+			buf.WriteString("null")
+		}
+		return &graphql.Response{Data: buf.Bytes(), Errors: x.errs}
+	}
+}
+
+// run is the execution of one operation.
+type run struct {
+	e    *execSchema
+	op   *graphql.OperationContext
+	ctx  context.Context
+	call *call
+	errs gqlerror.List
+}
+
+// errNull says a non-null field resolved to null; its error is already recorded and the
+// parent becomes null in turn.
+var errNull = errors.New("null in a non-null field")
+
+// fail records err at path.
+func (x *run) fail(err error, path ast.Path) {
+	var ge *gqlerror.Error
+	if !errors.As(err, &ge) {
+		ge = &gqlerror.Error{Message: err.Error()}
+	} else {
+		c := *ge
+		ge = &c
+	}
+	ge.Path = append(ast.Path(nil), path...)
+	x.errs = append(x.errs, ge)
+}
+
+// field writes one field through value; a failure is recorded and becomes null, or errNull
+// when the field is non-null.
+func (x *run) field(buf *bytes.Buffer, typ *ast.Type, path ast.Path, value func() error) error {
+	start := buf.Len()
+	err := value()
+	if err == nil {
+		return nil
+	}
+	if err != errNull {
+		x.fail(err, path)
+	}
+	buf.Truncate(start)
+	if typ != nil && typ.NonNull {
+		return errNull
+	}
+	buf.WriteString("null")
+	return nil
+}
+
+func writeKey(buf *bytes.Buffer, k string) {
+	graphql.MarshalString(k).MarshalGQL(buf)
+	buf.WriteByte(':')
+}
+
+// rootObject writes the Query or Mutation object.
+func (x *run) rootObject(buf *bytes.Buffer, typ string, sel ast.SelectionSet) error {
+	fields := graphql.CollectFields(x.op, sel, []string{typ})
+	buf.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		writeKey(buf, f.Alias)
+		path := ast.Path{ast.PathName(f.Alias)}
+		var def *ast.Type
+		if f.Definition != nil {
+			def = f.Definition.Type
+		}
+		if err := x.field(buf, def, path, func() error { return x.resolveRoot(buf, typ, f, path) }); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+// resolveRoot writes the value of a Query or Mutation field.
+func (x *run) resolveRoot(buf *bytes.Buffer, typ string, f graphql.CollectedField, path ast.Path) error {
+	switch f.Name {
+	case "__typename":
+		graphql.MarshalString(typ).MarshalGQL(buf)
+		return nil
+	case "__schema":
+		if x.op.DisableIntrospection {
+			return errIntrospection
+		}
+		return x.intro(buf, introspection.WrapSchema(x.e.schema), "__Schema", f.Selections, path)
+	case "__type":
+		if x.op.DisableIntrospection {
+			return errIntrospection
+		}
+		name, _ := f.ArgumentMap(x.op.Variables)["name"].(string)
+		def := x.e.schema.Types[name]
+		if def == nil {
+			buf.WriteString("null")
+			return nil
+		}
+		return x.intro(buf, introspection.WrapTypeFromDef(x.e.schema, def), "__Type", f.Selections, path)
+	case "no_queries_available":
+		graphql.MarshalString("This role may read no table of service '" + x.e.service + "'.").MarshalGQL(buf)
+		return nil
+	}
+	rt, ok := x.e.roots[f.Name]
+	if !ok {
+		return fmt.Errorf("unknown field %s", f.Name)
+	}
+	args := f.ArgumentMap(x.op.Variables)
+	tb := rt.tb
+	elem := &ast.Type{NamedType: tb.name, NonNull: true}
+	switch rt.kind {
+	case rootList:
+		rows, err := x.list(tb, args, f.Selections)
+		if err != nil {
+			return err
+		}
+		if err := x.loadRelations(tb, f.Selections, rows); err != nil {
+			return err
+		}
+		return x.rows(buf, tb, elem, f.Selections, rows, path)
+	case rootByPK:
+		r, err := x.byPK(tb, args, f.Selections)
+		if err != nil {
+			return err
+		}
+		return x.one(buf, tb, f.Selections, r, path)
+	case rootAggregate:
+		return x.aggregate(buf, tb, args, f.Selections, path)
+	default:
+		return x.mutate(buf, rt, args, f, path)
+	}
+}
+
+var errIntrospection = &gqlerror.Error{Message: "introspection is disabled", Extensions: map[string]any{"code": "INTROSPECTION_DISABLED"}}
+
+// one writes a single row (or null) after loading its relations.
+func (x *run) one(buf *bytes.Buffer, tb *table, sel ast.SelectionSet, r *row, path ast.Path) error {
+	if r == nil {
+		buf.WriteString("null")
+		return nil
+	}
+	if err := x.loadRelations(tb, sel, []*row{r}); err != nil {
+		return err
+	}
+	return x.object(buf, tb, sel, r, path)
+}
+
+// rows writes a list of rows whose elements have type elem.
+func (x *run) rows(buf *bytes.Buffer, tb *table, elem *ast.Type, sel ast.SelectionSet, rows []*row, path ast.Path) error {
+	buf.WriteByte('[')
+	for i, r := range rows {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		p := append(path, ast.PathIndex(i))
+		if err := x.field(buf, elem, p, func() error { return x.object(buf, tb, sel, r, p) }); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte(']')
+	return nil
+}
+
+// object writes one row as an object of tb's type.
+func (x *run) object(buf *bytes.Buffer, tb *table, sel ast.SelectionSet, r *row, path ast.Path) error {
+	fields := graphql.CollectFields(x.op, sel, []string{tb.name})
+	buf.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		writeKey(buf, f.Alias)
+		p := append(path, ast.PathName(f.Alias))
+		if f.Name == "__typename" {
+			graphql.MarshalString(tb.name).MarshalGQL(buf)
+			continue
+		}
+		if rel := tb.relBy[f.Name]; rel != nil {
+			v := r.rel[f.Alias]
+			err := x.field(buf, f.Definition.Type, p, func() error {
+				switch v := v.(type) {
+				case *row:
+					return x.object(buf, rel.target, f.Selections, v, p)
+				case []*row:
+					return x.rows(buf, rel.target, &ast.Type{NamedType: rel.target.name, NonNull: true}, f.Selections, v, p)
+				}
+				if f.Definition.Type.NonNull {
+					buf.WriteString("[]")
+				} else {
+					buf.WriteString("null")
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		c := tb.byName[f.Name]
+		if c == nil {
+			return fmt.Errorf("unknown field %s.%s", tb.name, f.Name)
+		}
+		if err := x.field(buf, f.Definition.Type, p, func() error { return writeScalar(buf, c, r.vals[c.c.Name], f.Definition.Type.NonNull) }); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+// writeScalar writes a column value as its GraphQL scalar. Values come from the platform's
+// normalised rows (or a script's rewrite of them): int64, float64, json.Number, string, bool,
+// or decoded JSON.
+func writeScalar(buf *bytes.Buffer, c *column, v any, nonNull bool) error {
+	if v == nil {
+		if nonNull {
+			return fmt.Errorf("the database returned null for non-null field %s", c.name)
+		}
+		buf.WriteString("null")
+		return nil
+	}
+	switch c.scalar {
+	case "Int":
+		n, ok := toInt(v)
+		if !ok {
+			return fmt.Errorf("field %s: %v is not an integer", c.name, v)
+		}
+		buf.WriteString(strconv.FormatInt(n, 10))
+		return nil
+	case "Float":
+		f, ok := toFloat(v)
+		if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("field %s: %v is not a number", c.name, v)
+		}
+		buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+		return nil
+	case "Boolean":
+		switch b := v.(type) {
+		case bool:
+			buf.WriteString(strconv.FormatBool(b))
+			return nil
+		default:
+			n, ok := toInt(v)
+			if !ok {
+				return fmt.Errorf("field %s: %v is not a boolean", c.name, v)
+			}
+			buf.WriteString(strconv.FormatBool(n != 0))
+			return nil
+		}
+	case "String", "ID", "DateTime":
+		switch s := v.(type) {
+		case string:
+			graphql.MarshalString(s).MarshalGQL(buf)
+		case json.Number:
+			graphql.MarshalString(s.String()).MarshalGQL(buf)
+		case int64:
+			graphql.MarshalString(strconv.FormatInt(s, 10)).MarshalGQL(buf)
+		case float64:
+			graphql.MarshalString(strconv.FormatFloat(s, 'f', -1, 64)).MarshalGQL(buf)
+		default:
+			graphql.MarshalString(fmt.Sprint(s)).MarshalGQL(buf)
+		}
+		return nil
+	}
+	// JSON, Decimal: the value as the platform gives it.
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("field %s: %v", c.name, err)
+	}
+	buf.Write(b)
+	return nil
+}
+
+func toInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case int32:
+		return int64(n), true
+	case float64:
+		if n == math.Trunc(n) && math.Abs(n) < 1<<63 {
+			return int64(n), true
+		}
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	case string:
+		i, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
+		return i, err == nil
+	case bool:
+		if n {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int64:
+		return float64(n), true
+	case int:
+		return float64(n), true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// gqlError translates a platform error as /graphql does: the public message, extensions.code
+// (a name such as FORBIDDEN), extensions.status (the HTTP status of the REST equivalent),
+// DreamFactory's code and context.
+func gqlError(e *platform.Error) *gqlerror.Error {
+	code := strings.ToUpper(strings.ReplaceAll(httpStatusText(e.Status), " ", "_"))
+	if code == "" {
+		code = "ERROR"
+	}
+	ext := map[string]any{"code": code, "status": e.Status}
+	if e.Code != e.Status {
+		ext["dfCode"] = e.Code
+	}
+	if e.Context != nil {
+		ext["context"] = e.Context
+	}
+	return &gqlerror.Error{Message: e.Message, Extensions: ext}
+}
+
+// badRequest is a client error in the arguments of a field.
+func badRequest(format string, args ...any) error {
+	return gqlError(platform.BadRequest(format, args...))
+}

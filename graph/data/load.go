@@ -1,0 +1,536 @@
+package data
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/dbschema"
+	"github.com/apiary/apiary/platform/filter"
+)
+
+// row is one record with the related rows loaded for it, by response key (alias) of the
+// relation field: *row (belongs_to, nil when none) or []*row.
+type row struct {
+	vals map[string]any
+	rel  map[string]any
+}
+
+// call is the HTTP side of one GraphQL request: the caller's session (authenticated once per
+// GraphQL request and reused by every platform request it makes), headers and address.
+type call struct {
+	p      *platform.Platform
+	sess   *platform.Session
+	header http.Header
+	addr   string
+	creds  platform.Credentials
+}
+
+type callKey struct{}
+
+func callFrom(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	return c
+}
+
+// do runs one platform request for the caller and returns its content.
+func (x *run) do(method, resource string, q url.Values, payload any) (any, *platform.Error) {
+	c := x.call
+	req := &platform.Request{Method: method, Service: x.e.service, Resource: resource, Query: q, Payload: payload,
+		Header: c.header, RemoteAddr: c.addr, Requestor: platform.RequestorAPI, Credentials: c.creds, Session: c.sess}
+	resp := c.p.Handle(x.ctx, req)
+	if resp.Err != nil {
+		return nil, resp.Err
+	}
+	return resp.Content, nil
+}
+
+// records reads the rows of a {"resource": […]} answer.
+func records(content any) []*row {
+	var list []any
+	switch x := content.(type) {
+	case map[string]any:
+		switch l := x["resource"].(type) {
+		case []any:
+			list = l
+		case []map[string]any:
+			out := make([]*row, len(l))
+			for i, m := range l {
+				out[i] = &row{vals: m}
+			}
+			return out
+		}
+	case []any:
+		list = x
+	}
+	out := make([]*row, 0, len(list))
+	for _, v := range list {
+		if m, ok := v.(map[string]any); ok {
+			out = append(out, &row{vals: m})
+		}
+	}
+	return out
+}
+
+// withParams is the payload that carries a filter's :params (nil without any).
+func withParams(params map[string]any) any {
+	if len(params) == 0 {
+		return nil
+	}
+	return map[string]any{"params": params}
+}
+
+// fields is the fields parameter for a selection on tb: the selected columns, the columns its
+// relations join on, and extra.
+func (x *run) fields(tb *table, sel ast.SelectionSet, extra ...*column) string {
+	seen := map[*column]bool{}
+	var names []string
+	add := func(c *column) {
+		if c != nil && !seen[c] {
+			seen[c] = true
+			names = append(names, c.c.Name)
+		}
+	}
+	for _, f := range graphql.CollectFields(x.op, sel, []string{tb.name}) {
+		if c := tb.byName[f.Name]; c != nil {
+			add(c)
+		} else if r := tb.relBy[f.Name]; r != nil {
+			add(r.field)
+		}
+	}
+	for _, c := range extra {
+		add(c)
+	}
+	if len(names) == len(tb.t.Columns) {
+		return "" // every column: no fields parameter, no projection
+	}
+	if len(names) == 0 {
+		if len(tb.pk) > 0 {
+			add(tb.pk[0])
+		} else {
+			add(tb.cols[0])
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// setFields sets the fields parameter; "" (every column) leaves it out.
+func setFields(q url.Values, fields string) {
+	if fields != "" {
+		q.Set("fields", fields)
+	}
+}
+
+// paging reads limit and offset, enforcing the service's page size.
+func (x *run) paging(args map[string]any) (limit, offset int, err error) {
+	limit = x.e.lim.maxLimit
+	if v, ok := args["limit"]; ok && v != nil {
+		n, _ := toInt(v)
+		if n < 0 {
+			return 0, 0, badRequest("limit must be zero or more")
+		}
+		if n > int64(x.e.lim.maxLimit) {
+			return 0, 0, limitError(int(n), x.e.lim.maxLimit, x.e.service)
+		}
+		limit = int(n)
+	}
+	if v, ok := args["offset"]; ok && v != nil {
+		n, _ := toInt(v)
+		if n < 0 {
+			return 0, 0, badRequest("offset must be zero or more")
+		}
+		offset = int(n)
+	}
+	return limit, offset, nil
+}
+
+// list is {table}(where, order_by, limit, offset): GET _table/{table}.
+func (x *run) list(tb *table, args map[string]any, sel ast.SelectionSet) ([]*row, error) {
+	limit, offset, err := x.paging(args)
+	if err != nil {
+		return nil, err
+	}
+	w := &whereBuilder{}
+	e, err := w.where(tb, args["where"])
+	if err != nil {
+		return nil, err
+	}
+	order, err := orderText(tb, args["order_by"])
+	if err != nil {
+		return nil, err
+	}
+	if limit == 0 {
+		return []*row{}, nil
+	}
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
+	setFields(q, x.fields(tb, sel))
+	if e != nil {
+		q.Set("filter", e.String())
+	}
+	if order != "" {
+		q.Set("order", order)
+	}
+	if offset > 0 {
+		q.Set("offset", strconv.Itoa(offset))
+	}
+	content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(w.params))
+	if perr != nil {
+		return nil, gqlError(perr)
+	}
+	return records(content), nil
+}
+
+// pathID renders a key value for a _table/{table}/{id} path, or "" when it cannot be one.
+func pathID(v any) string {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case json.Number:
+		s = x.String()
+	case float64:
+		s = strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		return ""
+	}
+	if s == "" || strings.TrimSpace(s) != s || strings.ContainsAny(s, "/,()") || strings.Contains(s, "..") {
+		return ""
+	}
+	return s
+}
+
+// keyFilter matches the row whose key columns have the values in args.
+func (x *run) keyFilter(tb *table, args map[string]any) (filter.Expr, map[string]any, error) {
+	w := &whereBuilder{}
+	var terms []filter.Expr
+	for _, c := range tb.pk {
+		v, err := w.value(c, "_eq", args[c.name])
+		if err != nil {
+			return nil, nil, err
+		}
+		terms = append(terms, &filter.Compare{Field: c.c.Name, Op: filter.OpEQ, Values: []filter.Value{v}})
+	}
+	if len(terms) == 1 {
+		return terms[0], w.params, nil
+	}
+	return &filter.And{Terms: terms}, w.params, nil
+}
+
+// byPK is {table}_by_pk: GET _table/{table}/{id} for a single key (the REST event names of a
+// read by id), else a filter on every key column. No such row is null.
+func (x *run) byPK(tb *table, args map[string]any, sel ast.SelectionSet) (*row, error) {
+	q := url.Values{}
+	setFields(q, x.fields(tb, sel))
+	if len(tb.pk) == 1 {
+		if id := pathID(args[tb.pk[0].name]); id != "" {
+			content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name+"/"+id, q, nil)
+			if perr != nil {
+				if perr.Status == http.StatusNotFound {
+					return nil, nil
+				}
+				return nil, gqlError(perr)
+			}
+			m, _ := content.(map[string]any)
+			if m == nil {
+				return nil, nil
+			}
+			return &row{vals: m}, nil
+		}
+	}
+	e, params, err := x.keyFilter(tb, args)
+	if err != nil {
+		return nil, err
+	}
+	q.Set("filter", e.String())
+	q.Set("limit", "1")
+	content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(params))
+	if perr != nil {
+		return nil, gqlError(perr)
+	}
+	if rows := records(content); len(rows) > 0 {
+		return rows[0], nil
+	}
+	return nil, nil
+}
+
+// aggregate is {table}_aggregate(where) { count }: GET _table/{table}?count_only=true.
+func (x *run) aggregate(buf *bytes.Buffer, tb *table, args map[string]any, sel ast.SelectionSet, path ast.Path) error {
+	w := &whereBuilder{}
+	e, err := w.where(tb, args["where"])
+	if err != nil {
+		return err
+	}
+	q := url.Values{"count_only": {"true"}}
+	if e != nil {
+		q.Set("filter", e.String())
+	}
+	content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(w.params))
+	if perr != nil {
+		return gqlError(perr)
+	}
+	n, ok := toInt(content)
+	if !ok {
+		return badRequest("the count could not be read")
+	}
+	buf.WriteByte('{')
+	for i, f := range graphql.CollectFields(x.op, sel, []string{tb.name + "_aggregate"}) {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		writeKey(buf, f.Alias)
+		if f.Name == "__typename" {
+			graphql.MarshalString(tb.name + "_aggregate").MarshalGQL(buf)
+		} else {
+			buf.WriteString(strconv.FormatInt(n, 10))
+		}
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+// keyOf is a value's identity for joining rows in Go: numbers by their decimal text, strings
+// as they are (false for null).
+func keyOf(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", false
+	case string:
+		return x, true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case int:
+		return strconv.Itoa(x), true
+	case float64:
+		if n, ok := toInt(x); ok {
+			return strconv.FormatInt(n, 10), true
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case json.Number:
+		return x.String(), true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
+}
+
+// inFilter is "col IN (…)" over the distinct non-null values of rows' column src (nil when
+// there are none).
+func inFilter(w *whereBuilder, target *column, rows []*row, src *column) (filter.Expr, error) {
+	seen := map[string]bool{}
+	var vals []filter.Value
+	for _, r := range rows {
+		v := r.vals[src.c.Name]
+		k, ok := keyOf(v)
+		if !ok || seen[k] {
+			continue
+		}
+		seen[k] = true
+		fv, err := w.value(target, "_in", v)
+		if err != nil {
+			return nil, err
+		}
+		vals = append(vals, fv)
+	}
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	return &filter.Compare{Field: target.c.Name, Op: filter.OpIn, Values: vals}, nil
+}
+
+// fetchAll reads every row of tb matching e, in pages of the service's max_records (one
+// request, and one statement, unless more rows match than a page holds).
+func (x *run) fetchAll(tb *table, e filter.Expr, params map[string]any, order, fields string) ([]*row, error) {
+	var out []*row
+	page := x.e.lim.maxRecords
+	for offset := 0; ; offset += page {
+		q := url.Values{"filter": {e.String()}, "limit": {strconv.Itoa(page)}}
+		setFields(q, fields)
+		if order != "" {
+			q.Set("order", order)
+		}
+		if offset > 0 {
+			q.Set("offset", strconv.Itoa(offset))
+		}
+		content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(params))
+		if perr != nil {
+			return nil, gqlError(perr)
+		}
+		rows := records(content)
+		out = append(out, rows...)
+		if len(rows) < page {
+			return out, nil
+		}
+	}
+}
+
+// loadRelations loads, for rows of tb, every relation field the selection asks for: one
+// batched request per relation (two for many_many), then the relations of those rows in turn.
+func (x *run) loadRelations(tb *table, sel ast.SelectionSet, rows []*row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	for _, f := range graphql.CollectFields(x.op, sel, []string{tb.name}) {
+		rel := tb.relBy[f.Name]
+		if rel == nil {
+			continue
+		}
+		children, err := x.related(rel, f, rows)
+		if err != nil {
+			return err
+		}
+		if err := x.loadRelations(rel.target, f.Selections, children); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// related loads one relation field for rows and returns the distinct related rows.
+func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*row, error) {
+	for _, r := range rows {
+		if r.rel == nil {
+			r.rel = map[string]any{}
+		}
+	}
+	args := f.ArgumentMap(x.op.Variables)
+	target := rel.target
+	w := &whereBuilder{}
+	var where filter.Expr
+	order := ""
+	limit, offset := -1, 0
+	if rel.r.Type != dbschema.BelongsTo {
+		var err error
+		if where, err = w.where(target, args["where"]); err != nil {
+			return nil, err
+		}
+		if order, err = orderText(target, args["order_by"]); err != nil {
+			return nil, err
+		}
+		if _, given := args["limit"]; given && args["limit"] != nil {
+			if limit, offset, err = x.paging(args); err != nil {
+				return nil, err
+			}
+		} else if _, offset, err = x.paging(args); err != nil {
+			return nil, err
+		}
+	}
+	fields := x.fields(target, f.Selections, rel.refField)
+	switch rel.r.Type {
+	case dbschema.BelongsTo:
+		in, err := inFilter(w, rel.refField, rows, rel.field)
+		if err != nil || in == nil {
+			return nil, err
+		}
+		found, err := x.fetchAll(target, in, w.params, "", fields)
+		if err != nil {
+			return nil, err
+		}
+		byKey := map[string]*row{}
+		for _, c := range found {
+			if k, ok := keyOf(c.vals[rel.refField.c.Name]); ok {
+				if _, dup := byKey[k]; !dup {
+					byKey[k] = c
+				}
+			}
+		}
+		for _, r := range rows {
+			if k, ok := keyOf(r.vals[rel.field.c.Name]); ok && byKey[k] != nil {
+				r.rel[f.Alias] = byKey[k]
+			} else {
+				r.rel[f.Alias] = (*row)(nil)
+			}
+		}
+		return found, nil
+	case dbschema.HasMany:
+		in, err := inFilter(w, rel.refField, rows, rel.field)
+		if err != nil {
+			return nil, err
+		}
+		var found []*row
+		if in != nil {
+			if found, err = x.fetchAll(target, and(in, where), w.params, order, fields); err != nil {
+				return nil, err
+			}
+		}
+		groups := map[string][]*row{}
+		for _, c := range found {
+			if k, ok := keyOf(c.vals[rel.refField.c.Name]); ok {
+				groups[k] = append(groups[k], c)
+			}
+		}
+		for _, r := range rows {
+			k, _ := keyOf(r.vals[rel.field.c.Name])
+			r.rel[f.Alias] = window(groups[k], limit, offset)
+		}
+		return found, nil
+	}
+	// many_many: the junction rows, then the targets.
+	jw := &whereBuilder{}
+	in, err := inFilter(jw, rel.jField, rows, rel.field)
+	if err != nil {
+		return nil, err
+	}
+	var links, found []*row
+	if in != nil {
+		links, err = x.fetchAll(rel.junction, in, jw.params, "", rel.jField.c.Name+","+rel.jRef.c.Name)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if tin, err := inFilter(w, rel.refField, links, rel.jRef); err != nil {
+		return nil, err
+	} else if tin != nil {
+		if found, err = x.fetchAll(target, and(tin, where), w.params, order, fields); err != nil {
+			return nil, err
+		}
+	}
+	// parent key → set of target keys
+	linked := map[string]map[string]bool{}
+	for _, l := range links {
+		pk, ok1 := keyOf(l.vals[rel.jField.c.Name])
+		tk, ok2 := keyOf(l.vals[rel.jRef.c.Name])
+		if ok1 && ok2 {
+			if linked[pk] == nil {
+				linked[pk] = map[string]bool{}
+			}
+			linked[pk][tk] = true
+		}
+	}
+	for _, r := range rows {
+		k, _ := keyOf(r.vals[rel.field.c.Name])
+		var list []*row
+		if set := linked[k]; set != nil {
+			for _, c := range found { // in the target order
+				if tk, ok := keyOf(c.vals[rel.refField.c.Name]); ok && set[tk] {
+					list = append(list, c)
+				}
+			}
+		}
+		r.rel[f.Alias] = window(list, limit, offset)
+	}
+	return found, nil
+}
+
+// window applies a per-parent offset and limit (-1: none).
+func window(list []*row, limit, offset int) []*row {
+	if offset >= len(list) {
+		return []*row{}
+	}
+	list = list[offset:]
+	if limit >= 0 && limit < len(list) {
+		list = list[:limit]
+	}
+	return list
+}
