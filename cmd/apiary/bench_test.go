@@ -48,6 +48,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -374,6 +375,7 @@ func runLoad(b *testing.B, e *benchEnv, db *sql.DB, newReq func() (*http.Request
 		return db.Stats().MaxIdleClosed
 	}
 	closed0 := idleClosed()
+	cpu0 := processCPU()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		lat := make([]time.Duration, 0, 1024)
@@ -416,6 +418,7 @@ func runLoad(b *testing.B, e *benchEnv, db *sql.DB, newReq func() (*http.Request
 		}
 	})
 	b.StopTimer()
+	cpu := processCPU() - cpu0
 	closed := idleClosed() - closed0
 	if b.Failed() || len(all) == 0 {
 		return
@@ -428,11 +431,21 @@ func runLoad(b *testing.B, e *benchEnv, db *sql.DB, newReq func() (*http.Request
 	if s := b.Elapsed().Seconds(); s > 0 {
 		b.ReportMetric(float64(b.N)/s, "req/s")
 	}
+	b.ReportMetric(float64(cpu)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(pct(0.50), "p50-µs")
 	b.ReportMetric(pct(0.99), "p99-µs")
 	if db != nil {
 		b.ReportMetric(float64(closed)/float64(b.N), "conn-closes/op")
 	}
+}
+
+// processCPU is the CPU time (user and system) the process has used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func BenchmarkBaselineChiSQLite(b *testing.B) {
