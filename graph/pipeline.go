@@ -43,7 +43,7 @@ func Handler(p *platform.Platform, maxBody int64) http.Handler {
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(500))
+	srv.Use(newComplexityLimit(500, 1000))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBody {
 			w.Header().Set("Content-Type", "application/json")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -80,6 +81,28 @@ func TestGraphQLOverHTTP(t *testing.T) {
 	bad := rawRequest(t, "POST", s.m.URL+"/graphql", `{"query": "{ roles { nope } }"}`, h)
 	if bad.StatusCode != 400 {
 		t.Errorf("invalid query with graphql-response+json: %d, want 400", bad.StatusCode)
+	}
+	// The complexity limit (500) holds on every request, also when the complexity is cached,
+	// and for operations with variables (computed each time).
+	var wide strings.Builder
+	wide.WriteString("{")
+	for i := 0; i < 130; i++ {
+		fmt.Fprintf(&wide, " r%d: roles { totalCount edges { node { id } } }", i)
+	}
+	wide.WriteString(" }")
+	for _, body := range []string{
+		fmt.Sprintf(`{"query": %q}`, wide.String()),
+		fmt.Sprintf(`{"query": %q}`, wide.String()),
+		fmt.Sprintf(`{"query": %q, "variables": {"n": 1}}`, "query($n: Int) "+strings.Replace(wide.String(), "roles {", "roles(first: $n) {", 1)),
+	} {
+		resp := rawRequest(t, "POST", s.m.URL+"/graphql", body, h)
+		raw, _ := io.ReadAll(resp.Body)
+		if !strings.Contains(string(raw), `"code":"COMPLEXITY_LIMIT_EXCEEDED"`) || strings.Contains(string(raw), `"data":{`) {
+			t.Errorf("complexity over the limit: %d %s", resp.StatusCode, raw)
+		}
+	}
+	if data, errs := s.gql(`{ roles { totalCount } }`, nil, creds(s.admin, "")); len(errs) > 0 || data["roles"] == nil {
+		t.Errorf("a query within the limit: %v %v", data, errs)
 	}
 	// The standard introspection query.
 	intro := rawRequest(t, "POST", s.m.URL+"/graphql", `{"query": "query { __schema { queryType { name } mutationType { name } types { name kind } } }"}`, h)
