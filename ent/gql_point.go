@@ -93,6 +93,47 @@ func pointQuery(dialect, table, idColumn string, columns []string) string {
 	return text
 }
 
+// connectionSelection is what the connection field being resolved selects, collected once:
+// the answers hasCollectedField(edges / totalCount / pageInfo) and collectedField(edges, node)
+// give, without collecting the selection again for each question.
+type connectionSelection struct {
+	edges, totalCount, pageInfo bool
+	node                        *graphql.CollectedField
+}
+
+func selectionOf(ctx context.Context) connectionSelection {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return connectionSelection{edges: true, totalCount: true, pageInfo: true}
+	}
+	oc := graphql.GetOperationContext(ctx)
+	var (
+		s     connectionSelection
+		edges *graphql.CollectedField
+	)
+	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, nil) {
+		switch f.Alias {
+		case edgesField:
+			if edges == nil {
+				s.edges, edges = true, &f
+			}
+		case totalCountField:
+			s.totalCount = true
+		case pageInfoField:
+			s.pageInfo = true
+		}
+	}
+	if edges != nil {
+		for _, f := range graphql.CollectFields(oc, edges.Selections, nil) {
+			if f.Alias == nodeField {
+				s.node = &f
+				break
+			}
+		}
+	}
+	return s
+}
+
 // PaginateWhere is Paginate(ctx, after, first, before, last, WithAppOrder(orderBy),
 // WithAppFilter(where.Filter)) on a new query: the same connection, the same errors. When
 // where filters on one id alone, there are no cursors, no interceptors and the selection
@@ -111,8 +152,9 @@ func (c *AppClient) PaginateWhere(ctx context.Context, after *Cursor, first *int
 	if err != nil {
 		return nil, err
 	}
+	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field := sel.node; field != nil {
 		probe := c.Query()
 		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
@@ -125,18 +167,18 @@ func (c *AppClient) PaginateWhere(ctx context.Context, after *Cursor, first *int
 		}
 	}
 	conn := &AppConnection{Edges: []*AppEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !sel.edges
 	if ignoredEdges {
 		columns = []string{app.FieldID}
 	}
 	var nodes []*App
 	countOnly := ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0)
-	if !countOnly || hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if !countOnly || sel.totalCount || sel.pageInfo {
 		if nodes, err = c.readByID(ctx, id, columns); err != nil {
 			return nil, err
 		}
 	}
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if sel.totalCount || sel.pageInfo {
 		if first != nil || last != nil || ignoredEdges {
 			conn.TotalCount = len(nodes)
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -214,8 +256,9 @@ func (c *EventClient) PaginateWhere(ctx context.Context, after *Cursor, first *i
 	if err != nil {
 		return nil, err
 	}
+	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field := sel.node; field != nil {
 		probe := c.Query()
 		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
@@ -228,18 +271,18 @@ func (c *EventClient) PaginateWhere(ctx context.Context, after *Cursor, first *i
 		}
 	}
 	conn := &EventConnection{Edges: []*EventEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !sel.edges
 	if ignoredEdges {
 		columns = []string{event.FieldID}
 	}
 	var nodes []*Event
 	countOnly := ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0)
-	if !countOnly || hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if !countOnly || sel.totalCount || sel.pageInfo {
 		if nodes, err = c.readByID(ctx, id, columns); err != nil {
 			return nil, err
 		}
 	}
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if sel.totalCount || sel.pageInfo {
 		if first != nil || last != nil || ignoredEdges {
 			conn.TotalCount = len(nodes)
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -314,8 +357,9 @@ func (c *EventScriptClient) PaginateWhere(ctx context.Context, after *Cursor, fi
 	if err != nil {
 		return nil, err
 	}
+	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field := sel.node; field != nil {
 		probe := c.Query()
 		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
@@ -328,18 +372,18 @@ func (c *EventScriptClient) PaginateWhere(ctx context.Context, after *Cursor, fi
 		}
 	}
 	conn := &EventScriptConnection{Edges: []*EventScriptEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !sel.edges
 	if ignoredEdges {
 		columns = []string{eventscript.FieldID}
 	}
 	var nodes []*EventScript
 	countOnly := ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0)
-	if !countOnly || hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if !countOnly || sel.totalCount || sel.pageInfo {
 		if nodes, err = c.readByID(ctx, id, columns); err != nil {
 			return nil, err
 		}
 	}
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if sel.totalCount || sel.pageInfo {
 		if first != nil || last != nil || ignoredEdges {
 			conn.TotalCount = len(nodes)
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -414,8 +458,9 @@ func (c *RoleClient) PaginateWhere(ctx context.Context, after *Cursor, first *in
 	if err != nil {
 		return nil, err
 	}
+	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field := sel.node; field != nil {
 		probe := c.Query()
 		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
@@ -428,18 +473,18 @@ func (c *RoleClient) PaginateWhere(ctx context.Context, after *Cursor, first *in
 		}
 	}
 	conn := &RoleConnection{Edges: []*RoleEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !sel.edges
 	if ignoredEdges {
 		columns = []string{role.FieldID}
 	}
 	var nodes []*Role
 	countOnly := ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0)
-	if !countOnly || hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if !countOnly || sel.totalCount || sel.pageInfo {
 		if nodes, err = c.readByID(ctx, id, columns); err != nil {
 			return nil, err
 		}
 	}
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if sel.totalCount || sel.pageInfo {
 		if first != nil || last != nil || ignoredEdges {
 			conn.TotalCount = len(nodes)
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -518,8 +563,9 @@ func (c *RoleServiceAccessClient) PaginateWhere(ctx context.Context, after *Curs
 	if err != nil {
 		return nil, err
 	}
+	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field := sel.node; field != nil {
 		probe := c.Query()
 		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
@@ -532,18 +578,18 @@ func (c *RoleServiceAccessClient) PaginateWhere(ctx context.Context, after *Curs
 		}
 	}
 	conn := &RoleServiceAccessConnection{Edges: []*RoleServiceAccessEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !sel.edges
 	if ignoredEdges {
 		columns = []string{roleserviceaccess.FieldID}
 	}
 	var nodes []*RoleServiceAccess
 	countOnly := ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0)
-	if !countOnly || hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if !countOnly || sel.totalCount || sel.pageInfo {
 		if nodes, err = c.readByID(ctx, id, columns); err != nil {
 			return nil, err
 		}
 	}
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if sel.totalCount || sel.pageInfo {
 		if first != nil || last != nil || ignoredEdges {
 			conn.TotalCount = len(nodes)
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -620,8 +666,9 @@ func (c *ServiceClient) PaginateWhere(ctx context.Context, after *Cursor, first 
 	if err != nil {
 		return nil, err
 	}
+	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field := sel.node; field != nil {
 		probe := c.Query()
 		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
@@ -634,18 +681,18 @@ func (c *ServiceClient) PaginateWhere(ctx context.Context, after *Cursor, first 
 		}
 	}
 	conn := &ServiceConnection{Edges: []*ServiceEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !sel.edges
 	if ignoredEdges {
 		columns = []string{service.FieldID}
 	}
 	var nodes []*Service
 	countOnly := ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0)
-	if !countOnly || hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if !countOnly || sel.totalCount || sel.pageInfo {
 		if nodes, err = c.readByID(ctx, id, columns); err != nil {
 			return nil, err
 		}
 	}
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if sel.totalCount || sel.pageInfo {
 		if first != nil || last != nil || ignoredEdges {
 			conn.TotalCount = len(nodes)
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -721,8 +768,9 @@ func (c *UserClient) PaginateWhere(ctx context.Context, after *Cursor, first *in
 	if err != nil {
 		return nil, err
 	}
+	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field := sel.node; field != nil {
 		probe := c.Query()
 		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
@@ -735,18 +783,18 @@ func (c *UserClient) PaginateWhere(ctx context.Context, after *Cursor, first *in
 		}
 	}
 	conn := &UserConnection{Edges: []*UserEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !sel.edges
 	if ignoredEdges {
 		columns = []string{user.FieldID}
 	}
 	var nodes []*User
 	countOnly := ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0)
-	if !countOnly || hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if !countOnly || sel.totalCount || sel.pageInfo {
 		if nodes, err = c.readByID(ctx, id, columns); err != nil {
 			return nil, err
 		}
 	}
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	if sel.totalCount || sel.pageInfo {
 		if first != nil || last != nil || ignoredEdges {
 			conn.TotalCount = len(nodes)
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
