@@ -40,7 +40,7 @@ func Handler(p *platform.Platform, maxBody int64) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{P: p, Client: p.Client}}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postJSON{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(newComplexityLimit(500, 1000))
