@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -91,6 +92,18 @@ func pointQuery(dialect, table, idColumn string, columns []string) string {
 	}
 	pointSQL.Unlock()
 	return text
+}
+
+// uniqueColumns is first followed by the columns, each once, in order.
+func uniqueColumns(first string, columns []string) []string {
+	out := make([]string, 1, len(columns)+1)
+	out[0] = first
+	for _, col := range columns {
+		if !slices.Contains(out, col) {
+			out = append(out, col)
+		}
+	}
+	return out
 }
 
 // connectionSelection is what the connection field being resolved selects, collected once:
@@ -197,15 +210,7 @@ func (c *AppClient) readByID(ctx context.Context, id int, columns []string) ([]*
 	if len(columns) == 0 {
 		columns = app.Columns
 	} else {
-		seen := make(map[string]bool, len(columns)+1)
-		uniq := make([]string, 0, len(columns)+1)
-		for _, col := range append([]string{app.FieldID}, columns...) {
-			if !seen[col] {
-				seen[col] = true
-				uniq = append(uniq, col)
-			}
-		}
-		columns = uniq
+		columns = uniqueColumns(app.FieldID, columns)
 	}
 	rows := &sql.Rows{}
 	if err := c.driver.Query(ctx, pointQuery(c.driver.Dialect(), app.Table, app.FieldID, columns), []any{id}, rows); err != nil {
@@ -301,15 +306,7 @@ func (c *EventClient) readByID(ctx context.Context, id int, columns []string) ([
 	if len(columns) == 0 {
 		columns = event.Columns
 	} else {
-		seen := make(map[string]bool, len(columns)+1)
-		uniq := make([]string, 0, len(columns)+1)
-		for _, col := range append([]string{event.FieldID}, columns...) {
-			if !seen[col] {
-				seen[col] = true
-				uniq = append(uniq, col)
-			}
-		}
-		columns = uniq
+		columns = uniqueColumns(event.FieldID, columns)
 	}
 	rows := &sql.Rows{}
 	if err := c.driver.Query(ctx, pointQuery(c.driver.Dialect(), event.Table, event.FieldID, columns), []any{id}, rows); err != nil {
@@ -402,15 +399,7 @@ func (c *EventScriptClient) readByID(ctx context.Context, id int, columns []stri
 	if len(columns) == 0 {
 		columns = eventscript.Columns
 	} else {
-		seen := make(map[string]bool, len(columns)+1)
-		uniq := make([]string, 0, len(columns)+1)
-		for _, col := range append([]string{eventscript.FieldID}, columns...) {
-			if !seen[col] {
-				seen[col] = true
-				uniq = append(uniq, col)
-			}
-		}
-		columns = uniq
+		columns = uniqueColumns(eventscript.FieldID, columns)
 	}
 	rows := &sql.Rows{}
 	if err := c.driver.Query(ctx, pointQuery(c.driver.Dialect(), eventscript.Table, eventscript.FieldID, columns), []any{id}, rows); err != nil {
@@ -503,15 +492,7 @@ func (c *RoleClient) readByID(ctx context.Context, id int, columns []string) ([]
 	if len(columns) == 0 {
 		columns = role.Columns
 	} else {
-		seen := make(map[string]bool, len(columns)+1)
-		uniq := make([]string, 0, len(columns)+1)
-		for _, col := range append([]string{role.FieldID}, columns...) {
-			if !seen[col] {
-				seen[col] = true
-				uniq = append(uniq, col)
-			}
-		}
-		columns = uniq
+		columns = uniqueColumns(role.FieldID, columns)
 	}
 	rows := &sql.Rows{}
 	if err := c.driver.Query(ctx, pointQuery(c.driver.Dialect(), role.Table, role.FieldID, columns), []any{id}, rows); err != nil {
@@ -608,15 +589,7 @@ func (c *RoleServiceAccessClient) readByID(ctx context.Context, id int, columns 
 	if len(columns) == 0 {
 		columns = roleserviceaccess.Columns
 	} else {
-		seen := make(map[string]bool, len(columns)+1)
-		uniq := make([]string, 0, len(columns)+1)
-		for _, col := range append([]string{roleserviceaccess.FieldID}, columns...) {
-			if !seen[col] {
-				seen[col] = true
-				uniq = append(uniq, col)
-			}
-		}
-		columns = uniq
+		columns = uniqueColumns(roleserviceaccess.FieldID, columns)
 	}
 	rows := &sql.Rows{}
 	if err := c.driver.Query(ctx, pointQuery(c.driver.Dialect(), roleserviceaccess.Table, roleserviceaccess.FieldID, columns), []any{id}, rows); err != nil {
@@ -711,15 +684,7 @@ func (c *ServiceClient) readByID(ctx context.Context, id int, columns []string) 
 	if len(columns) == 0 {
 		columns = service.Columns
 	} else {
-		seen := make(map[string]bool, len(columns)+1)
-		uniq := make([]string, 0, len(columns)+1)
-		for _, col := range append([]string{service.FieldID}, columns...) {
-			if !seen[col] {
-				seen[col] = true
-				uniq = append(uniq, col)
-			}
-		}
-		columns = uniq
+		columns = uniqueColumns(service.FieldID, columns)
 	}
 	rows := &sql.Rows{}
 	if err := c.driver.Query(ctx, pointQuery(c.driver.Dialect(), service.Table, service.FieldID, columns), []any{id}, rows); err != nil {
@@ -813,15 +778,7 @@ func (c *UserClient) readByID(ctx context.Context, id int, columns []string) ([]
 	if len(columns) == 0 {
 		columns = user.Columns
 	} else {
-		seen := make(map[string]bool, len(columns)+1)
-		uniq := make([]string, 0, len(columns)+1)
-		for _, col := range append([]string{user.FieldID}, columns...) {
-			if !seen[col] {
-				seen[col] = true
-				uniq = append(uniq, col)
-			}
-		}
-		columns = uniq
+		columns = uniqueColumns(user.FieldID, columns)
 	}
 	rows := &sql.Rows{}
 	if err := c.driver.Query(ctx, pointQuery(c.driver.Dialect(), user.Table, user.FieldID, columns), []any{id}, rows); err != nil {

@@ -59,14 +59,18 @@ func Handler(p *platform.Platform, maxBody int64) http.Handler {
 		if err != nil {
 			host = r.RemoteAddr
 		}
-		ctx := context.WithValue(r.Context(), callerKey{}, caller{header: r.Header, query: r.URL.Query(), addr: host})
+		var query url.Values // parsed only when there is a query string
+		if r.URL.RawQuery != "" {
+			query = r.URL.Query()
+		}
+		ctx := context.WithValue(r.Context(), callerKey{}, caller{header: r.Header, query: query, addr: host})
 		srv.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
 // credentials are the caller's, from headers or the query string (api_key, session_token).
 func (c caller) credentials() platform.Credentials {
-	return platform.CredentialsFrom(c.header, url.Values{"api_key": c.query["api_key"], "session_token": c.query["session_token"]}, nil, "")
+	return platform.CredentialsFrom(c.header, c.query, nil, "")
 }
 
 func callerFrom(ctx context.Context) caller {

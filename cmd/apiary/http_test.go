@@ -149,6 +149,17 @@ func TestGraphQLOverHTTP(t *testing.T) {
 	if data["me"] != nil {
 		t.Errorf("me without a session: %v", data["me"])
 	}
+	// Credentials in the query string (api_key, session_token), as on REST.
+	for _, c := range []struct {
+		query string
+		ok    bool
+	}{{"session_token=" + s.admin, true}, {"session_token=nope", false}, {"", false}} {
+		resp := rawRequest(t, "GET", s.m.URL+"/graphql?"+c.query+"&query="+url.QueryEscape("{ roles { totalCount } }"), "", nil)
+		raw, _ := io.ReadAll(resp.Body)
+		if ok := strings.Contains(string(raw), `"totalCount"`) && !strings.Contains(string(raw), `"errors"`); ok != c.ok {
+			t.Errorf("GET /graphql?%s: %s", c.query, raw)
+		}
+	}
 	// Relay paging with where and orderBy.
 	for _, n := range []string{"c", "a", "b"} {
 		s.must(201, "POST", "/api/v2/system/role", rec(map[string]any{"name": n}))
