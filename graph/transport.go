@@ -86,7 +86,7 @@ func responseContentType(r *http.Request) string {
 
 // writeResponse writes resp as json.Marshal would.
 func writeResponse(w io.Writer, resp *graphql.Response) {
-	if resp == nil || len(resp.Errors) > 0 || resp.Extensions != nil || resp.Label != "" || resp.Path != nil ||
+	if resp == nil || len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.Label != "" || len(resp.Path) > 0 ||
 		resp.HasNext != nil || len(resp.Data) == 0 {
 		b, err := json.Marshal(resp)
 		if err != nil {

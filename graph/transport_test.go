@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -25,6 +26,7 @@ func TestWriteResponse(t *testing.T) {
 		{},
 		{Data: json.RawMessage(`{"a":"\u003c"}`), Errors: gqlerror.List{{Message: "x <y>"}}},
 		{Data: json.RawMessage(`{}`), HasNext: &yes, Extensions: map[string]any{"k": "v"}},
+		{Data: json.RawMessage(`{"a":1}`), Extensions: map[string]any{}, Path: ast.Path{}},
 	} {
 		want, err := json.Marshal(resp)
 		if err != nil {
@@ -98,5 +100,15 @@ func TestPostJSONAsPOST(t *testing.T) {
 					a.Code, a.Header().Get("Content-Type"), a.Body, b.Code, b.Header().Get("Content-Type"), b.Body)
 			}
 		}
+	}
+}
+
+// TestWriteResponseShortPath: an answer with data alone (and the empty extensions map the
+// executor always sets) takes the short path.
+func TestWriteResponseShortPath(t *testing.T) {
+	resp := &graphql.Response{Data: json.RawMessage(`{"a":1}`), Extensions: map[string]any{}}
+	allocs := testing.AllocsPerRun(100, func() { writeResponse(io.Discard, resp) })
+	if allocs > 0 {
+		t.Errorf("writeResponse allocates %.0f times for data alone: not the short path", allocs)
 	}
 }
