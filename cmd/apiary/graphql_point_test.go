@@ -10,9 +10,13 @@ import (
 // TestGraphQLPointRead: a connection filtered on one id alone (where: {id: …}) is answered by a
 // point read (ent PaginateWhere); every selection must give exactly what the general pagination
 // gives. The same query with a no-op second filter (idNEQ: -1) takes the general path and is
-// the reference.
+// the reference. It runs on every configured backend (the point SELECT is built per dialect).
 func TestGraphQLPointRead(t *testing.T) {
-	s := MustServe(t, "sqlite")
+	eachBackend(t, testGraphQLPointRead)
+}
+
+func testGraphQLPointRead(t *testing.T, backend string) {
+	s := MustServe(t, backend)
 	for _, n := range []string{"c", "a", "b"} {
 		s.must(201, "POST", "/api/v2/system/role", rec(map[string]any{"name": n, "description": "role " + n}))
 	}
