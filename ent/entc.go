@@ -33,8 +33,11 @@ func main() {
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
 	}
+	// gql_point: PaginateWhere, Paginate with a prepared point read for where: {id: …}
+	// (ent/template/gql_point.tmpl; it uses entgql's template functions).
+	point := gen.MustParse(gen.NewTemplate("gql_point").Funcs(entgql.TemplateFuncs).ParseFiles("ent/template/gql_point.tmpl"))
 	// sql/execquery: generic SQL (QueryContext) through a transaction's client.
-	cfg := &gen.Config{Features: []gen.Feature{gen.FeatureExecQuery}}
+	cfg := &gen.Config{Features: []gen.Feature{gen.FeatureExecQuery}, Templates: []*gen.Template{point}}
 	if err := entc.Generate("./ent/schema", cfg, entc.Extensions(ex)); err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

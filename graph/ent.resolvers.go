@@ -31,35 +31,35 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 // Apps is the resolver for the apps field.
 func (r *queryResolver) Apps(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AppOrder, where *ent.AppWhereInput) (*ent.AppConnection, error) {
 	return connection(ctx, r.Resolver, "app", func(ctx context.Context, _ *platform.Session) (*ent.AppConnection, error) {
-		return r.Client.App.Query().Paginate(ctx, after, first, before, last, ent.WithAppOrder(orderBy), ent.WithAppFilter(where.Filter))
+		return r.Client.App.PaginateWhere(ctx, after, first, before, last, orderBy, where)
 	})
 }
 
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput) (*ent.EventConnection, error) {
 	return connection(ctx, r.Resolver, "event_journal", func(ctx context.Context, _ *platform.Session) (*ent.EventConnection, error) {
-		return r.Client.Event.Query().Paginate(ctx, after, first, before, last, ent.WithEventOrder(orderBy), ent.WithEventFilter(where.Filter))
+		return r.Client.Event.PaginateWhere(ctx, after, first, before, last, orderBy, where)
 	})
 }
 
 // EventScripts is the resolver for the eventScripts field.
 func (r *queryResolver) EventScripts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventScriptOrder, where *ent.EventScriptWhereInput) (*ent.EventScriptConnection, error) {
 	return connection(ctx, r.Resolver, "event_script", func(ctx context.Context, _ *platform.Session) (*ent.EventScriptConnection, error) {
-		return r.Client.EventScript.Query().Paginate(ctx, after, first, before, last, ent.WithEventScriptOrder(orderBy), ent.WithEventScriptFilter(where.Filter))
+		return r.Client.EventScript.PaginateWhere(ctx, after, first, before, last, orderBy, where)
 	})
 }
 
 // Roles is the resolver for the roles field.
 func (r *queryResolver) Roles(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) (*ent.RoleConnection, error) {
 	return connection(ctx, r.Resolver, "role", func(ctx context.Context, _ *platform.Session) (*ent.RoleConnection, error) {
-		return r.Client.Role.Query().Paginate(ctx, after, first, before, last, ent.WithRoleOrder(orderBy), ent.WithRoleFilter(where.Filter))
+		return r.Client.Role.PaginateWhere(ctx, after, first, before, last, orderBy, where)
 	})
 }
 
 // Services is the resolver for the services field.
 func (r *queryResolver) Services(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceOrder, where *ent.ServiceWhereInput) (*ent.ServiceConnection, error) {
 	return connection(ctx, r.Resolver, "service", func(ctx context.Context, _ *platform.Session) (*ent.ServiceConnection, error) {
-		return r.Client.Service.Query().Paginate(ctx, after, first, before, last, ent.WithServiceOrder(orderBy), ent.WithServiceFilter(where.Filter))
+		return r.Client.Service.PaginateWhere(ctx, after, first, before, last, orderBy, where)
 	})
 }
 

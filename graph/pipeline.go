@@ -40,10 +40,10 @@ func Handler(p *platform.Platform, maxBody int64) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{P: p, Client: p.Client}}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postJSON{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(500))
+	srv.Use(newComplexityLimit(500, 1000))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBody {
 			w.Header().Set("Content-Type", "application/json")
@@ -59,14 +59,18 @@ func Handler(p *platform.Platform, maxBody int64) http.Handler {
 		if err != nil {
 			host = r.RemoteAddr
 		}
-		ctx := context.WithValue(r.Context(), callerKey{}, caller{header: r.Header, query: r.URL.Query(), addr: host})
+		var query url.Values // parsed only when there is a query string
+		if r.URL.RawQuery != "" {
+			query = r.URL.Query()
+		}
+		ctx := context.WithValue(r.Context(), callerKey{}, caller{header: r.Header, query: query, addr: host})
 		srv.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
 // credentials are the caller's, from headers or the query string (api_key, session_token).
 func (c caller) credentials() platform.Credentials {
-	return platform.CredentialsFrom(c.header, url.Values{"api_key": c.query["api_key"], "session_token": c.query["session_token"]}, nil, "")
+	return platform.CredentialsFrom(c.header, c.query, nil, "")
 }
 
 func callerFrom(ctx context.Context) caller {

@@ -11,7 +11,10 @@
 //	                            same credentials
 //
 // Each reports req/s (requests completed per wall-clock second), p50-µs and p99-µs (client-side
-// latency of every request, merged over the clients). Client and server share the machine, so
+// latency of every request, merged over the clients), and cpu-µs/op: the CPU time (user and
+// system) the whole process — clients, server, GC — used per request. On a machine that other
+// work keeps busy, req/s follows the CPU share the process gets, while cpu-µs/op stays close to
+// what a request costs: baseline cpu-µs/op ÷ pipeline cpu-µs/op estimates the req/s ratio. Client and server share the machine, so
 // compare the benchmarks with each other, not with another machine: the numbers that matter are
 // the ratios REST req/s ÷ baseline req/s and GraphQL req/s ÷ baseline req/s (target ≥ 0.70).
 // `benchstat bench.txt` (golang.org/x/perf/cmd/benchstat) gives the median and spread of each

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -81,6 +82,28 @@ func TestGraphQLOverHTTP(t *testing.T) {
 	if bad.StatusCode != 400 {
 		t.Errorf("invalid query with graphql-response+json: %d, want 400", bad.StatusCode)
 	}
+	// The complexity limit (500) holds on every request, also when the complexity is cached,
+	// and for operations with variables (computed each time).
+	var wide strings.Builder
+	wide.WriteString("{")
+	for i := 0; i < 130; i++ {
+		fmt.Fprintf(&wide, " r%d: roles { totalCount edges { node { id } } }", i)
+	}
+	wide.WriteString(" }")
+	for _, body := range []string{
+		fmt.Sprintf(`{"query": %q}`, wide.String()),
+		fmt.Sprintf(`{"query": %q}`, wide.String()),
+		fmt.Sprintf(`{"query": %q, "variables": {"n": 1}}`, "query($n: Int) "+strings.Replace(wide.String(), "roles {", "roles(first: $n) {", 1)),
+	} {
+		resp := rawRequest(t, "POST", s.m.URL+"/graphql", body, h)
+		raw, _ := io.ReadAll(resp.Body)
+		if !strings.Contains(string(raw), `"code":"COMPLEXITY_LIMIT_EXCEEDED"`) || strings.Contains(string(raw), `"data":{`) {
+			t.Errorf("complexity over the limit: %d %s", resp.StatusCode, raw)
+		}
+	}
+	if data, errs := s.gql(`{ roles { totalCount } }`, nil, creds(s.admin, "")); len(errs) > 0 || data["roles"] == nil {
+		t.Errorf("a query within the limit: %v %v", data, errs)
+	}
 	// The standard introspection query.
 	intro := rawRequest(t, "POST", s.m.URL+"/graphql", `{"query": "query { __schema { queryType { name } mutationType { name } types { name kind } } }"}`, h)
 	var out struct {
@@ -125,6 +148,17 @@ func TestGraphQLOverHTTP(t *testing.T) {
 	data, _ = s.gql(`{ me { email } }`, nil, nil)
 	if data["me"] != nil {
 		t.Errorf("me without a session: %v", data["me"])
+	}
+	// Credentials in the query string (api_key, session_token), as on REST.
+	for _, c := range []struct {
+		query string
+		ok    bool
+	}{{"session_token=" + s.admin, true}, {"session_token=nope", false}, {"", false}} {
+		resp := rawRequest(t, "GET", s.m.URL+"/graphql?"+c.query+"&query="+url.QueryEscape("{ roles { totalCount } }"), "", nil)
+		raw, _ := io.ReadAll(resp.Body)
+		if ok := strings.Contains(string(raw), `"totalCount"`) && !strings.Contains(string(raw), `"errors"`); ok != c.ok {
+			t.Errorf("GET /graphql?%s: %s", c.query, raw)
+		}
 	}
 	// Relay paging with where and orderBy.
 	for _, n := range []string{"c", "a", "b"} {

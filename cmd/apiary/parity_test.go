@@ -55,6 +55,7 @@ func TestRESTGraphQLParity(t *testing.T) {
 		{"update service", "PATCH", "/api/v2/system/service/3", map[string]any{"description": "more users"},
 			`mutation { updateService(id: 3, input: {description: "more users"}) { id } }`, evs("system.service", "patch")},
 		{"list roles", "GET", "/api/v2/system/role", nil, `{ roles { totalCount } }`, evs("system.role", "get")},
+		{"read role by id", "GET", "/api/v2/system/role/1", nil, `{ roles(where: {id: 1}) { edges { node { id name isActive } } } }`, evs("system.role", "get")},
 		{"list users", "GET", "/api/v2/system/user", nil, `{ users { totalCount } }`, evs("system.user", "get")},
 		{"list apps", "GET", "/api/v2/system/app", nil, `{ apps { totalCount } }`, evs("system.app", "get")},
 		{"list services", "GET", "/api/v2/system/service", nil, `{ services { totalCount } }`, evs("system.service", "get")},

@@ -1,0 +1,73 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// complexityLimit is gqlgen's extension.FixedComplexityLimit with the computed complexity
+// cached per query text and operation name: an operation without variables has the same
+// complexity every time, and walking its selection set on every request cost as much as a
+// quarter of a small query's executor time. Operations with variables are computed each time
+// (a complexity function may read arguments). The answer and the error are the same as
+// FixedComplexityLimit's, including the ComplexityLimit stats extension. Safe for concurrent use.
+type complexityLimit struct {
+	limit int
+	es    graphql.ExecutableSchema
+	cache *lru.LRU[int]
+}
+
+func newComplexityLimit(limit, cacheSize int) *complexityLimit {
+	return &complexityLimit{limit: limit, cache: lru.New[int](cacheSize)}
+}
+
+// ExtensionName is the name gqlgen's own complexity extension uses, so that stats readers
+// (extension.GetComplexityStats) find it.
+func (c *complexityLimit) ExtensionName() string { return "ComplexityLimit" }
+
+// Validate keeps the schema the complexity is computed against.
+func (c *complexityLimit) Validate(es graphql.ExecutableSchema) error {
+	c.es = es
+	return nil
+}
+
+// MutateOperationContext refuses an operation whose complexity exceeds the limit, with
+// extensions.code COMPLEXITY_LIMIT_EXCEEDED and no data.
+func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	op := opCtx.Doc.Operations.ForName(opCtx.OperationName)
+	if op == nil {
+		return nil // the executor reports the unknown operation
+	}
+	var n int
+	cacheable := len(op.VariableDefinitions) == 0
+	key := opCtx.OperationName + "\x00" + opCtx.RawQuery
+	cached := false
+	if cacheable {
+		n, cached = c.cache.Get(ctx, key)
+	}
+	if !cached {
+		n = complexity.Calculate(ctx, c.es, op, opCtx.Variables)
+		if cacheable {
+			c.cache.Add(ctx, key, n)
+		}
+	}
+	opCtx.Stats.SetExtension(c.ExtensionName(), &extension.ComplexityStats{Complexity: n, ComplexityLimit: c.limit})
+	if n > c.limit {
+		err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", n, c.limit)
+		errcode.Set(err, "COMPLEXITY_LIMIT_EXCEEDED")
+		return err
+	}
+	return nil
+}
+
+// Interface guards
+var (
+	_ graphql.HandlerExtension        = (*complexityLimit)(nil)
+	_ graphql.OperationContextMutator = (*complexityLimit)(nil)
+)

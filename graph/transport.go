@@ -1,0 +1,112 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+)
+
+// postJSON is gqlgen's transport.POST (a JSON body, an application/json or
+// application/graphql-response+json answer by the Accept header) with a cheaper answer for the
+// common case: a response that is data alone is written as {"data":…} with the data
+// HTML-escaped as encoding/json would, instead of re-encoding the whole response through
+// json.Marshal (which compacts and copies the data). The bytes are the same as POST's.
+// Every failure before execution — an unreadable or undecodable body, an invalid operation —
+// is answered by transport.POST itself, so status codes and error bodies are POST's.
+type postJSON struct{ transport.POST }
+
+var _ graphql.Transport = postJSON{}
+
+// bodyBuffers holds response buffers between requests.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Do serves one POST request.
+func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	start := graphql.Now()
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		r.Body = io.NopCloser(failingReader{err})
+		t.POST.Do(w, r, exec)
+		return
+	}
+	replay := func() {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		t.POST.Do(w, r, exec)
+	}
+	params := &graphql.RawParams{}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(params); err != nil {
+		replay()
+		return
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	rc, opErr := exec.CreateOperationContext(ctx, params)
+	if opErr != nil {
+		replay()
+		return
+	}
+	w.Header().Set("Content-Type", responseContentType(r))
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	writeResponse(w, responses(ctx))
+}
+
+// responseContentType is POST's choice without configured headers: the first of
+// application/json and application/graphql-response+json the Accept header names (*/* and
+// application/* mean application/json), application/json without an Accept header, and
+// application/graphql-response+json when Accept names neither.
+func responseContentType(r *http.Request) string {
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return "application/json"
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mediaType {
+		case "*/*", "application/*", "application/json":
+			return "application/json"
+		case "application/graphql-response+json":
+			return "application/graphql-response+json"
+		}
+	}
+	return "application/graphql-response+json"
+}
+
+// writeResponse writes resp as json.Marshal would.
+func writeResponse(w io.Writer, resp *graphql.Response) {
+	if resp == nil || len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.Label != "" || len(resp.Path) > 0 ||
+		resp.HasNext != nil || len(resp.Data) == 0 {
+		b, err := json.Marshal(resp)
+		if err != nil {
+			panic(err) // as transport.POST: a response gqlgen built always encodes
+		}
+		_, _ = w.Write(b)
+		return
+	}
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	buf.WriteString(`{"data":`)
+	json.HTMLEscape(buf, resp.Data)
+	buf.WriteByte('}')
+	_, _ = w.Write(buf.Bytes())
+	if buf.Cap() <= 64<<10 {
+		bodyBuffers.Put(buf)
+	}
+}
+
+// failingReader fails every read with err.
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }

@@ -1,0 +1,114 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// TestWriteResponse: the short path writes what json.Marshal writes (HTML-escaped data).
+func TestWriteResponse(t *testing.T) {
+	yes := true
+	for _, resp := range []*graphql.Response{
+		nil,
+		{Data: json.RawMessage(`{"roles":{"edges":[{"node":{"id":1,"name":"<b>&\u2028</b>","n":1.5e3}}]}}`)},
+		{Data: json.RawMessage(`null`)},
+		{},
+		{Data: json.RawMessage(`{"a":"\u003c"}`), Errors: gqlerror.List{{Message: "x <y>"}}},
+		{Data: json.RawMessage(`{}`), HasNext: &yes, Extensions: map[string]any{"k": "v"}},
+		{Data: json.RawMessage(`{"a":1}`), Extensions: map[string]any{}, Path: ast.Path{}},
+	} {
+		want, err := json.Marshal(resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		writeResponse(&got, resp)
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Errorf("writeResponse:\n got  %s\n want %s", got.Bytes(), want)
+		}
+	}
+}
+
+// TestResponseContentType: the Accept header decides, as transport.POST.
+func TestResponseContentType(t *testing.T) {
+	for accept, want := range map[string]string{
+		"":                                  "application/json",
+		"*/*":                               "application/json",
+		"application/*":                     "application/json",
+		"application/json":                  "application/json",
+		"application/graphql-response+json": "application/graphql-response+json",
+		"text/html, application/graphql-response+json;q=0.9, application/json": "application/graphql-response+json",
+		"text/html": "application/graphql-response+json",
+	} {
+		r := httptest.NewRequest("POST", "/graphql", nil)
+		if accept != "" {
+			r.Header.Set("Accept", accept)
+		}
+		if got := responseContentType(r); got != want {
+			t.Errorf("Accept %q: %s, want %s", accept, got, want)
+		}
+	}
+}
+
+// TestPostJSONAsPOST: postJSON answers every request as transport.POST does — status,
+// Content-Type and body — for answers with data, invalid JSON, invalid and unknown operations.
+func TestPostJSONAsPOST(t *testing.T) {
+	serve := func(tr graphql.Transport) *handler.Server {
+		srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{}}))
+		srv.AddTransport(tr)
+		srv.SetQueryCache(lru.New[*ast.QueryDocument](10))
+		srv.Use(newComplexityLimit(5, 10))
+		return srv
+	}
+	ours, theirs := serve(postJSON{}), serve(transport.POST{})
+	for _, body := range []string{
+		`{"query": "{ __typename }"}`,
+		`{"query": "query Q { __typename } query R { a: __typename }", "operationName": "R"}`,
+		`{"query": "query Q { __typename }", "operationName": "nope"}`,
+		`{"query": "{ __typename <x> }"}`,
+		`{"query": "{ nope }"}`,
+		`{"query": "{ roles { edges { node { id name description } } pageInfo { hasNextPage } } }"}`,
+		`{"query": "query($n: Int) { __typename }", "variables": {"n": "x"}}`,
+		`{"query": `,
+		``,
+	} {
+		for _, accept := range []string{"", "application/json", "application/graphql-response+json"} {
+			do := func(srv *handler.Server) *httptest.ResponseRecorder {
+				r := httptest.NewRequest("POST", "/graphql", strings.NewReader(body))
+				r.Header.Set("Content-Type", "application/json")
+				if accept != "" {
+					r.Header.Set("Accept", accept)
+				}
+				w := httptest.NewRecorder()
+				srv.ServeHTTP(w, r)
+				return w
+			}
+			a, b := do(ours), do(theirs)
+			if a.Code != b.Code || a.Header().Get("Content-Type") != b.Header().Get("Content-Type") || a.Body.String() != b.Body.String() {
+				t.Errorf("%s (Accept %q):\n ours   %d %s %s\n theirs %d %s %s", body, accept,
+					a.Code, a.Header().Get("Content-Type"), a.Body, b.Code, b.Header().Get("Content-Type"), b.Body)
+			}
+		}
+	}
+}
+
+// TestWriteResponseShortPath: an answer with data alone (and the empty extensions map the
+// executor always sets) takes the short path.
+func TestWriteResponseShortPath(t *testing.T) {
+	resp := &graphql.Response{Data: json.RawMessage(`{"a":1}`), Extensions: map[string]any{}}
+	allocs := testing.AllocsPerRun(100, func() { writeResponse(io.Discard, resp) })
+	if allocs > 0 {
+		t.Errorf("writeResponse allocates %.0f times for data alone: not the short path", allocs)
+	}
+}
