@@ -51,12 +51,16 @@ func (p *Platform) Handle(ctx context.Context, req *Request) *Response {
 	return p.run(ctx, svc, req)
 }
 
-// eventResource is event.resource for the events of base (reference §6.1): the path after the
-// resource handler (the request's first segment), or after the table too for a concrete
-// table's {id} and {field} events ("db._table.{table_name}.{id}" sees "contact/5",
-// "db._table.contact.{id}" sees "5", "db._table.contact" sees "contact"); for a service-level
-// event, the whole path.
-func eventResource(req *Request, base string) string {
+// Resource is event.resource for the event (reference §6.1): the path after the resource
+// handler (the request's first segment), or after the table too for a concrete table's {id}
+// and {field} events ("db._table.{table_name}.{id}" sees "contact/5", "db._table.contact.{id}"
+// sees "5", "db._table.contact" sees "contact"); for a service-level event, the whole path.
+// It is computed on demand: most events have no script.
+func (ev *Event) Resource() string {
+	req, base := ev.Request, ev.Base
+	if base == "" {
+		return req.Resource
+	}
 	parts := strings.Split(base, ".")[1:]
 	if len(parts) == 0 {
 		return req.Resource
@@ -80,7 +84,7 @@ func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response
 	ev := &Event{Request: req}
 	var failed error
 	for _, b := range bases {
-		ev.Name, ev.Resource = b+"."+verb+".pre_process", eventResource(req, b)
+		ev.Name, ev.Base = b+"."+verb+".pre_process", b
 		if err := p.Config.Scripts.RunEvent(ctx, ev.Name, ev); err != nil {
 			failed = err
 			break
@@ -96,13 +100,13 @@ func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response
 		ev.Response = p.call(ctx, svc, req)
 	}
 	for _, b := range bases {
-		ev.Name, ev.Resource = b+"."+verb+".post_process", eventResource(req, b)
+		ev.Name, ev.Base = b+"."+verb+".post_process", b
 		if err := p.Config.Scripts.RunEvent(ctx, ev.Name, ev); err != nil {
 			ev.Response = ErrorResponse(err)
 		}
 	}
 	for _, b := range bases {
-		ev.Name, ev.Resource = b+"."+verb+".queued", eventResource(req, b)
+		ev.Name, ev.Base = b+"."+verb+".queued", b
 		if err := p.Config.Scripts.RunEvent(ctx, ev.Name, ev); err != nil {
 			p.log.Error("queueing event script", "event", ev.Name, "err", err)
 		}

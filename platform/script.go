@@ -4,9 +4,9 @@ import "context"
 
 // Event is what an event script sees and may change: the request, and (post_process) the response.
 type Event struct {
-	Name     string // the full event name, e.g. "system.role.post.pre_process"
-	Resource string // the resource path after the service
-	Request  *Request
+	Name    string // the full event name, e.g. "system.role.post.pre_process"
+	Base    string // the name's base, e.g. "system.role" (see Resource)
+	Request *Request
 	// Response is nil during pre_process until a script answers the request itself.
 	Response *Response
 	// Runs are the scripts that ran on this request, in order (journal and log).

@@ -31,7 +31,7 @@ func requestData(req *platform.Request) map[string]any {
 
 // eventData is the event a script sees: {request, resource} and, after the handler, response.
 func eventData(ev *platform.Event, withResponse bool) map[string]any {
-	data := map[string]any{"name": ev.Name, "request": requestData(ev.Request), "resource": ev.Resource}
+	data := map[string]any{"name": ev.Name, "request": requestData(ev.Request), "resource": ev.Resource()}
 	if withResponse && ev.Response != nil {
 		data["response"] = responseData(ev.Response)
 	}

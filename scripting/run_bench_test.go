@@ -28,7 +28,7 @@ event.request.parameters.fields = "id,first_name,last_name,email,city,age";`}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		ev := &platform.Event{Name: s.name, Request: req, Resource: "contact/17"}
+		ev := &platform.Event{Name: s.name, Base: "db._table.contact.{id}", Request: req}
 		_, err := e.exec(ctx, s, sess, nil,
 			func(v *vm) *goja.Object { return v.eventObject(eventData(ev, false)) },
 			func(v *vm, r result) error {

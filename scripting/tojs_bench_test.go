@@ -15,7 +15,7 @@ func benchEventData() map[string]any {
 	req := &platform.Request{Method: "GET", Service: "db", Resource: "_table/contact/17",
 		Query:  url.Values{"fields": {"id,email"}},
 		Header: http.Header{"Accept": {"application/json"}, "X-Dreamfactory-Session-Token": {"x.y.z"}, "User-Agent": {"Go-http-client/1.1"}, "Accept-Encoding": {"gzip"}}}
-	ev := &platform.Event{Name: "x", Request: req, Resource: "17", Response: platform.OK(map[string]any{"id": int64(17), "first_name": "Jane", "last_name": "Doe", "email": "j@x.test", "city": "Paris", "age": int64(33)})}
+	ev := &platform.Event{Name: "x", Request: req, Base: "db._table.contact.{id}", Response: platform.OK(map[string]any{"id": int64(17), "first_name": "Jane", "last_name": "Doe", "email": "j@x.test", "city": "Paris", "age": int64(33)})}
 	return eventData(ev, true)
 }
 
