@@ -90,6 +90,8 @@ func exported(v goja.Value) any {
 
 func plain(v any) any {
 	switch x := v.(type) {
+	case lazy: // the event's data: plain already where the script did not change it
+		return x.export()
 	case map[string]any:
 		for k, e := range x {
 			if _, fn := e.(func(goja.FunctionCall) goja.Value); fn {

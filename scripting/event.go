@@ -41,7 +41,8 @@ func eventData(ev *platform.Event, withResponse bool) map[string]any {
 // eventObject builds the event in the runtime, with the nodejs helpers setRequest,
 // setResponse and setReturn (built once per runtime; they act on the current run's event).
 func (v *vm) eventObject(data map[string]any) *goja.Object {
-	o := toJS(v.rt, data).(*goja.Object)
+	ov, _ := lazyJS(v.rt, data)
+	o := ov.(*goja.Object)
 	v.run.event = o
 	h := v.eventHelpers
 	if h == nil {

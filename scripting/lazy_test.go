@@ -1,0 +1,59 @@
+package scripting
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/dop251/goja"
+)
+
+// TestLazyEvent: the event's data behaves as plain JavaScript objects and arrays, the Go data
+// under it is never changed, and export returns the script's changes (or the original data
+// when there are none).
+func TestLazyEvent(t *testing.T) {
+	e := New(Config{PoolSize: 1})
+	defer e.Close()
+	src := map[string]any{
+		"request": map[string]any{"method": "GET", "parameters": map[string]any{"limit": "2"},
+			"payload": map[string]any{"resource": []any{map[string]any{"id": int64(1), "tags": []any{"a"}}}}},
+		"untouched": map[string]any{"x": int64(1)},
+	}
+	var got, ret string
+	var exportedRequest, exportedUntouched any
+	_, err := e.exec(context.Background(), script{name: "t", typ: TypeV8js, content: `
+var r = event.request, out = [];
+out.push(event.request === r, Array.isArray(r.payload.resource), r.payload.resource.length);
+r.payload.resource.push({id: 2});
+r.payload.resource[0].tags.push("b");
+r.parameters.fields = "id";
+delete r.parameters.limit;
+r.added = {nested: [1, 2]};
+out.push(Object.keys(r).join("|"), JSON.stringify(r.parameters), "limit" in r.parameters);
+var ks = []; for (var k in r.payload.resource[0]) { ks.push(k); }
+out.push(ks.join("|"), r.payload.resource.map(function (x) { return x.id; }).join("+"));
+return out.join(",");`}, nil, nil,
+		func(v *vm) *goja.Object { o, _ := lazyJS(v.rt, src); return o.(*goja.Object) },
+		func(v *vm, r result) error {
+			ret = r.ret.String()
+			exportedRequest = exported(r.event.Get("request"))
+			exportedUntouched = exported(r.event.Get("untouched"))
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `true,true,1,method|parameters|payload|added,{"fields":"id"},false,id|tags,1+2`; ret != want {
+		t.Errorf("script saw %s\nwant       %s", ret, want)
+	}
+	got = fmt.Sprint(exportedRequest)
+	if want := "map[added:map[nested:[1 2]] method:GET parameters:map[fields:id] payload:map[resource:[map[id:1 tags:[a b]] map[id:2]]]]"; got != want {
+		t.Errorf("exported %s\nwant     %s", got, want)
+	}
+	if fmt.Sprint(src["request"]) != "map[method:GET parameters:map[limit:2] payload:map[resource:[map[id:1 tags:[a]]]]]" {
+		t.Errorf("the Go data changed: %v", src["request"])
+	}
+	if u, ok := exportedUntouched.(map[string]any); !ok || fmt.Sprintf("%p", u) != fmt.Sprintf("%p", src["untouched"]) {
+		t.Errorf("an untouched object is not exported as the original map: %v", exportedUntouched)
+	}
+}
