@@ -58,22 +58,36 @@ func idValue(c *dbschema.Column, v string) (any, error) {
 
 // idPredicate matches one record by its identifier (a composite id is "(v1,v2)" or "v1,v2").
 func idPredicate(d string, cols []*dbschema.Column, raw string) (*entsql.Predicate, error) {
+	keys, vals, err := idValues(cols, raw)
+	if err != nil {
+		return nil, err
+	}
+	preds := make([]*entsql.Predicate, len(cols))
+	for i, k := range keys {
+		preds[i] = entsql.EQ(sqltable.Quote(d, k), vals[i])
+	}
+	return entsql.And(preds...), nil
+}
+
+// idValues reads an identifier as the key columns' names and typed values.
+func idValues(cols []*dbschema.Column, raw string) ([]string, []any, error) {
 	parts := []string{raw}
 	if len(cols) > 1 {
 		parts = strings.Split(strings.Trim(raw, "()"), ",")
 		if len(parts) != len(cols) {
-			return nil, platform.BadRequest("Identifier '%s' must have %d values.", raw, len(cols))
+			return nil, nil, platform.BadRequest("Identifier '%s' must have %d values.", raw, len(cols))
 		}
 	}
-	preds := make([]*entsql.Predicate, len(cols))
+	keys := make([]string, len(cols))
+	vals := make([]any, len(cols))
 	for i, c := range cols {
 		v, err := idValue(c, parts[i])
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		preds[i] = entsql.EQ(sqltable.Quote(d, c.Name), v)
+		keys[i], vals[i] = c.Name, v
 	}
-	return entsql.And(preds...), nil
+	return keys, vals, nil
 }
 
 // getRecords is GET /{db}/_table/{table}: fields, filter, limit, offset, order, ids,
@@ -217,11 +231,20 @@ func (s *Service) getRecord(ctx context.Context, req *platform.Request, c *catal
 	if err := s.scopeRead(ctx, req, t, tbl, &r.Query); err != nil {
 		return nil, err
 	}
-	p, err := idPredicate(s.conn.dialect, cols, id)
-	if err != nil {
-		return nil, platform.NotFound("Record with identifier '%s' not found.", id)
+	var rows []map[string]any
+	if len(r.Where) == 0 { // no filter, no row filters: the prepared read by key
+		keys, vals, kerr := idValues(cols, id)
+		if kerr != nil {
+			return nil, platform.NotFound("Record with identifier '%s' not found.", id)
+		}
+		rows, err = tbl.SelectByKey(ctx, db, s.conn.dialect, keys, vals)
+	} else {
+		p, perr := idPredicate(s.conn.dialect, cols, id)
+		if perr != nil {
+			return nil, platform.NotFound("Record with identifier '%s' not found.", id)
+		}
+		rows, err = tbl.Select(ctx, db, s.conn.dialect, sqltable.Query{Where: append(r.Where, p), Limit: 1})
 	}
-	rows, err := tbl.Select(ctx, db, s.conn.dialect, sqltable.Query{Where: append(r.Where, p), Limit: 1})
 	if err != nil && outOfRange(err) { // an id too large for the key's type names no record
 		return nil, platform.NotFound("Record with identifier '%s' not found.", id)
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"sync"
 
 	entsql "entgo.io/ent/dialect/sql"
 )
@@ -24,6 +25,7 @@ type Table struct {
 	Name    string // SQL name
 	Columns []Column
 	byName  map[string]int // lower-case name → index
+	byKey   sync.Map       // dialect and key columns → the SELECT of one row by them (SelectByKey)
 }
 
 // New describes table name with its columns, in the order rows are read.
@@ -98,6 +100,22 @@ func (t *Table) SelectSQL(dialect string, q Query) (string, []any) {
 		sel.Offset(q.Offset)
 	}
 	return sel.Query()
+}
+
+// SelectByKey reads the row whose key columns (SQL names) equal vals — the read by id, whose
+// SQL text is built once per table, dialect and key.
+func (t *Table) SelectByKey(ctx context.Context, db DB, dialect string, keys []string, vals []any) ([]map[string]any, error) {
+	id := dialect + "\x00" + strings.Join(keys, "\x00")
+	text, ok := t.byKey.Load(id)
+	if !ok {
+		preds := make([]*entsql.Predicate, len(keys))
+		for i, k := range keys {
+			preds[i] = entsql.EQ(Quote(dialect, k), 0)
+		}
+		text, _ = t.SelectSQL(dialect, Query{Where: []*entsql.Predicate{entsql.And(preds...)}, Limit: 1})
+		t.byKey.Store(id, text)
+	}
+	return t.Scan(ctx, db, text.(string), vals)
 }
 
 // Select reads the rows matching q.
