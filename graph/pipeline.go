@@ -16,10 +16,10 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/apiary/apiary/ent"
 	"github.com/apiary/apiary/ent/user"
+	"github.com/apiary/apiary/graph/data"
 	"github.com/apiary/apiary/graph/model"
 	"github.com/apiary/apiary/platform"
 )
@@ -102,20 +102,7 @@ func (r *Resolver) call(ctx context.Context, req *platform.Request) (any, error)
 // gqlError translates a platform error: the public message, extensions.code (a name such as
 // FORBIDDEN), extensions.status (the HTTP status of the REST equivalent), DreamFactory's code
 // and context.
-func gqlError(e *platform.Error) error {
-	code := strings.ToUpper(strings.ReplaceAll(http.StatusText(e.Status), " ", "_"))
-	if code == "" {
-		code = "ERROR"
-	}
-	ext := map[string]any{"code": code, "status": e.Status}
-	if e.Code != e.Status {
-		ext["dfCode"] = e.Code
-	}
-	if e.Context != nil {
-		ext["context"] = e.Context
-	}
-	return &gqlerror.Error{Message: e.Message, Extensions: ext}
-}
+func gqlError(e *platform.Error) error { return data.GQLError(e) }
 
 // connection runs a Relay connection query as GET system/{resource}: the pipeline checks and
 // fires events, then load runs the generated entgql pagination for the caller's session.

@@ -18,6 +18,8 @@ func IntValue(v any) (int64, bool) {
 		return x, true
 	case int:
 		return int64(x), true
+	case int32:
+		return int64(x), true
 	case json.Number:
 		n, err := x.Int64()
 		return n, err == nil

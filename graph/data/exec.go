@@ -320,14 +320,14 @@ func writeScalar(buf *bytes.Buffer, c *column, v any, nonNull bool) error {
 	}
 	switch c.scalar {
 	case "Int":
-		n, ok := toInt(v)
+		n, ok := platform.IntValue(v)
 		if !ok {
 			return fmt.Errorf("field %s: %v is not an integer", c.name, v)
 		}
 		buf.WriteString(strconv.FormatInt(n, 10))
 		return nil
 	case "Float":
-		f, ok := toFloat(v)
+		f, ok := platform.FloatValue(v)
 		if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
 			return fmt.Errorf("field %s: %v is not a number", c.name, v)
 		}
@@ -339,7 +339,7 @@ func writeScalar(buf *bytes.Buffer, c *column, v any, nonNull bool) error {
 			buf.WriteString(strconv.FormatBool(b))
 			return nil
 		default:
-			n, ok := toInt(v)
+			n, ok := platform.IntValue(v)
 			if !ok {
 				return fmt.Errorf("field %s: %v is not a boolean", c.name, v)
 			}
@@ -370,55 +370,10 @@ func writeScalar(buf *bytes.Buffer, c *column, v any, nonNull bool) error {
 	return nil
 }
 
-func toInt(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return n, true
-	case int:
-		return int64(n), true
-	case int32:
-		return int64(n), true
-	case float64:
-		if n == math.Trunc(n) && math.Abs(n) < 1<<63 {
-			return int64(n), true
-		}
-	case json.Number:
-		i, err := n.Int64()
-		return i, err == nil
-	case string:
-		i, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
-		return i, err == nil
-	case bool:
-		if n {
-			return 1, true
-		}
-		return 0, true
-	}
-	return 0, false
-}
-
-func toFloat(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case int64:
-		return float64(n), true
-	case int:
-		return float64(n), true
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
-		return f, err == nil
-	}
-	return 0, false
-}
-
-// gqlError translates a platform error as /graphql does: the public message, extensions.code
-// (a name such as FORBIDDEN), extensions.status (the HTTP status of the REST equivalent),
-// DreamFactory's code and context.
-func gqlError(e *platform.Error) *gqlerror.Error {
+// GQLError translates a platform error for both GraphQL endpoints: the public message,
+// extensions.code (a name such as FORBIDDEN), extensions.status (the HTTP status of the REST
+// equivalent), DreamFactory's code and context.
+func GQLError(e *platform.Error) *gqlerror.Error {
 	code := strings.ToUpper(strings.ReplaceAll(httpStatusText(e.Status), " ", "_"))
 	if code == "" {
 		code = "ERROR"
@@ -435,5 +390,5 @@ func gqlError(e *platform.Error) *gqlerror.Error {
 
 // badRequest is a client error in the arguments of a field.
 func badRequest(format string, args ...any) error {
-	return gqlError(platform.BadRequest(format, args...))
+	return GQLError(platform.BadRequest(format, args...))
 }

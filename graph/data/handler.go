@@ -309,7 +309,7 @@ func depth(sel ast.SelectionSet, frags ast.FragmentDefinitionList, seen int) int
 // platformError answers a request that failed before GraphQL execution with the status REST
 // would use.
 func platformError(w http.ResponseWriter, e *platform.Error) {
-	ge := gqlError(e)
+	ge := GQLError(e)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.Status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{ge}})

@@ -133,7 +133,7 @@ func setFields(q url.Values, fields string) {
 func (x *run) paging(args map[string]any) (limit, offset int, err error) {
 	limit = x.e.lim.maxLimit
 	if v, ok := args["limit"]; ok && v != nil {
-		n, _ := toInt(v)
+		n, _ := platform.IntValue(v)
 		if n < 0 {
 			return 0, 0, badRequest("limit must be zero or more")
 		}
@@ -143,7 +143,7 @@ func (x *run) paging(args map[string]any) (limit, offset int, err error) {
 		limit = int(n)
 	}
 	if v, ok := args["offset"]; ok && v != nil {
-		n, _ := toInt(v)
+		n, _ := platform.IntValue(v)
 		if n < 0 {
 			return 0, 0, badRequest("offset must be zero or more")
 		}
@@ -183,7 +183,7 @@ func (x *run) list(tb *table, args map[string]any, sel ast.SelectionSet) ([]*row
 	}
 	content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(w.params))
 	if perr != nil {
-		return nil, gqlError(perr)
+		return nil, GQLError(perr)
 	}
 	return records(content), nil
 }
@@ -240,7 +240,7 @@ func (x *run) byPK(tb *table, args map[string]any, sel ast.SelectionSet) (*row, 
 				if perr.Status == http.StatusNotFound {
 					return nil, nil
 				}
-				return nil, gqlError(perr)
+				return nil, GQLError(perr)
 			}
 			m, _ := content.(map[string]any)
 			if m == nil {
@@ -257,7 +257,7 @@ func (x *run) byPK(tb *table, args map[string]any, sel ast.SelectionSet) (*row, 
 	q.Set("limit", "1")
 	content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(params))
 	if perr != nil {
-		return nil, gqlError(perr)
+		return nil, GQLError(perr)
 	}
 	if rows := records(content); len(rows) > 0 {
 		return rows[0], nil
@@ -278,9 +278,9 @@ func (x *run) aggregate(buf *bytes.Buffer, tb *table, args map[string]any, sel a
 	}
 	content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(w.params))
 	if perr != nil {
-		return gqlError(perr)
+		return GQLError(perr)
 	}
-	n, ok := toInt(content)
+	n, ok := platform.IntValue(content)
 	if !ok {
 		return badRequest("the count could not be read")
 	}
@@ -313,7 +313,7 @@ func keyOf(v any) (string, bool) {
 	case int:
 		return strconv.Itoa(x), true
 	case float64:
-		if n, ok := toInt(x); ok {
+		if n, ok := platform.IntValue(x); ok {
 			return strconv.FormatInt(n, 10), true
 		}
 		return strconv.FormatFloat(x, 'g', -1, 64), true
@@ -365,7 +365,7 @@ func (x *run) fetchAll(tb *table, e filter.Expr, params map[string]any, order, f
 		}
 		content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(params))
 		if perr != nil {
-			return nil, gqlError(perr)
+			return nil, GQLError(perr)
 		}
 		rows := records(content)
 		out = append(out, rows...)

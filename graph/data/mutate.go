@@ -124,7 +124,7 @@ func (x *run) mutate(buf *bytes.Buffer, rt root, args map[string]any, f graphql.
 			buf.WriteString("null")
 			return nil
 		}
-		return gqlError(perr)
+		return GQLError(perr)
 	}
 	if many {
 		return x.mutationResponse(buf, tb, f, records(content), path)
