@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,22 +67,10 @@ func limitsOf(cfg map[string]any) limits {
 	return l
 }
 
+// intOf reads a whole number from a service's config (0 when it is not one).
 func intOf(v any) int {
-	switch x := v.(type) {
-	case float64:
-		return int(x)
-	case int:
-		return x
-	case int64:
-		return int(x)
-	case json.Number:
-		n, _ := x.Int64()
-		return int(n)
-	case string:
-		n, _ := strconv.Atoi(strings.TrimSpace(x))
-		return n
-	}
-	return 0
+	n, _ := platform.IntValue(v)
+	return int(n)
 }
 
 func limitError(n, max int, service string) error {

@@ -226,17 +226,10 @@ func portOf(cfg map[string]any, def int) string {
 	return strconv.Itoa(def)
 }
 
+// intOf reads a whole number from a service's config (0 when it is not one).
 func intOf(v any) int {
-	switch x := v.(type) {
-	case float64:
-		return int(x)
-	case int:
-		return x
-	case string:
-		n, _ := strconv.Atoi(x)
-		return n
-	}
-	return 0
+	n, _ := platform.IntValue(v)
+	return int(n)
 }
 
 func orDefault(v, def string) string {
