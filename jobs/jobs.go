@@ -284,11 +284,21 @@ func (q *Queue) Enqueue(ctx context.Context, script string, event map[string]any
 	return nil
 }
 
-// credentialHeaders and credentialParams carry the caller's credentials; they are not stored.
-var (
-	credentialHeaders = []string{"authorization", "x-dreamfactory-session-token", "x-dreamfactory-api-key", "cookie"}
-	credentialParams  = []string{"api_key", "session_token"}
-)
+// credentialParams carry the caller's credentials; they are not stored, nor are headers that
+// look like credentials (credentialHeader).
+var credentialParams = []string{"api_key", "session_token"}
+
+// credentialHeader reports whether a header may carry a credential or secret: the
+// Authorization headers, cookies, and any header naming a key, token, secret or password.
+func credentialHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, part := range []string{"authorization", "cookie", "key", "token", "secret", "password", "session"} {
+		if strings.Contains(n, part) {
+			return true
+		}
+	}
+	return false
+}
 
 // storable is a copy of event without the caller's credentials and with secrets masked.
 func storable(event map[string]any) map[string]any {
@@ -299,10 +309,18 @@ func storable(event map[string]any) map[string]any {
 	if req, ok := out["request"].(map[string]any); ok {
 		if h, ok := req["headers"].(map[string]any); ok {
 			for k := range h {
-				for _, c := range credentialHeaders {
-					if strings.EqualFold(k, c) {
-						delete(h, k)
-					}
+				if credentialHeader(k) {
+					delete(h, k)
+				}
+			}
+		}
+		// The raw body holds what the payload's redaction masked: it is stored as the
+		// redacted payload's JSON instead.
+		if _, has := req["content"]; has {
+			req["content"] = ""
+			if p := req["payload"]; p != nil {
+				if b, err := json.Marshal(p); err == nil {
+					req["content"] = string(b)
 				}
 			}
 		}

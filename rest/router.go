@@ -54,8 +54,10 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	service, resource, _ := strings.Cut(path, "/")
-	if u, err := url.PathUnescape(resource); err == nil { // the router matched the escaped path
-		resource = u
+	if r.URL.RawPath != "" { // the router matched the escaped path: decode it, once
+		if u, err := url.PathUnescape(resource); err == nil {
+			resource = u
+		}
 	}
 	req, err := a.translate(w, r, service, resource)
 	if err != nil {

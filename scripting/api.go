@@ -106,7 +106,7 @@ func (v *vm) internal(method, path string, payload any, raw []byte, opts map[str
 	for k, vs := range queryValues(opts["parameters"]) {
 		query[k] = vs
 	}
-	if st.dry != nil && method != http.MethodGet {
+	if st.dry != nil && (method != http.MethodGet || callsRoutine(resource)) {
 		st.dry.add(map[string]any{"method": method, "path": path, "payload": payload})
 		return map[string]any{"status_code": http.StatusOK, "content": map[string]any{"dry_run": true,
 			"message": "Not executed: a dry run does not write."}, "content_type": "application/json", "headers": map[string]any{}}
@@ -119,6 +119,12 @@ func (v *vm) internal(method, path string, payload any, raw []byte, opts map[str
 	}
 	ctx := context.WithValue(st.ctx, depthKey{}, st.depth+1)
 	return responseData(v.e.p.Handle(ctx, req))
+}
+
+// callsRoutine reports whether a resource calls a stored procedure or function, which may
+// write even on GET.
+func callsRoutine(resource string) bool {
+	return strings.HasPrefix(resource, "_proc/") || strings.HasPrefix(resource, "_func/")
 }
 
 // splitPath splits "service/resource?query" (a leading "/" or "api/v2/" is tolerated).

@@ -2,6 +2,7 @@ package scripting
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/dop251/goja"
@@ -117,5 +118,66 @@ func TestHardenFreezesApiaryNatives(t *testing.T) {
 		if err != nil || !got.ToBoolean() {
 			t.Errorf("shared native %d is not frozen (%v)", i, err)
 		}
+	}
+}
+
+// TestWrapperCannotBeClosedEarly: a script body that closes its function and declares
+// top-level bindings (which would live in the reused runtime's global scope) is refused.
+func TestWrapperCannotBeClosedEarly(t *testing.T) {
+	for _, body := range []string{
+		`}); let JSON = {stringify: function () { return "pwned"; }}; (function () { return 1;`,
+		`}); var x = 1; (function () {`,
+		`})(); (function () {`,
+	} {
+		if _, err := compileWrapped("t", "event, platform, _event", body); err == nil {
+			t.Errorf("accepted: %s", body)
+		}
+	}
+	if _, err := compileWrapped("t", "event, platform, _event", "return 1; // a comment"); err != nil {
+		t.Errorf("a plain body: %v", err)
+	}
+}
+
+// TestNoJobsLeakIntoTheNextRun: a promise job queued by a getter that the engine reads after
+// the script returned runs within the same run, not in the next one.
+func TestNoJobsLeakIntoTheNextRun(t *testing.T) {
+	e := New(Config{PoolSize: 1})
+	defer e.Close()
+	e.pool.refill()
+	run := func(content string) string {
+		var out string
+		_, err := e.exec(context.Background(), script{name: "t", typ: "v8js", content: content}, nil, nil,
+			func(v *vm) *goja.Object { return v.rt.NewObject() },
+			func(v *vm, r result) error { out = fmt.Sprint(exported(r.ret)); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	run(`return {get x() { Promise.resolve().then(function () { platform.store.set("leaked", 1); globalThis.mark = 1; }); return 1; }};`)
+	if got := run(`return {mark: typeof mark};`); got != "map[mark:undefined]" {
+		t.Errorf("the next run saw %s", got)
+	}
+}
+
+// TestTimedOutRunsAreNotWatchedForever: the heap watchdog forgets runs stopped by their time
+// budget.
+func TestTimedOutRunsAreNotWatchedForever(t *testing.T) {
+	e := New(Config{PoolSize: 1})
+	defer e.Close()
+	for range 3 {
+		_, err := e.exec(context.Background(), script{name: "t", typ: "v8js", content: `while (true) {}`,
+			config: map[string]any{"timeout_ms": float64(20)}}, nil, nil,
+			func(v *vm) *goja.Object { return v.rt.NewObject() },
+			func(*vm, result) error { return nil })
+		if err == nil {
+			t.Fatal("an endless loop ended")
+		}
+	}
+	e.watch.mu.Lock()
+	n := len(e.watch.runs)
+	e.watch.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d finished runs are still watched", n)
 	}
 }

@@ -196,8 +196,8 @@ func (a *lazyArray) Set(i int, val goja.Value) bool {
 	if i < 0 {
 		return false
 	}
-	if i >= len(a.vals) {
-		a.SetLen(i + 1)
+	if i >= len(a.vals) && !a.SetLen(i+1) {
+		return false
 	}
 	a.vals[i], a.have[i], a.dirty = val, true, true
 	return true
@@ -215,8 +215,9 @@ func (a *lazyArray) SetLen(n int) bool {
 	return true
 }
 
-// maxArrayLen bounds an event array a script may grow (the heap watchdog bounds the rest).
-const maxArrayLen = 1 << 24
+// maxArrayLen bounds how long a script may make an event array: growing one is a Go loop that
+// no interrupt reaches (1M elements are ~17 MB; the heap watchdog bounds the rest).
+const maxArrayLen = 1 << 20
 
 // export is the array as plain Go data: the original slice when nothing changed.
 func (a *lazyArray) export() any {

@@ -3,6 +3,7 @@ package scripting
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/dop251/goja"
@@ -55,5 +56,29 @@ return out.join(",");`}, nil, nil,
 	}
 	if u, ok := exportedUntouched.(map[string]any); !ok || fmt.Sprintf("%p", u) != fmt.Sprintf("%p", src["untouched"]) {
 		t.Errorf("an untouched object is not exported as the original map: %v", exportedUntouched)
+	}
+}
+
+// TestLazyArrayGrowthIsBounded: a script cannot make an event array absurdly long (growing
+// one is a loop no interrupt reaches): the assignment fails (silently, in sloppy mode).
+func TestLazyArrayGrowthIsBounded(t *testing.T) {
+	e := New(Config{PoolSize: 1})
+	defer e.Close()
+	src := map[string]any{"a": []any{int64(1)}}
+	var ret string
+	_, err := e.exec(context.Background(), script{name: "t", typ: TypeV8js, content: `
+var out = [];
+try { event.a.length = 16777216; out.push("grew"); } catch (e) { out.push(e.name); }
+try { event.a[16777216] = 1; out.push("set"); } catch (e) { out.push(e.name); }
+event.a.push(2);
+out.push(event.a.length);
+return out.join(",");`}, nil, nil,
+		func(v *vm) *goja.Object { o, _ := lazyJS(v.rt, src); return o.(*goja.Object) },
+		func(v *vm, r result) error { ret = r.ret.String(); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(ret, ",2") {
+		t.Errorf("got %s: the array grew", ret)
 	}
 }

@@ -93,7 +93,7 @@ func (c *moduleCache) load(path string) (*goja.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	prog, err := goja.Compile(path, "(function (exports, require, module, __filename, __dirname) {"+string(src)+"\n})", false)
+	prog, err := compileWrapped(path, "exports, require, module, __filename, __dirname", string(src))
 	if err != nil {
 		return nil, err
 	}

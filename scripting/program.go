@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/parser"
 )
 
 // programCache holds each script version compiled once. A *goja.Program is immutable and is
@@ -29,7 +31,7 @@ func (c *programCache) get(s script) (*goja.Program, error) {
 	if p != nil {
 		return p, nil
 	}
-	p, err := goja.Compile(s.name, "(function (event, platform, _event) {"+s.content+"\n})", false)
+	p, err := compileWrapped(s.name, "event, platform, _event", s.content)
 	if err != nil {
 		return nil, err
 	}
@@ -40,4 +42,28 @@ func (c *programCache) get(s script) (*goja.Program, error) {
 	c.progs[key] = p
 	c.mu.Unlock()
 	return p, nil
+}
+
+// compileWrapped compiles body as the body of a function of params; the program's value is
+// the function. The wrapped text must parse as exactly that one function expression: a body
+// that closes the wrapper early ("}); let JSON = …") would otherwise declare bindings in the
+// runtime's global scope, which outlive the run.
+func compileWrapped(name, params, body string) (*goja.Program, error) {
+	src := "(function (" + params + ") {" + body + "\n})"
+	prog, err := parser.ParseFile(nil, name, src, 0)
+	if err != nil {
+		_, err = goja.Compile(name, src, false) // the same error, as goja reports syntax errors
+		return nil, err
+	}
+	if len(prog.Body) != 1 || len(prog.DeclarationList) != 0 {
+		return nil, errString("the script closes its function early: its body must be statements only")
+	}
+	st, ok := prog.Body[0].(*ast.ExpressionStatement)
+	if !ok {
+		return nil, errString("the script closes its function early: its body must be statements only")
+	}
+	if _, ok := st.Expression.(*ast.FunctionLiteral); !ok {
+		return nil, errString("the script closes its function early: its body must be statements only")
+	}
+	return goja.CompileAST(prog, false)
 }

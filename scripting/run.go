@@ -87,7 +87,8 @@ func (e *Engine) exec(ctx context.Context, s script, sess *platform.Session, st 
 	w := e.watch.add(v.rt)
 	defer func() {
 		// An interrupt that fired, even after the script returned, stays pending in the runtime.
-		if !stop() || e.watch.remove(w) {
+		stopped := stop()
+		if fired := e.watch.remove(w); !stopped || fired {
 			reusable = false
 		}
 	}()
@@ -109,14 +110,29 @@ func (e *Engine) exec(ctx context.Context, s script, sess *platform.Session, st 
 	}
 	ret, err := fn(goja.Undefined(), ev, v.platform, ev)
 	if err != nil {
-		_, reusable = err.(*goja.Exception)
-		return "", scriptFailure(s, err, budget)
+		_, thrown := err.(*goja.Exception)
+		failure := scriptFailure(s, err, budget) // may run the thrown object's getters
+		reusable = thrown && v.drain()
+		return "", failure
 	}
-	reusable = true
 	if st.ret != nil {
 		ret = st.ret
 	}
-	return "", after(v, result{ret: ret, event: ev})
+	err = after(v, result{ret: ret, event: ev}) // may run getters of what the script returned
+	reusable = v.drain()
+	return "", err
+}
+
+// noop runs the runtime's job queue (see drain).
+var noop = goja.MustCompile("noop.js", "", false)
+
+// drain runs, still within the run's budget and with its session, the promise jobs that code
+// called after the script returned (getters read by export or error mapping) may have queued,
+// so that none is left to run in the next run on this runtime. It reports whether the runtime
+// can be reused.
+func (v *vm) drain() bool {
+	_, err := v.rt.RunProgram(noop)
+	return err == nil
 }
 
 // scriptError is a script failure with a status and a message for the client.

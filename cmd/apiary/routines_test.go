@@ -21,6 +21,10 @@ func TestStoredRoutines(t *testing.T) {
 				if got := s.must(200, "GET", "/api/v2/db/_table/%63ontact/1?fields=first_name", nil); fmt.Sprint(got) != "map[first_name:Jane]" {
 					t.Errorf("a percent-encoded path: %v", got) // decoded before routing, as DreamFactory does
 				}
+				if status, body := s.do("GET", "/api/v2/db/_table/contact/a%2541", nil, creds(s.admin, "")); status != 404 ||
+					errorMessage(body) != "Record with identifier 'a%41' not found." {
+					t.Errorf("a path is decoded once: %d %v", status, body)
+				}
 				if got := fmt.Sprint(s.must(200, "GET", "/api/v2/db?as_list=true", nil)); got != "map[resource:[_schema _table]]" {
 					t.Errorf("SQLite resources: %s", got)
 				}
@@ -100,6 +104,16 @@ func TestStoredRoutines(t *testing.T) {
 				if !strings.Contains(events, e+" ") && !strings.Contains(events, e+"]") {
 					t.Errorf("system/event lacks %s", e)
 				}
+			}
+			if status, body := s.do("GET", "/api/v2/db/_func/"+url.PathEscape("add_ints(1,2)_x"), nil, creds(s.admin, "")); status != 400 {
+				t.Errorf("text after the arguments: %d %v", status, body)
+			}
+			dry := s.must(200, "POST", "/api/v2/system/script_run", map[string]any{"content": `platform.api.get("db/_proc/rename_contact?cid=1&new_name=Dry");`}).(map[string]any)
+			if calls := fmt.Sprint(dry["would_call"]); !strings.Contains(calls, "_proc/rename_contact") {
+				t.Errorf("a dry run's procedure call is not listed: %s (%v)", calls, dry["error"])
+			}
+			if got := s.contacts("first_name"); got != "Jane,Jon,Jim,Alice" {
+				t.Errorf("a dry run called a procedure: %s", got)
 			}
 			if status, body := s.do("GET", "/api/v2/db/_func/nope", nil, creds(s.admin, "")); status != 404 || errorMessage(body) != "Stored function 'nope' not found." {
 				t.Errorf("unknown function: %d %v", status, body)

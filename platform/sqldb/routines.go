@@ -81,8 +81,14 @@ func (s *Service) routines(ctx context.Context, kind string) (map[string]*routin
 	if err := rows.Err(); err != nil {
 		return nil, nil, s.dbError(err)
 	}
-	prows, err := db.QueryContext(ctx, "SELECT specific_name, COALESCE(parameter_name, ''), COALESCE(parameter_mode, '') "+
-		"FROM information_schema.parameters WHERE specific_schema = "+schema+" AND ordinal_position > 0 ORDER BY specific_name, ordinal_position")
+	paramQuery := "SELECT specific_name, COALESCE(parameter_name, ''), COALESCE(parameter_mode, '') " +
+		"FROM information_schema.parameters WHERE specific_schema = " + schema + " AND ordinal_position > 0"
+	var paramArgs []any
+	if s.conn.dialect == dialect.MySQL { // a procedure and a function may share a name there
+		paramQuery += " AND routine_type = ?"
+		paramArgs = append(paramArgs, typ)
+	}
+	prows, err := db.QueryContext(ctx, paramQuery+" ORDER BY specific_name, ordinal_position", paramArgs...)
 	if err != nil {
 		return nil, nil, s.dbError(err)
 	}
@@ -130,7 +136,11 @@ func (s *Service) routineRequest(ctx context.Context, req *platform.Request, seg
 		}
 		return platform.OK(names(visible, req)), nil
 	}
-	name, inline, _ := strings.Cut(seg[1], "(")
+	name, inline, hasArgs := strings.Cut(seg[1], "(")
+	if hasArgs && (!strings.HasSuffix(inline, ")") || strings.ContainsAny(strings.TrimSuffix(inline, ")"), "()")) {
+		// Role checks read the name without its "(…)": nothing may follow the arguments.
+		return nil, platform.BadRequest("Invalid routine call '%s': write name(arg1,arg2,…) with nothing after the closing parenthesis.", seg[1])
+	}
 	r := byName[strings.ToLower(name)]
 	if r == nil {
 		what := "function"
