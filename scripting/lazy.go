@@ -1,6 +1,8 @@
 package scripting
 
 import (
+	"encoding/json"
+	"reflect"
 	"sort"
 
 	"github.com/dop251/goja"
@@ -60,6 +62,21 @@ func lazyJS(rt *goja.Runtime, v any) (goja.Value, lazy) {
 			list[i] = e
 		}
 	default:
+		// Other maps and slices (of typed Go values) become plain data first, so that what a
+		// script changes in them is tracked like the rest.
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Map || (rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8) {
+			if b, err := json.Marshal(v); err == nil {
+				var plainData any
+				if json.Unmarshal(b, &plainData) == nil {
+					if _, isMap := plainData.(map[string]any); isMap {
+						return lazyJS(rt, plainData)
+					}
+					if _, isList := plainData.([]any); isList {
+						return lazyJS(rt, plainData)
+					}
+				}
+			}
+		}
 		return toJS(rt, v), nil
 	}
 	a := &lazyArray{rt: rt, src: list, vals: make([]goja.Value, len(list)), have: make([]bool, len(list))}

@@ -82,3 +82,20 @@ return out.join(",");`}, nil, nil,
 		t.Errorf("got %s: the array grew", ret)
 	}
 }
+
+// TestLazyTypedGoData: changes to event data held in typed Go maps and slices are exported.
+func TestLazyTypedGoData(t *testing.T) {
+	e := New(Config{PoolSize: 1})
+	defer e.Close()
+	src := map[string]any{"ids": []int64{1, 2}, "labels": map[string]string{"a": "x"}}
+	var got any
+	_, err := e.exec(context.Background(), script{name: "t", typ: TypeV8js, content: `event.ids.push(3); event.labels.a = "changed";`}, nil, nil,
+		func(v *vm) *goja.Object { o, _ := lazyJS(v.rt, src); return o.(*goja.Object) },
+		func(v *vm, r result) error { got = exported(r.event); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "map[ids:[1 2 3] labels:map[a:changed]]" {
+		t.Errorf("exported %v", got)
+	}
+}

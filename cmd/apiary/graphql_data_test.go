@@ -540,3 +540,29 @@ fragment TypeRef on __Type {
   kind name
   ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }`
+
+// TestDataRelationsAreBounded: a relation that would load more than 10 × max_records rows for
+// one level of a query is refused with a clear error instead of loading a whole table.
+func TestDataRelationsAreBounded(t *testing.T) {
+	s := MustServe(t, "sqlite")
+	cfg := addressBook(t, "sqlite", s.m.DataDir)
+	cfg["max_records"] = 1
+	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	var infos []any
+	for i := range 9 {
+		infos = append(infos, map[string]any{"contact_id": 1, "info_type": "extra", "email": fmt.Sprintf("x%d@jane.test", i)})
+	}
+	s.must(200, "POST", "/api/v2/db/_table/contact_info", map[string]any{"resource": infos})
+	q := `{ contact(where: {id: {_eq: 1}}) { contact_info_by_contact_id { id } } }`
+	if _, errs := s.gqlData("db", q, nil, creds(s.admin, "")); len(errs) != 0 { // Jane has 11 rows, over 10 × 1
+		if ext := errs[0].(map[string]any)["extensions"].(map[string]any); ext["code"] != "TOO_MANY_ROWS" {
+			t.Fatalf("errors: %v", errs)
+		}
+	} else {
+		t.Fatal("11 related rows loaded with max_records 1")
+	}
+	q = `{ contact(where: {id: {_eq: 2}}) { contact_info_by_contact_id { id } } }`
+	if _, errs := s.gqlData("db", q, nil, creds(s.admin, "")); len(errs) != 0 {
+		t.Fatalf("1 related row: %v", errs)
+	}
+}

@@ -166,8 +166,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		platformError(w, platform.NotFound("Service '%s' is not a database service: it has no GraphQL data API.", row.Name))
 		return
 	}
+	// Re-reading the schema is for those who may read it (_schema), as on REST.
 	refresh := false
-	if v := q.Get("refresh"); v == "true" || v == "1" {
+	if v := q.Get("refresh"); (v == "true" || v == "1") && sess.Allows(row.Name, "_schema", http.MethodGet, platform.RequestorAPI) {
 		refresh = true
 	}
 	sch, err := src.Schema(ctx, refresh)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -372,8 +374,16 @@ func (x *run) fetchAll(tb *table, e filter.Expr, params map[string]any, order, f
 		if len(rows) < page {
 			return out, nil
 		}
+		if len(out) >= relatedRowsFactor*page {
+			return nil, &gqlerror.Error{Message: fmt.Sprintf("The relation to %s holds more than %d rows for these records: give it a limit or a where, or ask for fewer records.", tb.name, relatedRowsFactor*page),
+				Extensions: map[string]any{"code": "TOO_MANY_ROWS", "status": http.StatusBadRequest}}
+		}
 	}
 }
+
+// relatedRowsFactor × max_records bounds the rows one relation may load for one level of a
+// query (the per-parent limit applies after loading).
+const relatedRowsFactor = 10
 
 // loadRelations loads, for rows of tb, every relation field the selection asks for: one
 // batched request per relation (two for many_many), then the relations of those rows in turn.
