@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,12 +13,11 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/apiary/apiary/platform/sqldb"
 	"github.com/apiary/apiary/platform/store"
+	"github.com/apiary/apiary/platform/store/storetest"
 )
 
 // gqlData runs an operation on /graphql/{service} and returns data and errors.
@@ -293,70 +291,17 @@ func TestGraphQLDataAccessAndEvents(t *testing.T) {
 	}
 }
 
-// countingDriver wraps the SQLite driver and counts the statements it executes. Its conns
-// implement only Prepare, so database/sql sends every query through a statement.
-type countingDriver struct {
-	base    driver.Driver
-	queries atomic.Int64
-}
-
-type countingConn struct {
-	driver.Conn
-	d *countingDriver
-}
-
-type countingStmt struct {
-	driver.Stmt
-	d *countingDriver
-}
-
-func (d *countingDriver) Open(name string) (driver.Conn, error) {
-	c, err := d.base.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	return &countingConn{Conn: c, d: d}, nil
-}
-
-func (c *countingConn) Prepare(query string) (driver.Stmt, error) {
-	st, err := c.Conn.Prepare(query)
-	if err != nil {
-		return nil, err
-	}
-	return &countingStmt{Stmt: st, d: c.d}, nil
-}
-
-func (s *countingStmt) Query(args []driver.Value) (driver.Rows, error) { //nolint:staticcheck // the interface database/sql falls back to
-	s.d.queries.Add(1)
-	return s.Stmt.Query(args) //nolint:staticcheck
-}
-
-func (s *countingStmt) Exec(args []driver.Value) (driver.Result, error) { //nolint:staticcheck
-	s.d.queries.Add(1)
-	return s.Stmt.Exec(args) //nolint:staticcheck
-}
-
-var (
-	counting     *countingDriver
-	countingOnce sync.Once
-)
-
 // countingSQLite makes sqlite services created until the test ends open "sqlite-counting".
-func countingSQLite(t *testing.T) *countingDriver {
+func countingSQLite(t *testing.T) *storetest.CountingDriver {
 	t.Helper()
-	countingOnce.Do(func() {
-		db, err := sql.Open("sqlite", ":memory:")
-		if err != nil {
-			t.Fatal(err)
-		}
-		counting = &countingDriver{base: db.Driver()}
-		db.Close()
-		sql.Register("sqlite-counting", counting)
-	})
+	d, err := storetest.CountingSQLite()
+	if err != nil {
+		t.Fatal(err)
+	}
 	prev := sqldb.SQLiteDriver
 	sqldb.SQLiteDriver = "sqlite-counting"
 	t.Cleanup(func() { sqldb.SQLiteDriver = prev })
-	return counting
+	return d
 }
 
 // TestGraphQLDataStatements: a 20-row list with a nested has_many runs 2 SQL statements (the
@@ -384,9 +329,9 @@ func TestGraphQLDataStatements(t *testing.T) {
 		{`{ contact(limit: 20) { id contact_group_by_contact_group_relationship { name } } }`, 3},
 		{`{ contact_info(limit: 20) { id contact_by_contact_id { first_name contact_info_by_contact_id { id } } } }`, 3},
 	} {
-		n0 := d.queries.Load()
+		n0 := d.Queries()
 		data := s.mustData("db", c.query, nil)
-		if n := d.queries.Load() - n0; n != c.want {
+		if n := d.Queries() - n0; n != c.want {
 			t.Errorf("%s: %d statements, want %d", c.query, n, c.want)
 		}
 		if rows := data["contact"]; rows != nil && len(rows.([]any)) != 20 {

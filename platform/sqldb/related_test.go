@@ -1,16 +1,12 @@
 package sqldb
 
 import (
-	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	entdialect "entgo.io/ent/dialect"
@@ -19,98 +15,21 @@ import (
 	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/sqltable"
 	"github.com/apiary/apiary/platform/store"
-)
-
-// countingDriver wraps the SQLite driver and counts the statements it runs. Conns implement
-// only Prepare, so database/sql sends every query through a statement, prepared or not, and
-// each execution of one is counted.
-type countingDriver struct {
-	base    driver.Driver
-	queries atomic.Int64
-}
-
-type countingConn struct {
-	driver.Conn
-	d *countingDriver
-}
-
-type countingStmt struct {
-	driver.Stmt
-	d *countingDriver
-}
-
-func (d *countingDriver) Open(name string) (driver.Conn, error) {
-	c, err := d.base.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	return &countingConn{Conn: c, d: d}, nil
-}
-
-func (c *countingConn) Prepare(query string) (driver.Stmt, error) {
-	return c.PrepareContext(context.Background(), query)
-}
-
-func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	var st driver.Stmt
-	var err error
-	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
-		st, err = p.PrepareContext(ctx, query)
-	} else {
-		st, err = c.Conn.Prepare(query)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &countingStmt{Stmt: st, d: c.d}, nil
-}
-
-func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	s.d.queries.Add(1)
-	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
-		return q.QueryContext(ctx, args)
-	}
-	vals := make([]driver.Value, len(args))
-	for i, a := range args {
-		vals[i] = a.Value
-	}
-	return s.Stmt.Query(vals) //nolint:staticcheck // fallback for drivers without StmtQueryContext
-}
-
-func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	s.d.queries.Add(1)
-	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
-		return e.ExecContext(ctx, args)
-	}
-	vals := make([]driver.Value, len(args))
-	for i, a := range args {
-		vals[i] = a.Value
-	}
-	return s.Stmt.Exec(vals) //nolint:staticcheck // fallback for drivers without StmtExecContext
-}
-
-var (
-	counting     *countingDriver
-	countingOnce sync.Once
+	"github.com/apiary/apiary/platform/store/storetest"
 )
 
 // countingSQLite registers the driver "sqlite-counting" once.
-func countingSQLite(t *testing.T) *countingDriver {
-	countingOnce.Do(func() {
-		db, err := sql.Open("sqlite", ":memory:")
-		if err != nil {
-			t.Fatal(err)
-		}
-		counting = &countingDriver{base: db.Driver()}
-		db.Close()
-		sql.Register("sqlite-counting", counting)
-	})
-	return counting
+func countingSQLite(t *testing.T) *storetest.CountingDriver {
+	d, err := storetest.CountingSQLite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // relatedFixture is an address book with a many_many junction: 20 contacts with two infos
 // each, 3 groups, every contact in two groups.
-func relatedFixture(t *testing.T) (*Service, *catalog, *store.CachedDB, *countingDriver) {
+func relatedFixture(t *testing.T) (*Service, *catalog, *store.CachedDB, *storetest.CountingDriver) {
 	t.Helper()
 	d := countingSQLite(t)
 	path := filepath.Join(t.TempDir(), "rel.db")
@@ -205,15 +124,15 @@ func TestRelatedOneQueryPerRelation(t *testing.T) {
 			ts, _, _ := c.table(tc.table)
 			req := &platform.Request{Method: "GET", Query: url.Values{"related": {tc.related}},
 				Session: &platform.Session{SysAdmin: true}, Requestor: platform.RequestorAPI}
-			before := d.queries.Load()
+			before := d.Queries()
 			names, err := s.attachRelated(ctx, req, c, db, ts, rows)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := d.queries.Load() - before; got != tc.want {
+			if got := d.Queries() - before; got != tc.want {
 				t.Errorf("%d statements for related=%s on %d rows, want %d", got, tc.related, len(rows), tc.want)
 			}
-			t.Logf("related=%s on %d %s rows: %d statements (%v)", tc.related, len(rows), tc.table, d.queries.Load()-before, names)
+			t.Logf("related=%s on %d %s rows: %d statements (%v)", tc.related, len(rows), tc.table, d.Queries()-before, names)
 			if tc.check != nil {
 				if err := tc.check(rows); err != nil {
 					t.Error(err)
