@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -45,20 +44,10 @@ func Handler(p *platform.Platform, maxBody int64) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(newComplexityLimit(500, 1000))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > maxBody {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
-				"message":    fmt.Sprintf("The request body is larger than the limit of %d bytes.", maxBody),
-				"extensions": map[string]any{"code": "REQUEST_ENTITY_TOO_LARGE", "status": http.StatusRequestEntityTooLarge},
-			}}})
+		if !data.LimitBody(w, r, maxBody) {
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
+		host := data.ClientHost(r)
 		var query url.Values // parsed only when there is a query string
 		if r.URL.RawQuery != "" {
 			query = r.URL.Query()

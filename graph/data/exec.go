@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -374,7 +375,7 @@ func writeScalar(buf *bytes.Buffer, c *column, v any, nonNull bool) error {
 // extensions.code (a name such as FORBIDDEN), extensions.status (the HTTP status of the REST
 // equivalent), DreamFactory's code and context.
 func GQLError(e *platform.Error) *gqlerror.Error {
-	code := strings.ToUpper(strings.ReplaceAll(httpStatusText(e.Status), " ", "_"))
+	code := strings.ToUpper(strings.ReplaceAll(http.StatusText(e.Status), " ", "_"))
 	if code == "" {
 		code = "ERROR"
 	}

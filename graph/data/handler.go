@@ -112,18 +112,12 @@ func NewHandler(p *platform.Platform, maxBody int64) *Handler {
 // ServeHTTP answers GraphQL over HTTP (GET for queries, POST, application/json or
 // application/graphql-response+json) for the service named by the path's last segment.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.ContentLength > h.maxBody {
-		writeError(w, http.StatusRequestEntityTooLarge, "REQUEST_ENTITY_TOO_LARGE",
-			fmt.Sprintf("The request body is larger than the limit of %d bytes.", h.maxBody))
+	if !LimitBody(w, r, h.maxBody) {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
 	name := strings.ToLower(strings.Trim(strings.TrimPrefix(r.URL.Path, "/graphql"), "/"))
 	ctx := r.Context()
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+	host := ClientHost(r)
 	q := r.URL.Query()
 	creds := platform.CredentialsFrom(r.Header, url.Values{"api_key": q["api_key"], "session_token": q["session_token"]}, nil, "")
 	preq := &platform.Request{Method: http.MethodGet, Service: name, Header: r.Header, RemoteAddr: host, Credentials: creds}
@@ -303,14 +297,33 @@ func platformError(w http.ResponseWriter, e *platform.Error) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{ge}})
 }
 
+// LimitBody bounds r's body to maxBody bytes for both GraphQL endpoints: a body declared
+// larger is answered 413 at once (false); a longer one fails when read.
+func LimitBody(w http.ResponseWriter, r *http.Request, maxBody int64) bool {
+	if r.ContentLength > maxBody {
+		writeError(w, http.StatusRequestEntityTooLarge, "REQUEST_ENTITY_TOO_LARGE",
+			fmt.Sprintf("The request body is larger than the limit of %d bytes.", maxBody))
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	return true
+}
+
+// ClientHost is the client's address without its port (for login throttling).
+func ClientHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
 		"message": msg, "extensions": map[string]any{"code": code, "status": status}}}})
 }
-
-func httpStatusText(code int) string { return http.StatusText(code) }
 
 // Interface guards
 var (
