@@ -19,6 +19,7 @@ import (
 	"github.com/apiary/apiary/ent"
 	"github.com/apiary/apiary/ent/user"
 	"github.com/apiary/apiary/graph/data"
+	"github.com/apiary/apiary/graph/gqlhttp"
 	"github.com/apiary/apiary/graph/model"
 	"github.com/apiary/apiary/platform"
 )
@@ -39,10 +40,10 @@ func Handler(p *platform.Platform, maxBody int64) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{P: p, Client: p.Client}}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(postJSON{})
+	srv.AddTransport(gqlhttp.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
-	srv.Use(newComplexityLimit(500, 1000))
+	srv.Use(gqlhttp.NewComplexityLimit(500, 1000, false)) // entgql reads first/last
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !data.LimitBody(w, r, maxBody) {
 			return

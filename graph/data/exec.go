@@ -28,6 +28,8 @@ type execSchema struct {
 	service string
 	lim     limits
 	roots   map[string]root // Query and Mutation fields by name
+	// collected caches selection sets' fields across requests (see fieldCache).
+	collected *fieldCache
 }
 
 // rootKind says what a root field does.
@@ -55,7 +57,7 @@ func newExecSchema(m *model, v visibility, service string, lim limits) (*execSch
 	if err != nil {
 		return nil, err
 	}
-	e := &execSchema{schema: s, m: m, vis: v, service: service, lim: lim, roots: map[string]root{}}
+	e := &execSchema{schema: s, m: m, vis: v, service: service, lim: lim, roots: map[string]root{}, collected: newFieldCache()}
 	for _, tb := range m.tables {
 		n := tb.name
 		for name, k := range map[string]rootKind{n: rootList, n + "_by_pk": rootByPK, n + "_aggregate": rootAggregate,
@@ -155,7 +157,7 @@ func writeKey(buf *bytes.Buffer, k string) {
 
 // rootObject writes the Query or Mutation object.
 func (x *run) rootObject(buf *bytes.Buffer, typ string, sel ast.SelectionSet) error {
-	fields := graphql.CollectFields(x.op, sel, []string{typ})
+	fields := x.collect(sel, typ)
 	buf.WriteByte('{')
 	for i, f := range fields {
 		if i > 0 {
@@ -263,7 +265,7 @@ func (x *run) rows(buf *bytes.Buffer, tb *table, elem *ast.Type, sel ast.Selecti
 
 // object writes one row as an object of tb's type.
 func (x *run) object(buf *bytes.Buffer, tb *table, sel ast.SelectionSet, r *row, path ast.Path) error {
-	fields := graphql.CollectFields(x.op, sel, []string{tb.name})
+	fields := x.collect(sel, tb.name)
 	buf.WriteByte('{')
 	for i, f := range fields {
 		if i > 0 {

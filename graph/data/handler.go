@@ -21,6 +21,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/apiary/apiary/ent"
+	"github.com/apiary/apiary/graph/gqlhttp"
 	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/dbschema"
 )
@@ -236,10 +237,10 @@ func (g *generation) handler(s *platform.Session) (*handler.Server, error) {
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(gqlhttp.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(g.lim.maxComplexity))
+	srv.Use(gqlhttp.NewComplexityLimit(g.lim.maxComplexity, 1000, true)) // execSchema.Complexity reads no arguments
 	srv.Use(depthLimit{max: g.lim.maxDepth, service: g.service})
 	g.handlers[key] = srv
 	return srv, nil

@@ -12,7 +12,7 @@ import (
 // intro writes an introspection object (gqlgen's introspection package) of the given
 // __Schema/__Type/… type.
 func (x *run) intro(buf *bytes.Buffer, obj any, typ string, sel ast.SelectionSet, path ast.Path) error {
-	fields := graphql.CollectFields(x.op, sel, []string{typ})
+	fields := x.collect(sel, typ)
 	buf.WriteByte('{')
 	for i, f := range fields {
 		if i > 0 {

@@ -101,7 +101,7 @@ func (x *run) fields(tb *table, sel ast.SelectionSet, extra ...*column) string {
 			names = append(names, c.c.Name)
 		}
 	}
-	for _, f := range graphql.CollectFields(x.op, sel, []string{tb.name}) {
+	for _, f := range x.collect(sel, tb.name) {
 		if c := tb.byName[f.Name]; c != nil {
 			add(c)
 		} else if r := tb.relBy[f.Name]; r != nil {
@@ -287,7 +287,7 @@ func (x *run) aggregate(buf *bytes.Buffer, tb *table, args map[string]any, sel a
 		return badRequest("the count could not be read")
 	}
 	buf.WriteByte('{')
-	for i, f := range graphql.CollectFields(x.op, sel, []string{tb.name + "_aggregate"}) {
+	for i, f := range x.collect(sel, tb.name+"_aggregate") {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
@@ -391,7 +391,7 @@ func (x *run) loadRelations(tb *table, sel ast.SelectionSet, rows []*row) error 
 	if len(rows) == 0 {
 		return nil
 	}
-	for _, f := range graphql.CollectFields(x.op, sel, []string{tb.name}) {
+	for _, f := range x.collect(sel, tb.name) {
 		rel := tb.relBy[f.Name]
 		if rel == nil {
 			continue

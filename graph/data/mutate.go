@@ -32,7 +32,7 @@ func (x *run) mutate(buf *bytes.Buffer, rt root, args map[string]any, f graphql.
 	many := rt.kind == rootInsert || rt.kind == rootUpdate || rt.kind == rootDelete
 	if many {
 		sel = nil
-		for _, rf := range graphql.CollectFields(x.op, f.Selections, []string{resp}) {
+		for _, rf := range x.collect(f.Selections, resp) {
 			if rf.Name == "returning" {
 				sel = append(sel, rf.Selections...)
 			}
@@ -146,7 +146,7 @@ func (x *run) mutate(buf *bytes.Buffer, rt root, args map[string]any, f graphql.
 // mutationResponse writes {affected_rows, returning}.
 func (x *run) mutationResponse(buf *bytes.Buffer, tb *table, f graphql.CollectedField, rows []*row, path ast.Path) error {
 	buf.WriteByte('{')
-	for i, rf := range graphql.CollectFields(x.op, f.Selections, []string{tb.name + "_mutation_response"}) {
+	for i, rf := range x.collect(f.Selections, tb.name+"_mutation_response") {
 		if i > 0 {
 			buf.WriteByte(',')
 		}

@@ -1,4 +1,6 @@
-package graph
+// Package gqlhttp is what both GraphQL endpoints, /graphql and /graphql/{service}, share over
+// HTTP: the POST transport and the cached complexity limit.
+package gqlhttp
 
 import (
 	"bytes"
@@ -13,38 +15,47 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 )
 
-// postJSON is gqlgen's transport.POST (a JSON body, an application/json or
+// POST is gqlgen's transport.POST (a JSON body, an application/json or
 // application/graphql-response+json answer by the Accept header) with a cheaper answer for the
 // common case: a response that is data alone is written as {"data":…} with the data
 // HTML-escaped as encoding/json would, instead of re-encoding the whole response through
 // json.Marshal (which compacts and copies the data). The bytes are the same as POST's.
 // Every failure before execution — an unreadable or undecodable body, an invalid operation —
 // is answered by transport.POST itself, so status codes and error bodies are POST's.
-type postJSON struct{ transport.POST }
+type POST struct{ transport.POST }
 
-var _ graphql.Transport = postJSON{}
+var _ graphql.Transport = POST{}
 
 // bodyBuffers holds response buffers between requests.
 var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// Supports is transport.POST's test, without parsing the usual Content-Type.
+func (t POST) Supports(r *http.Request) bool {
+	if r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/json" && r.Header.Get("Upgrade") == "" {
+		return true
+	}
+	return t.POST.Supports(r)
+}
+
 // Do serves one POST request.
-func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	start := graphql.Now()
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
+	in := bodyBuffers.Get().(*bytes.Buffer)
+	defer release(in)
+	in.Reset()
+	if _, err := in.ReadFrom(r.Body); err != nil {
 		r.Body = io.NopCloser(failingReader{err})
 		t.POST.Do(w, r, exec)
 		return
 	}
+	body := in.Bytes()
 	replay := func() {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		t.POST.Do(w, r, exec)
 	}
-	params := &graphql.RawParams{}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(params); err != nil {
+	params, ok := decodeParams(body)
+	if !ok {
 		replay()
 		return
 	}
@@ -96,14 +107,55 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 		return
 	}
 	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer release(buf)
 	buf.Reset()
 	buf.WriteString(`{"data":`)
 	json.HTMLEscape(buf, resp.Data)
 	buf.WriteByte('}')
 	_, _ = w.Write(buf.Bytes())
+}
+
+// release returns a buffer to bodyBuffers unless it grew large.
+func release(buf *bytes.Buffer) {
 	if buf.Cap() <= 64<<10 {
 		bodyBuffers.Put(buf)
 	}
+}
+
+// rawParams is a request body as transport.POST reads it into graphql.RawParams, with
+// variables and extensions left undecoded (see decodeParams).
+type rawParams struct {
+	Query         string          `json:"query"`
+	OperationName string          `json:"operationName"`
+	Variables     json.RawMessage `json:"variables"`
+	Extensions    json.RawMessage `json:"extensions"`
+}
+
+// decodeParams reads body as transport.POST does — numbers in variables and extensions as
+// json.Number — without a decoder for the whole body (its buffer and reflection state are most
+// of the cost of a small request). It reports false for any body it does not read (trailing
+// data included, which transport.POST's decoder ignores): such a body is left to
+// transport.POST.
+func decodeParams(body []byte) (*graphql.RawParams, bool) {
+	var raw rawParams
+	if json.Unmarshal(body, &raw) != nil {
+		return nil, false
+	}
+	params := &graphql.RawParams{Query: raw.Query, OperationName: raw.OperationName}
+	if !decodeObject(raw.Variables, &params.Variables) || !decodeObject(raw.Extensions, &params.Extensions) {
+		return nil, false
+	}
+	return params, true
+}
+
+// decodeObject decodes a JSON object with numbers as json.Number; absent and null leave m nil.
+func decodeObject(raw json.RawMessage, m *map[string]any) bool {
+	if len(raw) == 0 || string(raw) == "null" {
+		return true
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return dec.Decode(m) == nil
 }
 
 // failingReader fails every read with err.

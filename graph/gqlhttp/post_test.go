@@ -1,10 +1,11 @@
-package graph
+package gqlhttp_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -14,6 +15,9 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/apiary/apiary/graph"
+	"github.com/apiary/apiary/graph/gqlhttp"
 )
 
 // TestWriteResponse: the short path writes what json.Marshal writes (HTML-escaped data).
@@ -33,7 +37,7 @@ func TestWriteResponse(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got bytes.Buffer
-		writeResponse(&got, resp)
+		gqlhttp.WriteResponse(&got, resp)
 		if !bytes.Equal(got.Bytes(), want) {
 			t.Errorf("writeResponse:\n got  %s\n want %s", got.Bytes(), want)
 		}
@@ -55,23 +59,23 @@ func TestResponseContentType(t *testing.T) {
 		if accept != "" {
 			r.Header.Set("Accept", accept)
 		}
-		if got := responseContentType(r); got != want {
+		if got := gqlhttp.ResponseContentType(r); got != want {
 			t.Errorf("Accept %q: %s, want %s", accept, got, want)
 		}
 	}
 }
 
-// TestPostJSONAsPOST: postJSON answers every request as transport.POST does — status,
+// TestPostAsGqlgenPOST: POST answers every request as transport.POST does — status,
 // Content-Type and body — for answers with data, invalid JSON, invalid and unknown operations.
-func TestPostJSONAsPOST(t *testing.T) {
+func TestPostAsGqlgenPOST(t *testing.T) {
 	serve := func(tr graphql.Transport) *handler.Server {
-		srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{}}))
+		srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}))
 		srv.AddTransport(tr)
 		srv.SetQueryCache(lru.New[*ast.QueryDocument](10))
-		srv.Use(newComplexityLimit(5, 10))
+		srv.Use(gqlhttp.NewComplexityLimit(5, 10, false))
 		return srv
 	}
-	ours, theirs := serve(postJSON{}), serve(transport.POST{})
+	ours, theirs := serve(gqlhttp.POST{}), serve(transport.POST{})
 	for _, body := range []string{
 		`{"query": "{ __typename }"}`,
 		`{"query": "query Q { __typename } query R { a: __typename }", "operationName": "R"}`,
@@ -80,6 +84,15 @@ func TestPostJSONAsPOST(t *testing.T) {
 		`{"query": "{ nope }"}`,
 		`{"query": "{ roles { edges { node { id name description } } pageInfo { hasNextPage } } }"}`,
 		`{"query": "query($n: Int) { __typename }", "variables": {"n": "x"}}`,
+		`{"query": "query($n: Int) { __typename }", "variables": {"n": 12345678901234567890}}`,
+		`{"query": "query($n: Float) { __typename }", "variables": {"n": 1.5e300}, "extensions": {"k": [1, 2.5]}}`,
+		`{"query": "{ __typename }", "variables": null, "extensions": null}`,
+		`{"query": "{ __typename }", "variables": "x"}`,
+		`{"query": "{ __typename }", "extensions": 1}`,
+		`{"query": "{ __typename }"} trailing`,
+		`{"query": "{ nope }", "QUERY": "{ __typename }"}`,
+		`{"query": 1}`,
+		`[]`,
 		`{"query": `,
 		``,
 	} {
@@ -107,8 +120,37 @@ func TestPostJSONAsPOST(t *testing.T) {
 // executor always sets) takes the short path.
 func TestWriteResponseShortPath(t *testing.T) {
 	resp := &graphql.Response{Data: json.RawMessage(`{"a":1}`), Extensions: map[string]any{}}
-	allocs := testing.AllocsPerRun(100, func() { writeResponse(io.Discard, resp) })
+	allocs := testing.AllocsPerRun(100, func() { gqlhttp.WriteResponse(io.Discard, resp) })
 	if allocs > 0 {
 		t.Errorf("writeResponse allocates %.0f times for data alone: not the short path", allocs)
+	}
+}
+
+// TestDecodeParams: every body decodeParams reads gives the RawParams transport.POST's decoder
+// gives (numbers as json.Number, null and absent maps nil).
+func TestDecodeParams(t *testing.T) {
+	for _, body := range []string{
+		`{"query": "q", "operationName": "o", "variables": {"n": 12345678901234567890, "f": 1.5, "l": [1, {"x": 2}]}, "extensions": {"k": 1}}`,
+		`{"query": "q", "variables": null, "extensions": null}`,
+		`{"query": "q", "variables": {}}`,
+		`{"QUERY": "q", "Variables": {"a": "b"}}`,
+		`{"query": "q", "query": "r"}`,
+		`{}`,
+	} {
+		var want graphql.RawParams
+		dec := json.NewDecoder(strings.NewReader(body))
+		dec.UseNumber()
+		if err := dec.Decode(&want); err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		got, ok := gqlhttp.DecodeParams([]byte(body))
+		if !ok || !reflect.DeepEqual(*got, want) {
+			t.Errorf("%s:\n got  %#v (%v)\n want %#v", body, got, ok, want)
+		}
+	}
+	for _, body := range []string{`{"query": "q"} x`, `{"variables": "x"}`, `{"extensions": []}`, `[]`, `{"query": 1}`} {
+		if _, ok := gqlhttp.DecodeParams([]byte(body)); ok {
+			t.Errorf("%s: read, want it left to transport.POST", body)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package graph
+package gqlhttp
 
 import (
 	"context"
@@ -11,41 +11,46 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// complexityLimit is gqlgen's extension.FixedComplexityLimit with the computed complexity
+// ComplexityLimit is gqlgen's extension.FixedComplexityLimit with the computed complexity
 // cached per query text and operation name: an operation without variables has the same
 // complexity every time, and walking its selection set on every request cost as much as a
-// quarter of a small query's executor time. Operations with variables are computed each time
-// (a complexity function may read arguments). The answer and the error are the same as
-// FixedComplexityLimit's, including the ComplexityLimit stats extension. Safe for concurrent use.
-type complexityLimit struct {
-	limit int
-	es    graphql.ExecutableSchema
-	cache *lru.LRU[int]
+// quarter of a small query's executor time. Operations with variables are computed each time,
+// as a complexity function may read arguments, unless the schema's complexity never reads
+// them (argsFree). The answer and the error are the same as FixedComplexityLimit's, including
+// the ComplexityLimit stats extension. Safe for concurrent use.
+type ComplexityLimit struct {
+	limit    int
+	argsFree bool
+	es       graphql.ExecutableSchema
+	cache    *lru.LRU[int]
 }
 
-func newComplexityLimit(limit, cacheSize int) *complexityLimit {
-	return &complexityLimit{limit: limit, cache: lru.New[int](cacheSize)}
+// NewComplexityLimit refuses operations above limit, caching up to cacheSize computed values.
+// argsFree says that the schema's Complexity ignores its arguments, so that operations with
+// variables are cached too.
+func NewComplexityLimit(limit, cacheSize int, argsFree bool) *ComplexityLimit {
+	return &ComplexityLimit{limit: limit, argsFree: argsFree, cache: lru.New[int](cacheSize)}
 }
 
 // ExtensionName is the name gqlgen's own complexity extension uses, so that stats readers
 // (extension.GetComplexityStats) find it.
-func (c *complexityLimit) ExtensionName() string { return "ComplexityLimit" }
+func (c *ComplexityLimit) ExtensionName() string { return "ComplexityLimit" }
 
 // Validate keeps the schema the complexity is computed against.
-func (c *complexityLimit) Validate(es graphql.ExecutableSchema) error {
+func (c *ComplexityLimit) Validate(es graphql.ExecutableSchema) error {
 	c.es = es
 	return nil
 }
 
 // MutateOperationContext refuses an operation whose complexity exceeds the limit, with
 // extensions.code COMPLEXITY_LIMIT_EXCEEDED and no data.
-func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+func (c *ComplexityLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	op := opCtx.Doc.Operations.ForName(opCtx.OperationName)
 	if op == nil {
 		return nil // the executor reports the unknown operation
 	}
 	var n int
-	cacheable := len(op.VariableDefinitions) == 0
+	cacheable := c.argsFree || len(op.VariableDefinitions) == 0
 	key := opCtx.OperationName + "\x00" + opCtx.RawQuery
 	cached := false
 	if cacheable {
@@ -68,6 +73,6 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 
 // Interface guards
 var (
-	_ graphql.HandlerExtension        = (*complexityLimit)(nil)
-	_ graphql.OperationContextMutator = (*complexityLimit)(nil)
+	_ graphql.HandlerExtension        = (*ComplexityLimit)(nil)
+	_ graphql.OperationContextMutator = (*ComplexityLimit)(nil)
 )

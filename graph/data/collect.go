@@ -1,0 +1,110 @@
+package data
+
+import (
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// maxCollected bounds a fieldCache; a full cache is emptied and fills again.
+const maxCollected = 4096
+
+// fieldCache keeps graphql.CollectFields results across operations. gqlgen caches parsed
+// documents per query text, so a repeated query hands the executor the same selection sets
+// again; what CollectFields makes of one depends only on the set, the type and, through
+// @skip, @include and @defer, on the operation's variables. Sets of documents that use none of
+// these directives are cached; the others are collected on every request. Safe for concurrent
+// use.
+type fieldCache struct {
+	mu     sync.RWMutex
+	fields map[fieldKey][]graphql.CollectedField
+	static map[*ast.QueryDocument]bool // whether a document is free of those directives
+}
+
+type fieldKey struct {
+	first ast.Selection // the set's first selection: sets of one document never share it
+	n     int
+	typ   string
+}
+
+// collect is graphql.CollectFields(x.op, sel, []string{typ}), cached when it can be. The
+// result is shared: callers must not change it.
+func (x *run) collect(sel ast.SelectionSet, typ string) []graphql.CollectedField {
+	c := x.e.collected
+	if len(sel) == 0 || !c.isStatic(x.op.Doc) {
+		return graphql.CollectFields(x.op, sel, []string{typ})
+	}
+	key := fieldKey{first: sel[0], n: len(sel), typ: typ}
+	c.mu.RLock()
+	fields, ok := c.fields[key]
+	c.mu.RUnlock()
+	if ok {
+		return fields
+	}
+	fields = graphql.CollectFields(x.op, sel, []string{typ})
+	c.mu.Lock()
+	if len(c.fields) >= maxCollected {
+		clear(c.fields)
+	}
+	c.fields[key] = fields
+	c.mu.Unlock()
+	return fields
+}
+
+// isStatic reports (and remembers) whether doc uses none of @skip, @include and @defer.
+func (c *fieldCache) isStatic(doc *ast.QueryDocument) bool {
+	c.mu.RLock()
+	static, ok := c.static[doc]
+	c.mu.RUnlock()
+	if ok {
+		return static
+	}
+	static = true
+	for _, op := range doc.Operations {
+		static = static && !hasConditions(op.Directives) && setIsStatic(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		static = static && !hasConditions(f.Directives) && setIsStatic(f.SelectionSet)
+	}
+	c.mu.Lock()
+	if len(c.static) >= maxCollected {
+		clear(c.static)
+	}
+	c.static[doc] = static
+	c.mu.Unlock()
+	return static
+}
+
+func setIsStatic(set ast.SelectionSet) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if hasConditions(s.Directives) || !setIsStatic(s.SelectionSet) {
+				return false
+			}
+		case *ast.InlineFragment:
+			if hasConditions(s.Directives) || !setIsStatic(s.SelectionSet) {
+				return false
+			}
+		case *ast.FragmentSpread:
+			if hasConditions(s.Directives) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func hasConditions(ds ast.DirectiveList) bool {
+	for _, d := range ds {
+		if d.Name == "skip" || d.Name == "include" || d.Name == "defer" {
+			return true
+		}
+	}
+	return false
+}
+
+func newFieldCache() *fieldCache {
+	return &fieldCache{fields: map[fieldKey][]graphql.CollectedField{}, static: map[*ast.QueryDocument]bool{}}
+}

@@ -1,0 +1,9 @@
+package gqlhttp
+
+// Internals for the external tests of post_test.go.
+var (
+	WriteResponse       = writeResponse
+	ResponseContentType = responseContentType
+)
+
+var DecodeParams = decodeParams
