@@ -90,8 +90,9 @@ func (e *Engine) runEventScript(ctx context.Context, s *ent.EventScript, ev *pla
 	post := strings.HasSuffix(ev.Name, ".post_process")
 	start := time.Now()
 	outcome := "ok"
+	data := eventData(ev, post)
 	console, err := e.exec(ctx, sc, ev.Request.Session, nil,
-		func(v *vm) *goja.Object { return v.eventObject(eventData(ev, post)) },
+		func(v *vm) *goja.Object { return v.eventObject(data) },
 		func(v *vm, r result) error {
 			res, perr := scriptResult(sc, r)
 			if perr != nil || res == nil {
@@ -99,7 +100,7 @@ func (e *Engine) runEventScript(ctx context.Context, s *ent.EventScript, ev *pla
 			}
 			if post {
 				applyPost(ev, res)
-			} else if applyPre(ev, res) {
+			} else if applyPre(ev, res, data["request"]) {
 				outcome = "short_circuit"
 			}
 			return nil
@@ -161,12 +162,14 @@ func scriptResult(s script, r result) (any, error) {
 	return res, nil
 }
 
-// applyPre merges result.request into the request (each key replaces the whole value) and,
-// when result.response is not empty, answers the request with it. It reports whether it did.
-func applyPre(ev *platform.Event, res any) bool {
+// applyPre merges result.request into the request (each key replaces the whole value; a
+// value the script was given and left unchanged, in given, is skipped) and, when
+// result.response is not empty, answers the request with it. It reports whether it did.
+func applyPre(ev *platform.Event, res any, given any) bool {
 	m, _ := res.(map[string]any)
 	if rq, ok := m["request"].(map[string]any); ok {
-		applyRequest(ev.Request, rq)
+		g, _ := given.(map[string]any)
+		applyRequest(ev.Request, rq, g)
 	}
 	rs, ok := m["response"].(map[string]any)
 	if !ok || len(rs) == 0 {
@@ -186,17 +189,21 @@ func applyPre(ev *platform.Event, res any) bool {
 	return true
 }
 
-func applyRequest(req *platform.Request, rq map[string]any) {
+// applyRequest sets the request's method, parameters, headers, payload, content and content
+// type from rq. Values that are the very objects of given (what requestData made of the
+// request before a script ran, which the script left unchanged) are skipped: the request
+// already holds them.
+func applyRequest(req *platform.Request, rq map[string]any, given map[string]any) {
 	if m, ok := rq["method"].(string); ok && m != "" {
 		req.Method = strings.ToUpper(m)
 	}
-	if p, ok := rq["parameters"]; ok {
+	if p, ok := rq["parameters"]; ok && !sameObject(p, given["parameters"]) {
 		req.Query = queryValues(p)
 	}
-	if h, ok := rq["headers"]; ok {
+	if h, ok := rq["headers"]; ok && !sameObject(h, given["headers"]) {
 		req.Header = headerValues(h)
 	}
-	if p, ok := rq["payload"]; ok {
+	if p, ok := rq["payload"]; ok && !sameObject(p, given["payload"]) {
 		if m, isMap := p.(map[string]any); !(isMap && len(m) == 0 && req.Payload == nil) {
 			req.Payload = p
 		}
@@ -312,4 +319,11 @@ func statusOf(v any) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// sameObject reports whether a and b are the same JSON object (not equal ones: the same map).
+func sameObject(a, b any) bool {
+	x, ok := a.(map[string]any)
+	y, ok2 := b.(map[string]any)
+	return ok && ok2 && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
 }
