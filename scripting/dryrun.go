@@ -66,7 +66,7 @@ func (e *Engine) DryRun(ctx context.Context, sess *platform.Session, d platform.
 	req := &platform.Request{Method: http.MethodGet}
 	req.Service, _ = d.Request["service"].(string)
 	req.Resource, _ = d.Request["resource"].(string)
-	applyRequest(req, d.Request, nil)
+	applyRequest(req, d.Request)
 	req.Normalize()
 	post := strings.HasSuffix(name, ".post_process")
 	ev := &platform.Event{Name: name, Base: eventBase(name), Request: req}
@@ -91,7 +91,7 @@ func (e *Engine) DryRun(ctx context.Context, sess *platform.Session, d platform.
 			if post {
 				applyPost(ev, res)
 			} else {
-				out.ShortCircuit = applyPre(ev, res, nil)
+				out.ShortCircuit = applyPre(ev, res)
 			}
 			return nil
 		})

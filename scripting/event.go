@@ -90,9 +90,8 @@ func (e *Engine) runEventScript(ctx context.Context, s *ent.EventScript, ev *pla
 	post := strings.HasSuffix(ev.Name, ".post_process")
 	start := time.Now()
 	outcome := "ok"
-	data := eventData(ev, post)
 	console, err := e.exec(ctx, sc, ev.Request.Session, nil,
-		func(v *vm) *goja.Object { return v.eventObject(data) },
+		func(v *vm) *goja.Object { return v.eventObject(eventData(ev, post)) },
 		func(v *vm, r result) error {
 			res, perr := scriptResult(sc, r)
 			if perr != nil || res == nil {
@@ -100,7 +99,7 @@ func (e *Engine) runEventScript(ctx context.Context, s *ent.EventScript, ev *pla
 			}
 			if post {
 				applyPost(ev, res)
-			} else if applyPre(ev, res, data["request"]) {
+			} else if applyPre(ev, res) {
 				outcome = "short_circuit"
 			}
 			return nil
@@ -150,11 +149,11 @@ func scriptResult(s script, r result) (any, error) {
 	if !s.modify {
 		return nil, nil
 	}
-	if res == nil { // the event as the script left it: what the pipeline reads of it
+	if res == nil { // what the script changed of the event: all the pipeline reads of it
 		ev := map[string]any{}
 		for _, k := range []string{"request", "response"} {
 			if x := r.event.Get(k); x != nil && !goja.IsUndefined(x) {
-				ev[k] = exported(x)
+				ev[k] = changesOf(x)
 			}
 		}
 		res = ev
@@ -162,14 +161,23 @@ func scriptResult(s script, r result) (any, error) {
 	return res, nil
 }
 
-// applyPre merges result.request into the request (each key replaces the whole value; a
-// value the script was given and left unchanged, in given, is skipped) and, when
-// result.response is not empty, answers the request with it. It reports whether it did.
-func applyPre(ev *platform.Event, res any, given any) bool {
+// changesOf is what the pipeline takes of event.request or event.response after a run: the
+// keys the script assigned or changed inside when it is still the object the script was given
+// (values it only read, or deleted, are left as they are, as DreamFactory merges each key), or
+// the whole value when the script replaced it.
+func changesOf(v goja.Value) any {
+	if o, ok := v.Export().(*lazyObject); ok {
+		return o.changes()
+	}
+	return exported(v)
+}
+
+// applyPre merges result.request into the request (each key replaces the whole value) and,
+// when result.response is not empty, answers the request with it. It reports whether it did.
+func applyPre(ev *platform.Event, res any) bool {
 	m, _ := res.(map[string]any)
 	if rq, ok := m["request"].(map[string]any); ok {
-		g, _ := given.(map[string]any)
-		applyRequest(ev.Request, rq, g)
+		applyRequest(ev.Request, rq)
 	}
 	rs, ok := m["response"].(map[string]any)
 	if !ok || len(rs) == 0 {
@@ -190,20 +198,18 @@ func applyPre(ev *platform.Event, res any, given any) bool {
 }
 
 // applyRequest sets the request's method, parameters, headers, payload, content and content
-// type from rq. Values that are the very objects of given (what requestData made of the
-// request before a script ran, which the script left unchanged) are skipped: the request
-// already holds them.
-func applyRequest(req *platform.Request, rq map[string]any, given map[string]any) {
+// type from those of rq's keys that are present.
+func applyRequest(req *platform.Request, rq map[string]any) {
 	if m, ok := rq["method"].(string); ok && m != "" {
 		req.Method = strings.ToUpper(m)
 	}
-	if p, ok := rq["parameters"]; ok && !sameObject(p, given["parameters"]) {
+	if p, ok := rq["parameters"]; ok {
 		req.Query = queryValues(p)
 	}
-	if h, ok := rq["headers"]; ok && !sameObject(h, given["headers"]) {
+	if h, ok := rq["headers"]; ok {
 		req.Header = headerValues(h)
 	}
-	if p, ok := rq["payload"]; ok && !sameObject(p, given["payload"]) {
+	if p, ok := rq["payload"]; ok {
 		if m, isMap := p.(map[string]any); !(isMap && len(m) == 0 && req.Payload == nil) {
 			req.Payload = p
 		}
@@ -319,11 +325,4 @@ func statusOf(v any) (int, bool) {
 		}
 	}
 	return 0, false
-}
-
-// sameObject reports whether a and b are the same JSON object (not equal ones: the same map).
-func sameObject(a, b any) bool {
-	x, ok := a.(map[string]any)
-	y, ok2 := b.(map[string]any)
-	return ok && ok2 && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
 }

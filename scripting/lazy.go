@@ -185,6 +185,43 @@ func (o *lazyObject) export() any {
 	return out
 }
 
+// changes is what a script changed of the object: the keys it assigned, and those whose value
+// it changed inside, with their values as plain Go data. Keys it only read or deleted are left
+// out.
+func (o *lazyObject) changes() map[string]any {
+	out := map[string]any{}
+	if !o.changed() {
+		return out
+	}
+	for k, v := range o.vals {
+		if isFunction(v) {
+			continue
+		}
+		x := exported(v)
+		if src, inSrc := o.src[k]; inSrc && sameData(x, src) {
+			continue
+		}
+		out[k] = x
+	}
+	return out
+}
+
+// sameData reports whether x is src itself: the same map or slice (what export hands back for
+// data nothing changed), or an equal string, boolean or number of the same type.
+func sameData(x, src any) bool {
+	switch a := x.(type) {
+	case map[string]any:
+		b, ok := src.(map[string]any)
+		return ok && reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+	case []any:
+		b, ok := src.([]any)
+		return ok && len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+	case string, bool, int64, float64:
+		return x == src // src of another dynamic type compares unequal, without panicking
+	}
+	return false
+}
+
 // changed reports whether the object or a value read from it was changed.
 func (o *lazyObject) changed() bool {
 	return o.dirty || anyChanged(o.children)

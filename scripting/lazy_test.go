@@ -59,6 +59,35 @@ return out.join(",");`}, nil, nil,
 	}
 }
 
+// TestLazyChanges: what the pipeline takes of event.request after a run is the keys the
+// script assigned or changed inside (whole values), never those it only read or deleted; a
+// request the script replaced is taken whole.
+func TestLazyChanges(t *testing.T) {
+	e := New(Config{PoolSize: 1})
+	defer e.Close()
+	for _, c := range []struct{ script, want string }{
+		{`var x = event.request.method + event.request.parameters.limit + JSON.stringify(event.request.headers);`, `map[]`},
+		{`event.request.parameters.fields = "id";`, `map[parameters:map[fields:id limit:2]]`},
+		{`event.request.method = "GET"; event.request.headers = event.request.headers;`, `map[]`},
+		{`event.request.method = "POST"; delete event.request.headers; event.request.extra = [1];`, `map[extra:[1] method:POST]`},
+		{`event.request.payload.resource[0].id = 5;`, `map[payload:map[resource:[map[id:5]]]]`},
+		{`event.request = {method: "DELETE"};`, `map[method:DELETE]`},
+	} {
+		src := map[string]any{"request": map[string]any{"method": "GET", "parameters": map[string]any{"limit": "2"},
+			"headers": map[string]any{"Accept": "*/*"}, "payload": map[string]any{"resource": []any{map[string]any{"id": int64(1)}}}}}
+		var got any
+		_, err := e.exec(context.Background(), script{name: "t", typ: TypeV8js, content: c.script}, nil, nil,
+			func(v *vm) *goja.Object { o, _ := lazyJS(v.rt, src); return o.(*goja.Object) },
+			func(v *vm, r result) error { got = changesOf(r.event.Get("request")); return nil })
+		if err != nil {
+			t.Fatalf("%s: %v", c.script, err)
+		}
+		if fmt.Sprint(got) != c.want {
+			t.Errorf("%s\n changes %v\n want    %s", c.script, got, c.want)
+		}
+	}
+}
+
 // TestLazyArrayGrowthIsBounded: a script cannot make an event array absurdly long (growing
 // one is a loop no interrupt reaches): the assignment fails (silently, in sloppy mode).
 func TestLazyArrayGrowthIsBounded(t *testing.T) {

@@ -115,7 +115,7 @@ func (e *Engine) runQueuedService(ctx context.Context, svc string, data map[stri
 	req := &platform.Request{Method: http.MethodGet, Service: row.Name, Session: sess}
 	req.Resource, _ = data["resource"].(string)
 	if rq, ok := data["request"].(map[string]any); ok {
-		applyRequest(req, rq, nil)
+		applyRequest(req, rq)
 	}
 	req.Normalize()
 	resp, err := e.RunService(ctx, platform.ServiceScript{Service: row.Name, Type: row.Type, Content: content, Config: opts}, req)

@@ -488,3 +488,26 @@ func BenchmarkGraphQLRoleByID(b *testing.B) {
 		return nil
 	})
 }
+
+// BenchmarkGraphQLTypename is the floor of /graphql: `{__typename}` reaches no resolver and no
+// database, so what it costs over the baseline is gqlgen's handler and executor (with the
+// middleware in front of /graphql) alone.
+func BenchmarkGraphQLTypename(b *testing.B) {
+	e := benchSetup(b)
+	u, h := e.main.URL+"/graphql", e.userHeader()
+	h.Set("Content-Type", "application/json")
+	body := []byte(`{"query":"{ __typename }"}`)
+	runLoad(b, e, nil, func() (*http.Request, error) {
+		req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
+		if err == nil {
+			req.Header = h.Clone()
+		}
+		return req, err
+	}, func(body []byte) error {
+		if !bytes.Equal(body, []byte(`{"data":{"__typename":"Query"}}`)) {
+			return fmt.Errorf("GraphQL answered %s", body)
+		}
+		return nil
+	})
+}
+
