@@ -16,8 +16,8 @@ package sqldb
 //     flatten_drop_prefix may only be false; ref_service_id and junction_service_id may only
 //     name this service.
 //   - Every table and field must exist (tables and views of this service), and the fields
-//     matched against each other must hold the same kind of value (numbers with numbers, text
-//     with text, …; JSON and other types can not be keys). Otherwise, and for relationships
+//     matched against each other must hold the same kind of value (whole numbers with whole
+//     numbers, text with text, …; JSON and other types can not be keys). Otherwise, and for relationships
 //     that are not virtual (those derived from foreign keys change through a field of type
 //     'reference'), the answer is a 400 and nothing is stored. The whole request is checked
 //     before anything is stored.
@@ -338,12 +338,13 @@ func columnOf(sch *dbschema.Schema, table, name string) *dbschema.Column {
 }
 
 // keyFamily groups value kinds that can be matched as relationship keys ("" for kinds that can
-// not be keys: JSON and other types).
+// not be keys: JSON and other types). Keys read from one side are bound against the other,
+// so whole numbers match only whole numbers, and float and decimal each other.
 func keyFamily(k dbschema.Kind) string {
 	switch k {
-	case dbschema.KindInt, dbschema.KindFloat, dbschema.KindDecimal:
-		return "number"
-	case dbschema.KindString, dbschema.KindBool, dbschema.KindTime, dbschema.KindDate, dbschema.KindBytes:
+	case dbschema.KindFloat, dbschema.KindDecimal:
+		return "fraction"
+	case dbschema.KindInt, dbschema.KindString, dbschema.KindBool, dbschema.KindTime, dbschema.KindDate, dbschema.KindBytes:
 		return string(k)
 	}
 	return ""

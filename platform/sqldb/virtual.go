@@ -12,6 +12,7 @@ package sqldb
 // can still be deleted by name.
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/apiary/apiary/ent"
@@ -170,6 +171,8 @@ func (s *Service) Reconfigure(row *ent.Service) bool {
 	if err != nil || connKey(c) != s.connKey {
 		return false
 	}
-	s.setVirtual(virtualsFromConfig(row.Config))
+	if list := virtualsFromConfig(row.Config); !slices.Equal(list, s.virtuals()) {
+		s.setVirtual(list) // a new schema only when they changed: GraphQL keeps its schema otherwise
+	}
 	return true
 }
