@@ -186,6 +186,20 @@ func (p *Platform) instance(row *ent.Service) (Service, error) {
 	if current(e) {
 		return e.svc, nil
 	}
+	if e != nil && e.id == row.ID {
+		r, ok := e.svc.(Reconfigurer)
+		if ok && row.LastModifiedDate.Before(e.version) { // a stale row: the instance serves a newer one
+			return e.svc, nil
+		}
+		if ok && r.Reconfigure(row) {
+			c.mu.Lock()
+			if cur := c.instances[key]; cur == e && e.version.Before(row.LastModifiedDate) {
+				c.instances[key] = &instanceEntry{svc: e.svc, id: e.id, version: row.LastModifiedDate}
+			}
+			c.mu.Unlock()
+			return e.svc, nil
+		}
+	}
 	t, ok := p.types[row.Type]
 	if !ok {
 		return nil, Errorf(503, "Service '%s' has type '%s', which this server does not provide.", row.Name, row.Type)

@@ -2,7 +2,9 @@ package platform
 
 import (
 	"context"
+	"maps"
 	"sort"
+	"sync"
 
 	"github.com/apiary/apiary/ent"
 )
@@ -15,6 +17,16 @@ type Service interface {
 	Events(req *Request) []string
 	// Handle answers req. Errors should be *Error; anything else becomes a 500.
 	Handle(ctx context.Context, req *Request) (*Response, error)
+}
+
+// Reconfigurer is implemented by services that can adopt a changed row of their own without
+// being rebuilt, keeping what they hold (database pools). When a service's row changed (a new
+// last_modified_date, same id and name), the platform calls Reconfigure with the new row before
+// building a new instance: true keeps the instance, now serving the new row; false (the change
+// needs a rebuild, e.g. another database) builds a new one and retires this one. Reconfigure
+// may be called concurrently and more than once with the same row.
+type Reconfigurer interface {
+	Reconfigure(row *ent.Service) bool
 }
 
 // ConfigField describes one config property of a service type (DreamFactory's config_schema).
@@ -71,3 +83,48 @@ func (p *Platform) ServiceRows(ctx context.Context) (map[string]*ent.Service, er
 
 // ServiceInstance returns the running service of a row.
 func (p *Platform) ServiceInstance(row *ent.Service) (Service, error) { return p.instance(row) }
+
+// serviceConfigMu serialises UpdateServiceConfig on this node.
+var serviceConfigMu sync.Mutex
+
+// UpdateServiceConfig changes the stored config of service id: change gets a copy of the
+// current config and returns the new one, or an error that leaves everything unchanged (it is
+// returned as it is). The row is re-read and written in one transaction, its
+// last_modified_date moves on, and cached service rows are dropped here and on the other
+// nodes, so the running instance is reconfigured (see Reconfigurer) or rebuilt. Writes on one
+// node are serialised; two nodes writing the same service at the same instant may lose one
+// change.
+func (p *Platform) UpdateServiceConfig(ctx context.Context, id int, change func(cfg map[string]any) (map[string]any, error)) error {
+	serviceConfigMu.Lock()
+	defer serviceConfigMu.Unlock()
+	tx, err := p.Client.Tx(ctx)
+	if err != nil {
+		return Internal(err)
+	}
+	row, err := tx.Service.Get(ctx, id)
+	if err != nil {
+		_ = tx.Rollback()
+		if ent.IsNotFound(err) {
+			return NotFound("The service no longer exists.")
+		}
+		return Internal(err)
+	}
+	cfg := maps.Clone(row.Config)
+	if cfg == nil {
+		cfg = map[string]any{}
+	}
+	next, err := change(cfg)
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Service.UpdateOneID(id).SetConfig(next).Exec(ctx); err != nil {
+		_ = tx.Rollback()
+		return Internal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Internal(err)
+	}
+	p.Invalidate()
+	return nil
+}

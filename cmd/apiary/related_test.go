@@ -145,6 +145,13 @@ func TestDatabaseServiceRelated(t *testing.T) {
 					t.Errorf("options with %q: %v", sep, rows)
 				}
 			}
+			// A per-parent limit on many_many, in the relation's order (read in SQL, one row per
+			// parent here).
+			rows = resource(s.must(200, "GET", "/api/v2/db/_table/contact_group?related=contact_by_contact_group_relationship&"+
+				"contact_by_contact_group_relationship.order="+q("first_name desc")+"&contact_by_contact_group_relationship.limit=1", nil))
+			if got, want := pluck(rows, "name", "contact_by_contact_group_relationship", "first_name"), "Family:[Jane] Work:[John]"; got != want {
+				t.Errorf("many_many with a limit: %s, want %s", got, want)
+			}
 			// By id, with a list of relations.
 			one := s.must(200, "GET", "/api/v2/db/_table/contact_info/3?fields=email&related="+q("contact_by_contact_id")+"&contact_by_contact_id.fields=first_name", nil)
 			if want := map[string]any{"email": "john@home.test", "contact_by_contact_id": map[string]any{"first_name": "John"}}; !reflect.DeepEqual(one, want) {
@@ -192,6 +199,15 @@ func TestDatabaseServiceRelated(t *testing.T) {
 			if status, body := s.do("GET", "/api/v2/db/_table/contact?related=contact_group_by_contact_group_relationship", nil, as); status != 200 ||
 				pluck(resource(body), "first_name", "contact_group_by_contact_group_relationship", "name") != "Jane:[Family Work] John:[Work] Jim:[] Alice:[]" {
 				t.Errorf("many_many with access to the target and the junction: %d %v", status, body)
+			}
+			// The per-parent limit counts only the rows the role's filters leave.
+			s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), map[string]any{"role_service_access_by_role_id": []any{
+				map[string]any{"service_id": dbID, "component": "_table/contact_info", "verb_mask": 1, "requestor_mask": 1,
+					"filters": []any{map[string]any{"name": "info_type", "operator": "=", "value": "work"}}},
+			}})
+			if status, body := s.do("GET", "/api/v2/db/_table/contact?order=id&related=contact_info_by_contact_id&contact_info_by_contact_id.limit=1", nil, as); status != 200 ||
+				pluck(resource(body), "first_name", "contact_info_by_contact_id", "email") != "Jane:[jane@work.test] John:[] Jim:[] Alice:[]" {
+				t.Errorf("a limit under row filters: %d %v", status, body)
 			}
 		})
 	}

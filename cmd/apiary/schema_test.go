@@ -381,7 +381,7 @@ func TestSchemaAddressBook(t *testing.T) {
 					map[string]any{"name": "extra", "type": "string"},
 					map[string]any{"name": "created", "type": "id"},
 				}}, 400, "Primary key fields can not be added"},
-				{"POST", "_schema/contact/_related", rec(map[string]any{"name": "x"}), 501, "derived from foreign keys"},
+				{"POST", "_schema/contact/_related", rec(map[string]any{"name": "x"}), 400, "it is not virtual (is_virtual is not true). Relationships derived from foreign keys are changed through a field of type 'reference'"},
 			}
 			for _, c := range bad {
 				status, body := s.do(c.method, "/api/v2/db/"+c.path, c.body, creds(s.admin, ""))
@@ -599,7 +599,7 @@ func TestSchemaChanges(t *testing.T) {
 			if got := resourceNames(s.must(200, "GET", "/api/v2/db/_schema/review/_field", nil)); got != "id,book_id,body" {
 				t.Errorf("review fields: %s", got)
 			}
-			if status, body := s.do("PATCH", "/api/v2/db/_schema/book/_related/x", map[string]any{"name": "x"}, creds(s.admin, "")); status != 501 {
+			if status, body := s.do("PATCH", "/api/v2/db/_schema/book/_related/x", map[string]any{"name": "x"}, creds(s.admin, "")); status != 400 {
 				t.Errorf("PATCH _related: %d %v", status, body)
 			}
 			// Tables that reference each other are dropped together.

@@ -89,7 +89,8 @@ func TestOddNames(t *testing.T) {
 }
 
 // TestPoolsSurviveFlushes: a write elsewhere (any user's profile change flushes the caches)
-// keeps a database service's pool; a change to the service's own row replaces it.
+// keeps a database service's pool, and so does a change to the service's row that leaves its
+// connection as it is; a change to the connection replaces it.
 func TestPoolsSurviveFlushes(t *testing.T) {
 	s := MustServe(t, "sqlite")
 	cfg := addressBook(t, "sqlite", s.m.DataDir)
@@ -112,9 +113,19 @@ func TestPoolsSurviveFlushes(t *testing.T) {
 	if instance() != first {
 		t.Error("an unrelated write replaced the database service (and its pool)")
 	}
+	// A change that leaves the connection as it is (here the description) keeps the instance
+	// and its pool (platform.Reconfigurer); one that changes the connection replaces it.
 	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/service/%d", id), map[string]any{"description": "changed"})
+	if instance() != first {
+		t.Error("a change that keeps the connection replaced the database service (and its pool)")
+	}
+	changed := map[string]any{"max_records": 50}
+	for k, v := range cfg {
+		changed[k] = v
+	}
+	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/service/%d", id), map[string]any{"config": changed})
 	if instance() == first {
-		t.Error("a change to the service kept the old instance")
+		t.Error("a change to the service's connection kept the old instance")
 	}
 }
 

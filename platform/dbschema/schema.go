@@ -74,7 +74,7 @@ const (
 )
 
 // Relation is a DreamFactory relationship of a table, derived from foreign
-// keys.
+// keys or declared as virtual.
 type Relation struct {
 	// Name is DreamFactory's automatic name: belongs_to
 	// "{ref_table}_by_{field}", has_many "{ref_table}_by_{ref_field}",
@@ -89,6 +89,9 @@ type Relation struct {
 	// many_many only: rows of JunctionTable link Field (via JunctionField)
 	// to RefField (via JunctionRefField).
 	JunctionTable, JunctionField, JunctionRefField string
+	// Virtual: declared by an admin (DreamFactory's is_virtual), not derived
+	// from a foreign key; see WithRelations.
+	Virtual bool
 }
 
 // Table describes a table or view.

@@ -124,6 +124,12 @@ func parseConfig(kind string, cfg map[string]any, dataDir string) (*conn, error)
 	return c, nil
 }
 
+// connKey is what a pool of c depends on: driver, DSN as configured, max_records and the
+// statement timeout. Two configs with the same key can share a pool.
+func connKey(c *conn) string {
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%s", c.driver, c.dialect, c.dsn, c.maxRecords, c.timeout)
+}
+
 // open opens and pings the pool.
 func (c *conn) open(ctx context.Context) (*sql.DB, error) {
 	c.mu.Lock()

@@ -20,7 +20,7 @@ func describe(t *dbschema.Table, _ *dbschema.Schema) map[string]any {
 	for i, r := range t.Related {
 		related[i] = map[string]any{
 			"name": r.Name, "alias": nil, "label": label(r.Name), "description": nil, "native": []any{},
-			"type": r.Type, "field": []string{r.Field}, "is_virtual": false, "ref_service_id": nil,
+			"type": r.Type, "field": []string{r.Field}, "is_virtual": r.Virtual, "ref_service_id": nil,
 			"ref_table": r.RefTable, "ref_field": []string{r.RefField}, "ref_on_update": nil, "ref_on_delete": nil,
 			"junction_service_id": nil, "junction_table": nilIfEmpty(r.JunctionTable),
 			"junction_field": nilIfEmpty(r.JunctionField), "junction_ref_field": nilIfEmpty(r.JunctionRefField),

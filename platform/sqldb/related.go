@@ -31,6 +31,11 @@ type relQuery struct {
 	fields []string         // nil: every column
 	order  []sqltable.Order // default: the related table's primary key
 	limit  int              // related rows per parent row; 0: no limit
+	// perParent: the client asked for a limit, so has_many and many_many read at most limit
+	// rows per parent in SQL (sqltable.PerParent); without one, at most max_records rows per
+	// parent are kept from a plain read.
+	perParent bool
+	tieBreak  []string // the related table's primary key: orders ties within a parent
 	// where is ANDed into the related table's query: the role's row filters for GET on
 	// _table/{ref_table} belong here (reference §5.4), as an internal GET would apply them.
 	where []*entsql.Predicate
@@ -52,7 +57,11 @@ type relQuery struct {
 // Per-relation options: `<rel>.fields`, `<rel>.order` and `<rel>.limit` (rows per parent row,
 // at most max_records, which is also the default), or DreamFactory's underscore form
 // `<rel>_fields` and so on. The key columns used for matching are read even when `fields`
-// leaves them out; related rows are rendered with only the requested fields.
+// leaves them out; related rows are rendered with only the requested fields. With a limit,
+// has_many and many_many read at most that many rows per parent in SQL, numbered per parent
+// with ROW_NUMBER() in `order` (ties by the related table's primary key) after the row
+// filters, and many_many joins the junction table in that same statement; without one, the
+// plain read above runs and at most max_records rows per parent are kept.
 //
 // DreamFactory fetches related rows through an internal GET of _table/{ref_table}, so the
 // related table's RBAC applies: the caller needs GET on component "_table/{ref_table}" of this
@@ -168,6 +177,10 @@ func (s *Service) relationOptions(req *platform.Request, c *catalog, rel *dbsche
 		if n > 0 && (q.limit == 0 || n < q.limit) {
 			q.limit = n
 		}
+		q.perParent = n > 0 && rel.Type != dbschema.BelongsTo
+		if q.perParent {
+			q.tieBreak = refSchema.PrimaryKey
+		}
 	}
 	return q, nil
 }
@@ -216,7 +229,21 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, c *ca
 		children[k] = append(children[k], r)
 	}
 	switch rel.Type {
-	case dbschema.BelongsTo, dbschema.HasMany:
+	case dbschema.HasMany:
+		if q.perParent {
+			related, parentKeys, err := s.selectPerParent(ctx, db, q, rel.RefField, nil, localKind, keys)
+			if err != nil {
+				return err
+			}
+			for i, r := range related {
+				if parentKeys[i] != nil {
+					add(keyOf(parentKeys[i]), r)
+				}
+			}
+			break
+		}
+		fallthrough
+	case dbschema.BelongsTo:
 		related, err := s.selectIn(ctx, db, q.ref, rel.RefField, localKind, keys, q.where, q.order)
 		if err != nil {
 			return err
@@ -242,6 +269,21 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, c *ca
 				return err
 			}
 			jWhere = append(jWhere, p)
+		}
+		if q.perParent {
+			link := &sqltable.Link{Table: junction.Name, Parent: sqlColumn(junction, rel.JunctionField),
+				ParentKind: columnKind(jSchema, rel.JunctionField), Child: sqlColumn(junction, rel.JunctionRefField),
+				Ref: sqlColumn(q.ref, rel.RefField), Where: jWhere}
+			related, parentKeys, err := s.selectPerParent(ctx, db, q, "", link, localKind, keys)
+			if err != nil {
+				return err
+			}
+			for i, r := range related {
+				if parentKeys[i] != nil {
+					add(keyOf(parentKeys[i]), r)
+				}
+			}
+			break
 		}
 		links, err := s.selectIn(ctx, db, junction, rel.JunctionField, localKind, keys, jWhere, nil)
 		if err != nil {
@@ -329,6 +371,46 @@ func (s *Service) selectIn(ctx context.Context, db *store.CachedDB, tbl *sqltabl
 		}
 	}
 	return out, nil
+}
+
+// selectPerParent reads at most q.limit related rows per parent key in keys (JSON-ready
+// values of a column of kind keyKind), in q's order, one statement per maxInKeys keys
+// (sqltable.PerParent). Without link, col is the related table's column holding the parent
+// key; with link (many_many), the rows come through the link table, whose column link.Parent
+// holds the parent key. It returns the rows with the parent key of each.
+func (s *Service) selectPerParent(ctx context.Context, db *store.CachedDB, q *relQuery, col string, link *sqltable.Link, keyKind string, keys []any) ([]map[string]any, []any, error) {
+	var rows []map[string]any
+	var parents []any
+	for start := 0; start < len(keys); start += maxInKeys {
+		chunk := keys[start:min(start+maxInKeys, len(keys))]
+		args := make([]any, padded(len(chunk)))
+		for i := range args {
+			args[i] = bindKey(keyKind, chunk[min(i, len(chunk)-1)])
+		}
+		pp := sqltable.PerParent{Where: q.where, Order: q.order, TieBreak: q.tieBreak, Limit: q.limit}
+		if link == nil { // the parent keys are in the related table's column col
+			pp.Key = sqlColumn(q.ref, col)
+			pp.Where = append([]*entsql.Predicate{entsql.In(sqltable.Quote(s.conn.dialect, pp.Key), args...)}, q.where...)
+		} else { // … or in the link table's column link.Parent
+			l := *link
+			l.Where = append([]*entsql.Predicate{entsql.In(sqltable.Quote(s.conn.dialect, link.Parent), args...)}, link.Where...)
+			pp.Link = &l
+		}
+		r, p, err := q.ref.SelectPerParent(ctx, db, s.conn.dialect, pp)
+		if err != nil {
+			return nil, nil, s.dbError(err)
+		}
+		rows, parents = append(rows, r...), append(parents, p...)
+	}
+	return rows, parents, nil
+}
+
+// sqlColumn is the SQL name of tbl's column name (name itself when unknown).
+func sqlColumn(tbl *sqltable.Table, name string) string {
+	if c, ok := tbl.Column(name); ok {
+		return c.Column
+	}
+	return name
 }
 
 // padded rounds n up to a power of two, so that IN lists come in few lengths (the extra

@@ -23,26 +23,39 @@ import (
 // Service is one database service. Its pool opens on first use and again after a failed
 // attempt, so a database that was down is used as soon as it is back.
 type Service struct {
-	p      *platform.Platform
-	name   string
-	conn   *conn
-	cfgErr error
+	p       *platform.Platform
+	id      int // the service row's id
+	name    string
+	kind    string
+	conn    *conn
+	connKey string // what the pool depends on (see connKey)
+	cfgErr  error
 
 	mu      sync.Mutex
 	db      *store.CachedDB
 	catalog atomic.Pointer[catalog]
+	// catMu orders the catalog stores that merge virtual relationships into a schema, so that
+	// the last stored catalog always has the last stored virtual relationships.
+	catMu   sync.Mutex
+	virtual atomic.Pointer[[]virtualRel]
 }
 
 // catalog is an introspected schema with a reader per table.
 type catalog struct {
-	schema *dbschema.Schema
+	base   *dbschema.Schema           // as inspected
+	schema *dbschema.Schema           // base with the virtual relationships
 	tables map[string]*sqltable.Table // by lower-case table name
 }
 
 // New builds the service of a row; kind is sqlite, pgsql or mysql.
 func New(p *platform.Platform, row *ent.Service, kind string) (*Service, error) {
-	s := &Service{p: p, name: row.Name}
+	s := &Service{p: p, id: row.ID, name: row.Name, kind: kind}
 	s.conn, s.cfgErr = parseConfig(kind, row.Config, p.Config.DataDir)
+	if s.cfgErr == nil {
+		s.connKey = connKey(s.conn)
+	}
+	list := virtualsFromConfig(row.Config)
+	s.virtual.Store(&list)
 	return s, nil
 }
 
@@ -100,7 +113,7 @@ func (s *Service) schema(ctx context.Context, refresh bool) (*catalog, *store.Ca
 		return nil, nil, s.dbError(err)
 	}
 	s.dropUnsafe(sch)
-	c := &catalog{schema: sch, tables: make(map[string]*sqltable.Table, len(sch.Tables))}
+	c := &catalog{base: sch, tables: make(map[string]*sqltable.Table, len(sch.Tables))}
 	for key, t := range sch.Tables {
 		cols := make([]sqltable.Column, len(t.Columns))
 		for i, col := range t.Columns {
@@ -108,7 +121,10 @@ func (s *Service) schema(ctx context.Context, refresh bool) (*catalog, *store.Ca
 		}
 		c.tables[key] = sqltable.New(t.Name, cols)
 	}
+	s.catMu.Lock()
+	c.schema = s.withVirtual(sch, s.virtuals())
 	s.catalog.Store(c)
+	s.catMu.Unlock()
 	return c, db, nil
 }
 
@@ -329,6 +345,7 @@ func (c *conn) timeoutOr() time.Duration {
 var (
 	_ platform.Service      = (*Service)(nil)
 	_ platform.EventCatalog = (*Service)(nil)
+	_ platform.Reconfigurer = (*Service)(nil)
 )
 
 // Schema returns the service's introspected schema (cached; refresh re-reads it).

@@ -1,0 +1,37 @@
+package dbschema
+
+import "strings"
+
+// WithRelations returns a copy of s in which each table named by a key of extra (lower-case
+// table name) has the relations of extra appended after its own, in the given order. s is not
+// changed: tables that gain relations are copied, the others are shared. A relation whose
+// name a table already has (case-insensitively), or whose table is unknown, is left out and
+// returned in skipped. Callers validate relations against s before; WithRelations does not
+// look at their fields.
+func WithRelations(s *Schema, extra map[string][]*Relation) (out *Schema, skipped []*Relation) {
+	if len(extra) == 0 {
+		return s, nil
+	}
+	out = &Schema{Tables: make(map[string]*Table, len(s.Tables)), Names: s.Names}
+	for k, t := range s.Tables {
+		out.Tables[k] = t
+	}
+	for key, rels := range extra {
+		t, ok := s.Tables[strings.ToLower(key)]
+		if !ok {
+			skipped = append(skipped, rels...)
+			continue
+		}
+		cp := *t
+		cp.Related = append([]*Relation(nil), t.Related...)
+		for _, r := range rels {
+			if _, dup := cp.Relation(r.Name); dup {
+				skipped = append(skipped, r)
+				continue
+			}
+			cp.Related = append(cp.Related, r)
+		}
+		out.Tables[strings.ToLower(key)] = &cp
+	}
+	return out, skipped
+}

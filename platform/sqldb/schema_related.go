@@ -1,0 +1,351 @@
+package sqldb
+
+// Writes on _schema/{table}/_related: virtual relationships (see virtual.go).
+//
+//   - POST _schema/{t}/_related with {"resource":[relationship…]} declares them; one whose name
+//     the table already has is a 400. PUT and PATCH declare or replace them (the same name).
+//     POST, PUT and PATCH on _schema/{t}/_related/{name} take one relationship, which must
+//     have that name. DELETE _schema/{t}/_related/{name} (or the collection with ids= or a body
+//     of names) removes virtual ones. The answer is {"resource":[{"name"}]} (bare for one by
+//     path; the described relationships with fields=), or {"success":true} for DELETE.
+//   - A relationship is DreamFactory's relation JSON with is_virtual true: type belongs_to,
+//     has_many or many_many; field, ref_table, ref_field; for many_many junction_table,
+//     junction_field, junction_ref_field. Fields may be a name or a list of one name. Its name
+//     is DreamFactory's automatic one (reference §2.5); a given name must be that one.
+//     label, description, alias and ref_on_* are ignored; always_fetch, flatten and
+//     flatten_drop_prefix may only be false; ref_service_id and junction_service_id may only
+//     name this service.
+//   - Every table and field must exist (tables and views of this service), and the fields
+//     matched against each other must hold the same kind of value (whole numbers with whole
+//     numbers, text with text, …; JSON and other types can not be keys). Otherwise, and for relationships
+//     that are not virtual (those derived from foreign keys change through a field of type
+//     'reference'), the answer is a 400 and nothing is stored. The whole request is checked
+//     before anything is stored.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/dbschema"
+)
+
+// relatedRequest serves POST, PUT, PATCH and DELETE on _schema/{table}/_related[/{name}].
+func (s *Service) relatedRequest(ctx context.Context, req *platform.Request, table, name string) (*platform.Response, error) {
+	c, _, err := s.schema(ctx, req.BoolParam("refresh"))
+	if err != nil {
+		return nil, err
+	}
+	t, _, err := c.table(table)
+	if err != nil {
+		return nil, err
+	}
+	if req.Method == http.MethodDelete {
+		return s.deleteVirtual(ctx, req, c, t, name)
+	}
+	var items []any
+	if name != "" {
+		var m map[string]any
+		if list := unwrap(req.Payload); len(list) == 1 {
+			m, _ = list[0].(map[string]any)
+		}
+		if len(m) == 0 {
+			return nil, platform.BadRequest("No data in schema %s request.", map[bool]string{true: "create", false: "update"}[req.Method == http.MethodPost])
+		}
+		items = []any{m}
+	} else if items = unwrap(req.Payload); len(items) == 0 {
+		return nil, platform.BadRequest("No data in schema %s request.", map[bool]string{true: "create", false: "update"}[req.Method == http.MethodPost])
+	}
+	var rels []virtualRel
+	seen := map[string]bool{}
+	for _, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil, platform.BadRequest("Bad data format in request: each relationship must be an object.")
+		}
+		v, err := s.parseVirtual(c.base, t, m)
+		if err != nil {
+			return nil, err
+		}
+		n := v.name()
+		if name != "" && !strings.EqualFold(n, name) {
+			return nil, platform.BadRequest("The relationship in the body is named '%s', not '%s' as in the path.", n, name)
+		}
+		if seen[strings.ToLower(n)] {
+			return nil, platform.BadRequest("Relationship '%s' is listed twice.", n)
+		}
+		seen[strings.ToLower(n)] = true
+		rels = append(rels, v)
+	}
+	var stored []virtualRel
+	err = s.p.UpdateServiceConfig(ctx, s.id, func(cfg map[string]any) (map[string]any, error) {
+		list := virtualsFromConfig(cfg)
+		for _, v := range rels {
+			i := findVirtual(list, v.Table, v.name())
+			switch {
+			case i >= 0 && req.Method == http.MethodPost:
+				return nil, platform.BadRequest("Relationship '%s' already exists in table '%s'. Use PUT or PATCH to replace it.", v.name(), t.Name)
+			case i >= 0:
+				list[i] = v
+			default:
+				list = append(list, v)
+			}
+		}
+		cfg[ConfigVirtualRelationships] = virtualsConfig(list)
+		stored = list
+		return cfg, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.setVirtual(stored)
+	names := make([]string, len(rels))
+	for i, v := range rels {
+		names[i] = v.name()
+	}
+	return s.relatedResult(req, t.Name, names, name != "")
+}
+
+// deleteVirtual removes virtual relationships of t by name: name from the path, else ids= or
+// a body of names (or of objects with a name).
+func (s *Service) deleteVirtual(ctx context.Context, req *platform.Request, c *catalog, t *dbschema.Table, name string) (*platform.Response, error) {
+	names := []string{name}
+	if name == "" {
+		names = idsParam(req)
+		if len(names) == 0 {
+			for _, r := range unwrap(req.Payload) {
+				switch x := r.(type) {
+				case map[string]any:
+					n, _ := x["name"].(string)
+					names = append(names, n)
+				case string:
+					names = append(names, x)
+				}
+			}
+		}
+		if len(names) == 0 {
+			return nil, platform.BadRequest("No data in schema delete request.")
+		}
+	}
+	var stored []virtualRel
+	err := s.p.UpdateServiceConfig(ctx, s.id, func(cfg map[string]any) (map[string]any, error) {
+		list := virtualsFromConfig(cfg)
+		for _, n := range names {
+			i := findVirtual(list, t.Name, n)
+			if i < 0 {
+				if r, ok := c.base.Table(t.Name); ok {
+					if fk, ok := r.Relation(n); ok {
+						return nil, platform.BadRequest("Relationship '%s' of table '%s' is derived from a foreign key, not virtual: "+
+							"change or drop the field '%s' (type 'reference') through _field to remove it.", fk.Name, t.Name, foreignKeyField(fk))
+					}
+				}
+				return nil, platform.NotFound("No requested relationships found in table '%s'.", t.Name)
+			}
+			list = append(list[:i], list[i+1:]...)
+		}
+		cfg[ConfigVirtualRelationships] = virtualsConfig(list)
+		stored = list
+		return cfg, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.setVirtual(stored)
+	return platform.OK(platform.Success()), nil
+}
+
+// foreignKeyField is the field holding the foreign key of an FK-derived relation.
+func foreignKeyField(r *dbschema.Relation) string {
+	switch r.Type {
+	case dbschema.BelongsTo:
+		return r.Field
+	case dbschema.HasMany:
+		return r.RefTable + "." + r.RefField
+	}
+	return r.JunctionTable + "." + r.JunctionField
+}
+
+// findVirtual is the index in list of table's virtual relationship name (case-insensitive), or -1.
+func findVirtual(list []virtualRel, table, name string) int {
+	for i, v := range list {
+		if strings.EqualFold(v.Table, table) && strings.EqualFold(v.name(), name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// relatedResult answers like fieldsResult: {"name"} per relationship, the names with as_list,
+// the described relationships with fields=.
+func (s *Service) relatedResult(req *platform.Request, table string, names []string, single bool) (*platform.Response, error) {
+	fields, _ := req.Param("fields")
+	out := make([]any, len(names))
+	var described []any
+	if c := s.catalog.Load(); c != nil && fields != "" {
+		if t, ok := c.schema.Table(table); ok {
+			described, _ = describe(t, c.schema)["related"].([]any)
+		}
+	}
+	for i, n := range names {
+		out[i] = map[string]any{"name": n}
+		for _, d := range described {
+			if m := d.(map[string]any); strings.EqualFold(m["name"].(string), n) {
+				out[i] = pickFields(m, fields)
+			}
+		}
+	}
+	if single && len(out) == 1 {
+		return platform.OK(out[0]), nil
+	}
+	if req.BoolParam("as_list") {
+		return platform.OK(platform.Wrap(names)), nil
+	}
+	return platform.OK(platform.Wrap(out)), nil
+}
+
+// parseVirtual reads one relationship of table t from a request body and checks it against
+// sch (the inspected schema, without virtual relationships).
+func (s *Service) parseVirtual(sch *dbschema.Schema, t *dbschema.Table, m map[string]any) (virtualRel, error) {
+	label, _ := m["name"].(string)
+	if label == "" {
+		label = "(unnamed)"
+	}
+	bad := func(format string, args ...any) error {
+		return platform.BadRequest("Invalid relationship '%s' of table '%s': %s", label, t.Name, fmt.Sprintf(format, args...))
+	}
+	if virtual, _ := boolValue(m["is_virtual"]); !virtual {
+		return virtualRel{}, bad("it is not virtual (is_virtual is not true). Relationships derived from foreign keys are changed " +
+			"through a field of type 'reference' (ref_table, ref_field) on _schema/{table}/_field; send is_virtual: true to declare a virtual relationship.")
+	}
+	for _, k := range []string{"always_fetch", "flatten", "flatten_drop_prefix"} {
+		if v, ok := m[k]; ok && v != nil {
+			b, ok := boolValue(v)
+			if !ok {
+				return virtualRel{}, bad("%s must be true or false.", k)
+			}
+			if b {
+				return virtualRel{}, bad("%s is not supported; ask for the relationship with related= on reads.", k)
+			}
+		}
+	}
+	for _, k := range []string{"ref_service_id", "junction_service_id"} {
+		if v, ok := m[k]; ok && v != nil && v != "" {
+			if id, ok := platform.IntValue(v); !ok || int(id) != s.id {
+				return virtualRel{}, bad("%s names another service: relationships to tables of other services are not supported.", k)
+			}
+		}
+	}
+	str := func(k string) (string, error) {
+		v, ok := m[k]
+		if !ok || v == nil {
+			return "", nil
+		}
+		if list, ok := v.([]any); ok {
+			if len(list) > 1 {
+				return "", bad("%s lists %d fields: relationships over several fields are not supported.", k, len(list))
+			}
+			if len(list) == 0 {
+				return "", nil
+			}
+			v = list[0]
+		}
+		str, ok := v.(string)
+		if !ok {
+			return "", bad("%s must be a name.", k)
+		}
+		return strings.TrimSpace(str), nil
+	}
+	typ, _ := m["type"].(string)
+	v := virtualRel{Table: t.Name, Type: strings.ToLower(strings.TrimSpace(typ))}
+	if v.Type != dbschema.BelongsTo && v.Type != dbschema.HasMany && v.Type != dbschema.ManyMany {
+		return virtualRel{}, bad("type '%v' is not supported: send belongs_to, has_many or many_many.", m["type"])
+	}
+	var err error
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"field", &v.Field}, {"ref_table", &v.RefTable}, {"ref_field", &v.RefField},
+		{"junction_table", &v.JunctionTable}, {"junction_field", &v.JunctionField}, {"junction_ref_field", &v.JunctionRef}} {
+		if *f.dst, err = str(f.key); err != nil {
+			return virtualRel{}, err
+		}
+		junction := strings.HasPrefix(f.key, "junction_")
+		switch {
+		case *f.dst == "" && (!junction || v.Type == dbschema.ManyMany):
+			return virtualRel{}, bad("%s is required.", f.key)
+		case *f.dst != "" && junction && v.Type != dbschema.ManyMany:
+			return virtualRel{}, bad("%s is only for many_many relationships.", f.key)
+		}
+	}
+	r, why := v.resolve(sch)
+	if r == nil {
+		return virtualRel{}, bad("%s.", why)
+	}
+	// Keep the database's spelling of every name.
+	v.Field, v.RefTable, v.RefField = r.Field, r.RefTable, r.RefField
+	v.JunctionTable, v.JunctionField, v.JunctionRef = r.JunctionTable, r.JunctionField, r.JunctionRefField
+	if given, _ := m["name"].(string); given != "" && !strings.EqualFold(given, v.name()) {
+		return virtualRel{}, bad("a relationship's name is built from its fields (%s): this one is named '%s'.", namingRule(v.Type), v.name())
+	}
+	label = v.name()
+	// Matched fields must hold the same kind of value.
+	pairs := [][2][2]string{{{t.Name, v.Field}, {v.RefTable, v.RefField}}}
+	if v.Type == dbschema.ManyMany {
+		pairs = [][2][2]string{{{t.Name, v.Field}, {v.JunctionTable, v.JunctionField}}, {{v.JunctionTable, v.JunctionRef}, {v.RefTable, v.RefField}}}
+	}
+	for _, p := range pairs {
+		a, b := columnOf(sch, p[0][0], p[0][1]), columnOf(sch, p[1][0], p[1][1])
+		for _, c := range []struct {
+			col   *dbschema.Column
+			table string
+		}{{a, p[0][0]}, {b, p[1][0]}} {
+			if keyFamily(c.col.Kind) == "" {
+				return virtualRel{}, bad("field '%s.%s' (type %s) can not relate rows.", c.table, c.col.Name, c.col.Type)
+			}
+		}
+		if keyFamily(a.Kind) != keyFamily(b.Kind) {
+			return virtualRel{}, bad("fields '%s.%s' (type %s) and '%s.%s' (type %s) hold different kinds of values.",
+				p[0][0], a.Name, a.Type, p[1][0], b.Name, b.Type)
+		}
+	}
+	if _, ok := t.Column(v.name()); ok {
+		return virtualRel{}, bad("its name '%s' is a field of the table.", v.name())
+	}
+	if fk, ok := t.Relation(v.name()); ok && !fk.Virtual {
+		return virtualRel{}, bad("the table already has relationship '%s', derived from a foreign key.", fk.Name)
+	}
+	return v, nil
+}
+
+// namingRule says how DreamFactory names a relationship of type typ.
+func namingRule(typ string) string {
+	switch typ {
+	case dbschema.BelongsTo:
+		return "{ref_table}_by_{field}"
+	case dbschema.HasMany:
+		return "{ref_table}_by_{ref_field}"
+	}
+	return "{ref_table}_by_{junction_table}"
+}
+
+// columnOf returns a column of sch that resolve found.
+func columnOf(sch *dbschema.Schema, table, name string) *dbschema.Column {
+	t, _ := sch.Table(table)
+	c, _ := t.Column(name)
+	return c
+}
+
+// keyFamily groups value kinds that can be matched as relationship keys ("" for kinds that can
+// not be keys: JSON and other types). Keys read from one side are bound against the other,
+// so whole numbers match only whole numbers, and float and decimal each other.
+func keyFamily(k dbschema.Kind) string {
+	switch k {
+	case dbschema.KindFloat, dbschema.KindDecimal:
+		return "fraction"
+	case dbschema.KindInt, dbschema.KindString, dbschema.KindBool, dbschema.KindTime, dbschema.KindDate, dbschema.KindBytes:
+		return string(k)
+	}
+	return ""
+}

@@ -1,0 +1,158 @@
+package sqltable
+
+import (
+	"context"
+	"strings"
+
+	entsql "entgo.io/ent/dialect/sql"
+)
+
+// PerParent is a read of at most Limit rows of a table for each parent row, in one statement:
+// the rows are numbered per parent key with ROW_NUMBER() OVER (PARTITION BY the key ORDER BY
+// Order) and only numbers up to Limit are returned. It serves related rows of a batch of
+// parents (has_many with Key, many_many with Link). Window functions need SQLite 3.25,
+// PostgreSQL 8.4, MySQL 8.0 or MariaDB 10.2.
+type PerParent struct {
+	Where []*entsql.Predicate // on the read table's columns (for Key: its IN list of parent keys too)
+	Order []Order             // order within each parent; the key columns in TieBreak follow
+	// TieBreak (SQL columns, usually the primary key) makes the numbering deterministic when
+	// Order has ties; columns already in Order are skipped.
+	TieBreak []string
+	Limit    int    // rows per parent, > 0
+	Key      string // has_many: the read table's SQL column holding the parent key
+	Link     *Link  // many_many: the parent key comes from a link (junction) table instead
+}
+
+// Link joins the read table to its parents through a link table: a row of the read table
+// belongs to parent P when a row of the link table has Parent = P and Child = the row's Ref.
+// Duplicate link rows count once.
+type Link struct {
+	Table      string              // SQL name of the link table
+	Parent     string              // its SQL column holding the parent key
+	ParentKind string              // value kind of Parent (see Column.Kind)
+	Child      string              // its SQL column referring to the read table
+	Ref        string              // the read table's SQL column Child refers to
+	Where      []*entsql.Predicate // on the link table's columns, with the IN list of parent keys
+}
+
+// PerParentSQL builds the statement of q: the read table's columns in order, and with a Link
+// one more column, the parent key. The row number is never among the returned columns.
+func (t *Table) PerParentSQL(dialect string, q PerParent) (string, []any) {
+	d := entsql.Dialect(dialect)
+	taken := map[string]bool{strings.ToLower(t.Name): true}
+	for _, c := range t.Columns {
+		taken[strings.ToLower(c.Column)] = true
+	}
+	// fresh returns a name no column of the read table (or the table itself) has.
+	fresh := func(name string) string {
+		for taken[strings.ToLower(name)] {
+			name += "_"
+		}
+		taken[strings.ToLower(name)] = true
+		return name
+	}
+	rnName, outer := fresh("apiary_rn"), fresh("apiary_ranked")
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = Quote(dialect, c.Column)
+	}
+
+	rn := entsql.RowNumber()
+	var parentName string
+	inner := d.Select(cols...).From(entsql.Table(Quote(dialect, t.Name)))
+	if q.Link == nil {
+		rn.PartitionBy(Quote(dialect, q.Key))
+	} else {
+		l := q.Link
+		linkAlias := fresh("apiary_link")
+		var childName string
+		parentName, childName = fresh("apiary_parent"), fresh("apiary_child")
+		links := d.Select().Distinct().
+			AppendSelectAs(Quote(dialect, l.Parent), Quote(dialect, parentName)).
+			AppendSelectAs(Quote(dialect, l.Child), Quote(dialect, childName)).
+			From(entsql.Table(Quote(dialect, l.Table)))
+		if len(l.Where) > 0 {
+			links.Where(entsql.And(l.Where...))
+		}
+		links.As(Quote(dialect, linkAlias))
+		qualified := func(alias, col string) string { return Quote(dialect, alias) + "." + Quote(dialect, col) }
+		inner.Join(links).OnP(entsql.ExprP(qualified(t.Name, q.Link.Ref) + " = " + qualified(linkAlias, childName)))
+		inner.AppendSelectAs(qualified(linkAlias, parentName), Quote(dialect, parentName))
+		rn.PartitionBy(qualified(linkAlias, parentName))
+	}
+	inOrder := map[string]bool{}
+	for _, o := range q.Order {
+		inOrder[o.Column] = true
+		rn.OrderExpr(entsql.Expr(orderTerm(dialect, o)))
+	}
+	for _, c := range q.TieBreak {
+		if !inOrder[c] {
+			rn.OrderExpr(entsql.Expr(Quote(dialect, c)))
+		}
+	}
+	inner.AppendSelectExprAs(rn, Quote(dialect, rnName))
+	if len(q.Where) > 0 {
+		inner.Where(entsql.And(q.Where...))
+	}
+	inner.As(Quote(dialect, outer))
+
+	outCols := cols
+	if q.Link != nil {
+		outCols = append(append([]string{}, cols...), Quote(dialect, parentName))
+	}
+	sel := d.Select(outCols...).From(inner).
+		Where(entsql.LTE(Quote(dialect, rnName), q.Limit)).
+		OrderBy(Quote(dialect, rnName))
+	return sel.Query()
+}
+
+// SelectPerParent runs q and returns the rows (JSON-ready, keyed by client name) with the
+// parent key of each: the row's Key column, or with a Link the linking parent key (a row
+// linked to several parents comes once per parent).
+func (t *Table) SelectPerParent(ctx context.Context, db DB, dialect string, q PerParent) ([]map[string]any, []any, error) {
+	text, args := t.PerParentSQL(dialect, q)
+	if q.Link == nil {
+		rows, err := t.Scan(ctx, db, text, args)
+		if err != nil {
+			return nil, nil, err
+		}
+		key := q.Key
+		for _, c := range t.Columns {
+			if c.Column == q.Key {
+				key = c.Name
+			}
+		}
+		parents := make([]any, len(rows))
+		for i, r := range rows {
+			parents[i] = r[key]
+		}
+		return rows, parents, nil
+	}
+	withParent := New(t.Name, append(append([]Column{}, t.Columns...), Column{Name: "\x00parent", Kind: q.Link.ParentKind}))
+	rows, err := withParent.Scan(ctx, db, text, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	parents := make([]any, len(rows))
+	for i, r := range rows {
+		parents[i] = r["\x00parent"]
+		delete(r, "\x00parent")
+	}
+	return rows, parents, nil
+}
+
+// orderTerm renders one ORDER BY term as SelectSQL does: the quoted column, DESC, NULLS
+// FIRST or LAST.
+func orderTerm(dialect string, o Order) string {
+	s := Quote(dialect, o.Column)
+	if o.Desc {
+		s += " DESC"
+	}
+	switch o.Nulls {
+	case "first":
+		s += " NULLS FIRST"
+	case "last":
+		s += " NULLS LAST"
+	}
+	return s
+}
