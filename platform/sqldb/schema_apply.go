@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
@@ -24,21 +23,11 @@ import (
 	"github.com/apiary/apiary/platform/store"
 )
 
-// schemaLocks serialises the schema changes of each service (on this node), so that a change
-// is planned against the schema it is applied to.
-var schemaLocks sync.Map // *Service → *sync.Mutex
-
-func (s *Service) schemaLock() *sync.Mutex {
-	m, _ := schemaLocks.LoadOrStore(s, &sync.Mutex{})
-	return m.(*sync.Mutex)
-}
-
 // changeSchema plans and applies the table operations of one request and refreshes the
 // service's schema caches. It returns the tables' names as the database spells them.
 func (s *Service) changeSchema(ctx context.Context, ops []*tableOp) ([]string, error) {
-	mu := s.schemaLock()
-	mu.Lock()
-	defer mu.Unlock()
+	s.schemaMu.Lock()
+	defer s.schemaMu.Unlock()
 	c, db, err := s.schema(ctx, true)
 	if err != nil {
 		return nil, err
@@ -68,7 +57,9 @@ func (s *Service) changeSchema(ctx context.Context, ops []*tableOp) ([]string, e
 // renewPool replaces the service's pool (and with it the cache of prepared statements) after a
 // PostgreSQL schema change: a statement prepared before a column changed type fails with "cached
 // plan must not change result type" on every use, whereas SQLite and MySQL re-prepare such
-// statements by themselves. The old pool is closed once requests that already hold it are done.
+// statements by themselves. Dropping the CachedDB statements alone would not do: pgx also caches
+// prepared statements on each connection. The old pool is closed once requests that already
+// hold it are done.
 func (s *Service) renewPool(ctx context.Context) {
 	db, err := s.conn.open(ctx)
 	if err != nil {

@@ -31,9 +31,12 @@ type Service struct {
 	connKey string // what the pool depends on (see connKey)
 	cfgErr  error
 
-	mu      sync.Mutex
-	db      *store.CachedDB
-	catalog atomic.Pointer[catalog]
+	mu sync.Mutex
+	db *store.CachedDB
+	// schemaMu serialises this service's schema changes (on this node), so that a change is
+	// planned against the schema it is applied to.
+	schemaMu sync.Mutex
+	catalog  atomic.Pointer[catalog]
 	// catMu orders the catalog stores that merge virtual relationships into a schema, so that
 	// the last stored catalog always has the last stored virtual relationships.
 	catMu   sync.Mutex
