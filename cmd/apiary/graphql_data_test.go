@@ -305,7 +305,8 @@ func countingSQLite(t *testing.T) *storetest.CountingDriver {
 }
 
 // TestGraphQLDataStatements: a 20-row list with a nested has_many runs 2 SQL statements (the
-// list, then every child row of the 20 parents at once), and a many_many adds 2 more.
+// list, then every child row of the 20 parents at once), and a many_many adds 2 more; a where
+// on a relation adds one statement (two for many_many).
 func TestGraphQLDataStatements(t *testing.T) {
 	d := countingSQLite(t)
 	s := MustServe(t, "sqlite")
@@ -324,17 +325,21 @@ func TestGraphQLDataStatements(t *testing.T) {
 	for _, c := range []struct {
 		query string
 		want  int64
+		rows  int // contacts returned
 	}{
-		{list, 2},
-		{`{ contact(limit: 20) { id contact_group_by_contact_group_relationship { name } } }`, 3},
-		{`{ contact_info(limit: 20) { id contact_by_contact_id { first_name contact_info_by_contact_id { id } } } }`, 3},
+		{list, 2, 20},
+		{`{ contact(limit: 20) { id contact_group_by_contact_group_relationship { name } } }`, 3, 20},
+		{`{ contact_info(limit: 20) { id contact_by_contact_id { first_name contact_info_by_contact_id { id } } } }`, 3, 0},
+		// A where on a relation: the matching keys (one grouped read), then the list.
+		{`{ contact(limit: 20, where: {contact_info_by_contact_id: {info_type: {_eq: "home"}}}) { id } }`, 2, 18},
+		{`{ contact(limit: 20, where: {contact_group_by_contact_group_relationship: {name: {_eq: "Work"}}}) { id } }`, 3, 2},
 	} {
 		n0 := d.Queries()
 		data := s.mustData("db", c.query, nil)
 		if n := d.Queries() - n0; n != c.want {
 			t.Errorf("%s: %d statements, want %d", c.query, n, c.want)
 		}
-		if rows := data["contact"]; rows != nil && len(rows.([]any)) != 20 {
+		if rows := data["contact"]; rows != nil && len(rows.([]any)) != c.rows {
 			t.Errorf("%d contacts", len(rows.([]any)))
 		}
 	}

@@ -112,6 +112,8 @@ type run struct {
 	ctx  context.Context
 	call *call
 	errs gqlerror.List
+	// relFilters counts the relation conditions resolved so far (see maxRelationFilters).
+	relFilters int
 }
 
 // errNull says a non-null field resolved to null; its error is already recorded and the

@@ -160,7 +160,7 @@ func (x *run) list(tb *table, args map[string]any, sel ast.SelectionSet) ([]*row
 	if err != nil {
 		return nil, err
 	}
-	w := &whereBuilder{}
+	w := x.newWhere()
 	e, err := w.where(tb, args["where"])
 	if err != nil {
 		return nil, err
@@ -269,7 +269,7 @@ func (x *run) byPK(tb *table, args map[string]any, sel ast.SelectionSet) (*row, 
 
 // aggregate is {table}_aggregate(where) { count }: GET _table/{table}?count_only=true.
 func (x *run) aggregate(buf *bytes.Buffer, tb *table, args map[string]any, sel ast.SelectionSet, path ast.Path) error {
-	w := &whereBuilder{}
+	w := x.newWhere()
 	e, err := w.where(tb, args["where"])
 	if err != nil {
 		return err
@@ -416,7 +416,7 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 	}
 	args := f.ArgumentMap(x.op.Variables)
 	target := rel.target
-	w := &whereBuilder{}
+	w := x.newWhere()
 	var where filter.Expr
 	order := ""
 	limit, offset := -1, 0

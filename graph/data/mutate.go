@@ -84,7 +84,7 @@ func (x *run) mutate(buf *bytes.Buffer, rt root, args map[string]any, f graphql.
 	}
 	switch rt.kind {
 	case rootUpdate, rootDelete:
-		w := &whereBuilder{}
+		w := x.newWhere()
 		e, err := w.where(tb, args["where"])
 		if err != nil {
 			return err

@@ -60,6 +60,12 @@ func (v visibility) key(m *model) string {
 
 func (v visibility) of(tb *table) perms { return v[strings.ToLower(tb.t.Name)] }
 
+// readsRelation reports whether a relation is in the schema: its target (and, for many_many,
+// its junction) is readable.
+func (v visibility) readsRelation(r *relation) bool {
+	return v.of(r.target).read && (r.junction == nil || v.of(r.junction).read)
+}
+
 // comparisonScalars have a {Scalar}_comparison_exp input.
 var comparisonScalars = []string{"Int", "Float", "String", "Boolean", "ID", "JSON", "DateTime", "Decimal"}
 
@@ -106,7 +112,7 @@ func buildSchema(m *model, v visibility) (*ast.Schema, error) {
 			w("\n")
 		}
 		for _, r := range tb.rels {
-			if !v.of(r.target).read || (r.junction != nil && !v.of(r.junction).read) {
+			if !v.readsRelation(r) {
 				continue
 			}
 			t := r.target.name
@@ -121,6 +127,17 @@ func buildSchema(m *model, v visibility) (*ast.Schema, error) {
 		w("\ninput ", n, "_bool_exp {\n  _and: [", n, "_bool_exp!]\n  _or: [", n, "_bool_exp!]\n  _not: ", n, "_bool_exp\n")
 		for _, c := range tb.cols {
 			w("  ", c.name, ": ", c.scalar, "_comparison_exp\n")
+		}
+		for _, r := range tb.rels {
+			if !v.readsRelation(r) {
+				continue
+			}
+			if r.r.Type == dbschema.BelongsTo {
+				w("  \"The related ", r.target.name, " row matches.\"\n")
+			} else {
+				w("  \"At least one related ", r.target.name, " row matches.\"\n")
+			}
+			w("  ", r.name, ": ", r.target.name, "_bool_exp\n")
 		}
 		w("}\n\ninput ", n, "_order_by {\n")
 		for _, c := range tb.cols {

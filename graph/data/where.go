@@ -41,7 +41,14 @@ func and(a, b filter.Expr) filter.Expr {
 // whereBuilder translates typed where inputs of one request.
 type whereBuilder struct {
 	params map[string]any
+	// x resolves conditions on relations with platform requests (nil: relations refused);
+	// bound counts the keys they added to this filter.
+	x     *run
+	bound int
 }
+
+// newWhere is a builder for one request's filter that may hold conditions on relations.
+func (x *run) newWhere() *whereBuilder { return &whereBuilder{x: x} }
 
 // comparison operators of the {Scalar}_comparison_exp inputs.
 var scalarOps = map[string]filter.Op{"_eq": filter.OpEQ, "_neq": filter.OpNE, "_gt": filter.OpGT, "_gte": filter.OpGE,
@@ -104,6 +111,14 @@ func (w *whereBuilder) where(tb *table, v any) (filter.Expr, error) {
 				terms = append(terms, never(tb))
 			}
 		default:
+			if rel := tb.relBy[k]; rel != nil {
+				e, err := w.relationTerm(tb, rel, val)
+				if err != nil {
+					return nil, err
+				}
+				terms = append(terms, e)
+				continue
+			}
 			c := tb.byName[k]
 			if c == nil {
 				return nil, badRequest("unknown field %s in where", k)
