@@ -45,6 +45,12 @@ type Request struct {
 	// response carries Load's result as Content. Load receives the caller's session, to scope
 	// what it reads as the service would.
 	Load func(ctx context.Context, s *Session) (any, error)
+	// Aggregate, set only by internal callers (the GraphQL data API's {table}_aggregate), makes
+	// a database service's record read (GET _table/{table}) compute the aggregates its fields
+	// parameter names — SUM|COUNT|AVG|MIN|MAX(field), COUNT(*) — over every row the filter and
+	// the role's row filters admit, as one group: the answer is {"resource": [one row]}. REST
+	// and scripts can not set it: over REST aggregates need group, as in DreamFactory.
+	Aggregate bool
 }
 
 // Normalize fills defaults and canonical forms: upper-case method, lower-case service, resource

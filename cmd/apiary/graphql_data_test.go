@@ -306,7 +306,7 @@ func countingSQLite(t *testing.T) *storetest.CountingDriver {
 
 // TestGraphQLDataStatements: a 20-row list with a nested has_many runs 2 SQL statements (the
 // list, then every child row of the 20 parents at once), and a many_many adds 2 more; a where
-// on a relation adds one statement (two for many_many).
+// on a relation adds one statement (two for many_many); an aggregate field is one statement.
 func TestGraphQLDataStatements(t *testing.T) {
 	d := countingSQLite(t)
 	s := MustServe(t, "sqlite")
@@ -333,6 +333,8 @@ func TestGraphQLDataStatements(t *testing.T) {
 		// A where on a relation: the matching keys (one grouped read), then the list.
 		{`{ contact(limit: 20, where: {contact_info_by_contact_id: {info_type: {_eq: "home"}}}) { id } }`, 2, 18},
 		{`{ contact(limit: 20, where: {contact_group_by_contact_group_relationship: {name: {_eq: "Work"}}}) { id } }`, 3, 2},
+		// Every aggregate of a field in one statement.
+		{`{ contact_info_aggregate { count sum { id } avg { id } min { email } max { email contact_id } } }`, 1, 0},
 	} {
 		n0 := d.Queries()
 		data := s.mustData("db", c.query, nil)

@@ -1,7 +1,6 @@
 package data
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -45,10 +44,19 @@ func callFrom(ctx context.Context) *call {
 
 // do runs one platform request for the caller and returns its content.
 func (x *run) do(method, resource string, q url.Values, payload any) (any, *platform.Error) {
+	return x.handle(x.request(method, resource, q, payload))
+}
+
+// request is a platform request on the service for the caller.
+func (x *run) request(method, resource string, q url.Values, payload any) *platform.Request {
 	c := x.call
-	req := &platform.Request{Method: method, Service: x.e.service, Resource: resource, Query: q, Payload: payload,
+	return &platform.Request{Method: method, Service: x.e.service, Resource: resource, Query: q, Payload: payload,
 		Header: c.header, RemoteAddr: c.addr, Requestor: platform.RequestorAPI, Credentials: c.creds, Session: c.sess}
-	resp := c.p.Handle(x.ctx, req)
+}
+
+// handle runs req through the pipeline and returns its content.
+func (x *run) handle(req *platform.Request) (any, *platform.Error) {
+	resp := x.call.p.Handle(x.ctx, req)
 	if resp.Err != nil {
 		return nil, resp.Err
 	}
@@ -265,41 +273,6 @@ func (x *run) byPK(tb *table, args map[string]any, sel ast.SelectionSet) (*row, 
 		return rows[0], nil
 	}
 	return nil, nil
-}
-
-// aggregate is {table}_aggregate(where) { count }: GET _table/{table}?count_only=true.
-func (x *run) aggregate(buf *bytes.Buffer, tb *table, args map[string]any, sel ast.SelectionSet, path ast.Path) error {
-	w := x.newWhere()
-	e, err := w.where(tb, args["where"])
-	if err != nil {
-		return err
-	}
-	q := url.Values{"count_only": {"true"}}
-	if e != nil {
-		q.Set("filter", e.String())
-	}
-	content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(w.params))
-	if perr != nil {
-		return GQLError(perr)
-	}
-	n, ok := platform.IntValue(content)
-	if !ok {
-		return badRequest("the count could not be read")
-	}
-	buf.WriteByte('{')
-	for i, f := range x.collect(sel, tb.name+"_aggregate") {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		writeKey(buf, f.Alias)
-		if f.Name == "__typename" {
-			graphql.MarshalString(tb.name + "_aggregate").MarshalGQL(buf)
-		} else {
-			buf.WriteString(strconv.FormatInt(n, 10))
-		}
-	}
-	buf.WriteByte('}')
-	return nil
 }
 
 // keyOf is a value's identity for joining rows in Go: numbers by their decimal text, strings

@@ -110,7 +110,7 @@ var fixedNames = []string{"Query", "Mutation", "Subscription", "Int", "Float", "
 
 // derived are the names a table with GraphQL base name n uses, types and root fields together.
 func derived(n string) []string {
-	return []string{n, n + "_by_pk", n + "_aggregate", n + "_bool_exp", n + "_order_by", n + "_insert_input",
+	return []string{n, n + "_by_pk", n + "_aggregate", n + "_sum_fields", n + "_avg_fields", n + "_min_fields", n + "_max_fields", n + "_bool_exp", n + "_order_by", n + "_insert_input",
 		n + "_set_input", n + "_mutation_response", "insert_" + n, "insert_" + n + "_one", "update_" + n,
 		"update_" + n + "_by_pk", "delete_" + n, "delete_" + n + "_by_pk"}
 }

@@ -73,7 +73,7 @@ var comparisonScalars = []string{"Int", "Float", "String", "Boolean", "ID", "JSO
 //
 // Per readable table: an object type with its columns and its relations to readable tables;
 // Query fields {t}(where, order_by, limit, offset), {t}_by_pk(keys…) and
-// {t}_aggregate(where) { count }. Per writable table: insert_{t}, insert_{t}_one,
+// {t}_aggregate(where) { count sum avg min max }. Per writable table: insert_{t}, insert_{t}_one,
 // update_{t}, update_{t}_by_pk, delete_{t}, delete_{t}_by_pk, each needing read access too
 // (they return rows).
 func buildSchema(m *model, v visibility) (*ast.Schema, error) {
@@ -143,7 +143,8 @@ func buildSchema(m *model, v visibility) (*ast.Schema, error) {
 		for _, c := range tb.cols {
 			w("  ", c.name, ": order_by\n")
 		}
-		w("}\n\ntype ", n, "_aggregate {\n  count: Int!\n}\n")
+		w("}\n")
+		aggregateSDL(&b, tb)
 		query.WriteString("  " + n + "(where: " + n + "_bool_exp, order_by: [" + n + "_order_by!], limit: Int, offset: Int): [" + n + "!]!\n")
 		pkArgs := pkArgs(tb)
 		if pkArgs != "" {

@@ -104,7 +104,7 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 	if err := s.scopeRead(ctx, req, t, tbl, &r.Query); err != nil {
 		return nil, err
 	}
-	if g, ok := req.Param("group", "group_by"); ok && strings.TrimSpace(g) != "" {
+	if g, ok := req.Param("group", "group_by"); req.Aggregate || ok && strings.TrimSpace(g) != "" {
 		return s.getGroups(ctx, req, db, tbl, r, g)
 	}
 	var ids []string
@@ -308,7 +308,8 @@ func listID(t *dbschema.Table, row map[string]any) any {
 }
 
 // getGroups is a grouped read: group=a,b with fields naming group fields and aggregates
-// (SUM|COUNT|AVG|MIN|MAX(field), COUNT(*)).
+// (SUM|COUNT|AVG|MIN|MAX(field), COUNT(*)). With req.Aggregate and no group, the aggregates
+// are computed over all matching rows as one group (one row).
 func (s *Service) getGroups(ctx context.Context, req *platform.Request, db *store.CachedDB, tbl *sqltable.Table, r *sqltable.Read, group string) (*platform.Response, error) {
 	f, _ := req.Param("fields", "select")
 	groupBy, cols, aggs, err := tbl.ParseGroup(group, f, nil)

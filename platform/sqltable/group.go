@@ -11,9 +11,27 @@ import (
 )
 
 // Aggregate is one aggregate in a grouped read: Func of Column (Column "*" only for COUNT),
-// returned under Alias (DreamFactory's "SUM_price", "COUNT_ALL").
+// returned under Alias (DreamFactory's "SUM_price", "COUNT_ALL") as a value of Kind.
 type Aggregate struct {
 	Func, Column, Alias string
+	Kind                string // see aggregateKind
+}
+
+// aggregateKind is the kind an aggregate's value is normalised as: COUNT an int; SUM an int
+// over ints, else a float; AVG a float; MIN and MAX the column's own kind (a float for
+// decimals), so that MIN of a date is a date.
+func aggregateKind(fn, colKind string) string {
+	switch {
+	case fn == "COUNT":
+		return "int"
+	case fn == "AVG":
+		return "float"
+	case colKind == "int":
+		return "int"
+	case fn == "SUM", colKind == "decimal", colKind == "float":
+		return "float"
+	}
+	return colKind
 }
 
 var aggregatePattern = regexp.MustCompile(`(?i)^(SUM|COUNT|AVG|MIN|MAX)\(\s*([^()\s]+)\s*\)$`)
@@ -47,14 +65,14 @@ func (t *Table) ParseGroup(group, fields string, allowed func(string) bool) (gro
 				if fn != "COUNT" {
 					return nil, nil, nil, platform.BadRequest("Invalid field requested: %s (only COUNT takes *).", f)
 				}
-				aggs = append(aggs, Aggregate{Func: fn, Column: "*", Alias: "COUNT_ALL"})
+				aggs = append(aggs, Aggregate{Func: fn, Column: "*", Alias: "COUNT_ALL", Kind: "int"})
 				continue
 			}
 			c, ok := t.Column(m[2])
 			if !ok || (allowed != nil && !allowed(c.Name)) {
 				return nil, nil, nil, platform.BadRequest("Invalid field requested: %s", f)
 			}
-			aggs = append(aggs, Aggregate{Func: fn, Column: c.Column, Alias: fn + "_" + c.Name})
+			aggs = append(aggs, Aggregate{Func: fn, Column: c.Column, Alias: fn + "_" + c.Name, Kind: aggregateKind(fn, c.Kind)})
 			continue
 		}
 		c, ok := t.Column(f)
@@ -89,7 +107,8 @@ func splitFields(v string) []string {
 	return append(out, strings.TrimSpace(v[start:]))
 }
 
-// SelectGrouped reads q grouped by group, returning the group columns and aggregates.
+// SelectGrouped reads q grouped by group, returning the group columns and aggregates; an
+// empty group makes all rows of q one group.
 func (t *Table) SelectGrouped(ctx context.Context, db DB, dialect string, q Query, groupBy, cols []Column, aggs []Aggregate) ([]map[string]any, error) {
 	sel := entsql.Dialect(dialect).Select().From(entsql.Table(Quote(dialect, t.Name)))
 	names := make([]string, 0, len(cols)+len(aggs))
@@ -109,11 +128,7 @@ func (t *Table) SelectGrouped(ctx context.Context, db DB, dialect string, q Quer
 			}
 			b.WriteString(")")
 		}), a.Alias)
-		kind := "float"
-		if a.Func == "COUNT" {
-			kind = "int"
-		}
-		names, kinds = append(names, a.Alias), append(kinds, kind)
+		names, kinds = append(names, a.Alias), append(kinds, a.Kind)
 	}
 	if len(q.Where) > 0 {
 		sel.Where(entsql.And(q.Where...))
