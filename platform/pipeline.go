@@ -15,7 +15,8 @@ import (
 // Events are fired through Config.Scripts for every base name the service reports, templated
 // first: "{base}.{verb}.pre_process" for each base, the handler (skipped when a pre_process
 // script answered), "{base}.{verb}.post_process" for each base (also after an error), then
-// "{base}.{verb}.queued" for each base. Handle is safe for concurrent use.
+// "{base}.{verb}.queued" for each base — under a Unit, only when the unit commits. Handle is
+// safe for concurrent use.
 func (p *Platform) Handle(ctx context.Context, req *Request) *Response {
 	req.Normalize()
 	if req.Session == nil {
@@ -105,17 +106,27 @@ func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response
 			ev.Response = ErrorResponse(err)
 		}
 	}
-	for _, b := range bases {
-		ev.Name, ev.Base = b+"."+verb+".queued", b
-		if err := p.Config.Scripts.RunEvent(ctx, ev.Name, ev); err != nil {
-			p.log.Error("queueing event script", "event", ev.Name, "err", err)
-		}
+	if u := UnitFrom(ctx); u != nil { // queued only once the unit's writes are committed
+		held := *ev // its request and response no longer change
+		u.hold(func() { p.queue(u.ctx, bases, verb, &held) })
+	} else {
+		p.queue(ctx, bases, verb, ev)
 	}
 	if ev.Response.Err != nil {
 		p.logError(req, ev.Response.Err)
 	}
 	p.record(req, bases[len(bases)-1], ev.Response, ev.Runs, time.Since(start))
 	return ev.Response
+}
+
+// queue fires the queued events of a finished request, templated name first.
+func (p *Platform) queue(ctx context.Context, bases []string, verb string, ev *Event) {
+	for _, b := range bases {
+		ev.Name, ev.Base = b+"."+verb+".queued", b
+		if err := p.Config.Scripts.RunEvent(ctx, ev.Name, ev); err != nil {
+			p.log.Error("queueing event script", "event", ev.Name, "err", err)
+		}
+	}
 }
 
 // call runs the handler (or the request's Load) and turns failures into error responses.

@@ -80,6 +80,11 @@ func (e *execSchema) Complexity(context.Context, string, string, int, map[string
 
 // Exec runs the operation: query fields one after another, mutation fields serially as the
 // spec requires. The response is written as ordered JSON.
+//
+// A mutation operation is one unit of work (platform.Unit): its fields' requests share one
+// database transaction, committed when every field succeeded. The first field error stops
+// the operation and rolls everything back; the answer is then that error with data null
+// (Hasura's semantics), as it is when the commit fails.
 func (e *execSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	op := graphql.GetOperationContext(ctx)
 	done := false
@@ -88,22 +93,41 @@ func (e *execSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			return nil
 		}
 		done = true
-		x := &run{e: e, op: op, ctx: ctx, call: callFrom(ctx)}
-		var buf bytes.Buffer
-		typ := "Query"
-		if op.Operation.Operation == ast.Mutation {
-			typ = "Mutation"
-		}
 		if op.Operation.Operation == ast.Subscription {
 			return graphql.ErrorResponse(ctx, "subscriptions are not supported")
 		}
-		if err := x.rootObject(&buf, typ, op.Operation.SelectionSet); err != nil {
+		x := &run{e: e, op: op, ctx: ctx, call: callFrom(ctx)}
+		typ := "Query"
+		if op.Operation.Operation == ast.Mutation {
+			typ = "Mutation"
+			var u *platform.Unit
+			x.ctx, u = platform.WithUnit(ctx)
+			x.unit = u
+			defer u.Rollback() // a no-op once committed; ends the unit on a panic too
+		}
+		var buf bytes.Buffer
+		err := x.rootObject(&buf, typ, op.Operation.SelectionSet)
+		if x.unit != nil {
+			if err == nil && len(x.errs) == 0 {
+				if cerr := x.unit.Commit(); cerr != nil {
+					x.fail(GQLError(platform.AsError(cerr)), nil)
+				}
+			}
+			if len(x.errs) > 0 {
+				x.unit.Rollback()
+				err = errRolledBack
+			}
+		}
+		if err != nil {
 			buf.Reset()
 			buf.WriteString("null")
 		}
 		return &graphql.Response{Data: buf.Bytes(), Errors: x.errs}
 	}
 }
+
+// errRolledBack ends a mutation operation whose unit of work was rolled back.
+var errRolledBack = errors.New("the mutation was rolled back")
 
 // run is the execution of one operation.
 type run struct {
@@ -114,6 +138,8 @@ type run struct {
 	errs gqlerror.List
 	// relFilters counts the relation conditions resolved so far (see maxRelationFilters).
 	relFilters int
+	// unit is a mutation operation's unit of work (nil for queries).
+	unit *platform.Unit
 }
 
 // errNull says a non-null field resolved to null; its error is already recorded and the
@@ -173,6 +199,9 @@ func (x *run) rootObject(buf *bytes.Buffer, typ string, sel ast.SelectionSet) er
 		}
 		if err := x.field(buf, def, path, func() error { return x.resolveRoot(buf, typ, f, path) }); err != nil {
 			return err
+		}
+		if x.unit != nil && len(x.errs) > 0 { // the unit is rolled back: later fields need not run
+			return errRolledBack
 		}
 	}
 	buf.WriteByte('}')

@@ -12,7 +12,6 @@ import (
 	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/dbschema"
 	"github.com/apiary/apiary/platform/sqltable"
-	"github.com/apiary/apiary/platform/store"
 )
 
 // idColumns returns the identifying columns: id_field (comma list) when given, else the
@@ -92,7 +91,7 @@ func idValues(cols []*dbschema.Column, raw string) ([]string, []any, error) {
 
 // getRecords is GET /{db}/_table/{table}: fields, filter, limit, offset, order, ids,
 // include_count, count_only, as_list (reference §2.2).
-func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *catalog, db *store.CachedDB, name string) (*platform.Response, error) {
+func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, name string) (*platform.Response, error) {
 	t, tbl, err := c.table(name)
 	if err != nil {
 		return nil, err
@@ -215,7 +214,7 @@ func meta(body map[string]any) map[string]any {
 }
 
 // getRecord is GET /{db}/_table/{table}/{id}: the bare record, or 404.
-func (s *Service) getRecord(ctx context.Context, req *platform.Request, c *catalog, db *store.CachedDB, name, id string) (*platform.Response, error) {
+func (s *Service) getRecord(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, name, id string) (*platform.Response, error) {
 	t, tbl, err := c.table(name)
 	if err != nil {
 		return nil, err
@@ -310,7 +309,7 @@ func listID(t *dbschema.Table, row map[string]any) any {
 // getGroups is a grouped read: group=a,b with fields naming group fields and aggregates
 // (SUM|COUNT|AVG|MIN|MAX(field), COUNT(*)). With req.Aggregate and no group, the aggregates
 // are computed over all matching rows as one group (one row).
-func (s *Service) getGroups(ctx context.Context, req *platform.Request, db *store.CachedDB, tbl *sqltable.Table, r *sqltable.Read, group string) (*platform.Response, error) {
+func (s *Service) getGroups(ctx context.Context, req *platform.Request, db sqltable.DB, tbl *sqltable.Table, r *sqltable.Read, group string) (*platform.Response, error) {
 	f, _ := req.Param("fields", "select")
 	groupBy, cols, aggs, err := tbl.ParseGroup(group, f, nil)
 	if err != nil {

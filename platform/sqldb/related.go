@@ -15,7 +15,6 @@ import (
 	"github.com/apiary/apiary/platform/access"
 	"github.com/apiary/apiary/platform/dbschema"
 	"github.com/apiary/apiary/platform/sqltable"
-	"github.com/apiary/apiary/platform/store"
 )
 
 // maxInKeys is how many distinct keys one related query binds in its IN list. Parent pages
@@ -67,7 +66,7 @@ type relQuery struct {
 // related table's RBAC applies: the caller needs GET on component "_table/{ref_table}" of this
 // service, else 403. (A many_many junction table is read as part of the relation and needs
 // no access of its own.)
-func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *catalog, db *store.CachedDB, t *dbschema.Table, rows []map[string]any) ([]string, error) {
+func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, t *dbschema.Table, rows []map[string]any) ([]string, error) {
 	v, ok := req.Param("related")
 	if !ok || strings.TrimSpace(v) == "" {
 		return nil, nil
@@ -194,7 +193,7 @@ func (s *Service) maxRecords() int {
 }
 
 // loadRelation reads one relation for every row and sets it on each.
-func (s *Service) loadRelation(ctx context.Context, req *platform.Request, c *catalog, db *store.CachedDB, t *dbschema.Table, q *relQuery, rows []map[string]any) error {
+func (s *Service) loadRelation(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, t *dbschema.Table, q *relQuery, rows []map[string]any) error {
 	rel := q.rel
 	// Parent rows by key; rows without a key get null or [].
 	parents := map[string][]int{}
@@ -347,7 +346,7 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, c *ca
 
 // selectIn reads the rows of tbl whose column col is one of keys (JSON-ready values of a
 // column of kind keyKind) and that match where, in order: one SELECT per maxInKeys keys.
-func (s *Service) selectIn(ctx context.Context, db *store.CachedDB, tbl *sqltable.Table, col, keyKind string, keys []any, where []*entsql.Predicate, order []sqltable.Order) ([]map[string]any, error) {
+func (s *Service) selectIn(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, col, keyKind string, keys []any, where []*entsql.Predicate, order []sqltable.Order) ([]map[string]any, error) {
 	sqlCol := col
 	if cc, ok := tbl.Column(col); ok {
 		sqlCol = cc.Column
@@ -378,7 +377,7 @@ func (s *Service) selectIn(ctx context.Context, db *store.CachedDB, tbl *sqltabl
 // (sqltable.PerParent). Without link, col is the related table's column holding the parent
 // key; with link (many_many), the rows come through the link table, whose column link.Parent
 // holds the parent key. It returns the rows with the parent key of each.
-func (s *Service) selectPerParent(ctx context.Context, db *store.CachedDB, q *relQuery, col string, link *sqltable.Link, keyKind string, keys []any) ([]map[string]any, []any, error) {
+func (s *Service) selectPerParent(ctx context.Context, db sqltable.DB, q *relQuery, col string, link *sqltable.Link, keyKind string, keys []any) ([]map[string]any, []any, error) {
 	var rows []map[string]any
 	var parents []any
 	for start := 0; start < len(keys); start += maxInKeys {

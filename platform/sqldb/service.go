@@ -275,6 +275,7 @@ func (s *Service) Handle(ctx context.Context, req *platform.Request) (*platform.
 		}
 		return s.write(ctx, req, c, db, seg[1], id)
 	}
+	rdb := s.reader(ctx, db)
 	switch {
 	case len(seg) == 1:
 		return s.listTables(req, c)
@@ -285,9 +286,9 @@ func (s *Service) Handle(ctx context.Context, req *platform.Request) (*platform.
 		}
 		return platform.OK(describe(t, c.schema)), nil
 	case seg[0] == "_table" && len(seg) == 2:
-		return s.getRecords(ctx, req, c, db, seg[1])
+		return s.getRecords(ctx, req, c, rdb, seg[1])
 	case seg[0] == "_table" && len(seg) == 3:
-		return s.getRecord(ctx, req, c, db, seg[1], seg[2])
+		return s.getRecord(ctx, req, c, rdb, seg[1], seg[2])
 	}
 	return nil, platform.NotFound("Resource '%s' not found for service '%s'.", req.Resource, s.name)
 }

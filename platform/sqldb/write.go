@@ -20,6 +20,7 @@ import (
 type txn struct {
 	s       *Service
 	tx      *sql.Tx
+	owned   bool // tx is this request's own (false: a platform.Unit's)
 	dialect string
 	t       *dbschema.Table
 	tbl     *sqltable.Table
@@ -59,14 +60,30 @@ func (s *Service) write(ctx context.Context, req *platform.Request, c *catalog, 
 			keys[i] = c.Name
 		}
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	tx, owned, err := s.begin(ctx, db)
 	if err != nil {
 		return nil, s.dbError(err)
 	}
-	w := &txn{s: s, tx: tx, dialect: s.conn.dialect, t: t, tbl: tbl, keys: keys, req: req, lookup: s.p.Lookups(ctx, req.Session), c: c}
+	// Under a unit of work the request runs in a savepoint of the unit's transaction, so that a
+	// failed request leaves nothing behind (and PostgreSQL's transaction stays usable) whether
+	// or not the unit's owner goes on.
+	if !owned {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT apiary_req"); err != nil {
+			return nil, s.dbError(err)
+		}
+	}
+	// rollback undoes the request's writes: its own transaction, or its savepoint.
+	rollback := func() {
+		if owned {
+			_ = tx.Rollback()
+		} else {
+			_, _ = tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT apiary_req")
+		}
+	}
+	w := &txn{s: s, tx: tx, owned: owned, dialect: s.conn.dialect, t: t, tbl: tbl, keys: keys, req: req, lookup: s.p.Lookups(ctx, req.Session), c: c}
 	if w.rf = s.rowFiltersFor(req, t.Name, req.Method); w.rf != nil && req.Method != http.MethodPost {
 		if w.scope, err = w.rf.predicate(tbl, w.lookup); err != nil {
-			_ = tx.Rollback()
+			rollback()
 			return nil, err
 		}
 	}
@@ -82,13 +99,46 @@ func (s *Service) write(ctx context.Context, req *platform.Request, c *catalog, 
 		err = platform.BadRequest("%s requests for resource '_table/%s' are not currently supported by the '%s' service.", req.Method, name, s.name)
 	}
 	if err != nil {
-		_ = tx.Rollback()
+		rollback()
 		return nil, err
+	}
+	if !owned {
+		if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT apiary_req"); err != nil {
+			return nil, s.dbError(err)
+		}
+		return resp, nil
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, s.writeError(err)
 	}
 	return resp, nil
+}
+
+// begin returns the transaction a write runs in: the unit of work's for this service when
+// the request runs under one (platform.Unit; owned false: the unit's owner ends it), else a
+// new one the request commits or rolls back itself.
+func (s *Service) begin(ctx context.Context, db *store.CachedDB) (tx *sql.Tx, owned bool, err error) {
+	u := platform.UnitFrom(ctx)
+	if u == nil {
+		tx, err = db.BeginTx(ctx, nil)
+		return tx, true, err
+	}
+	utx, err := u.Tx(s.name, func(uctx context.Context) (platform.UnitTx, error) { return db.BeginTx(uctx, nil) })
+	if err != nil {
+		return nil, false, err
+	}
+	return utx.(*sql.Tx), false, nil
+}
+
+// reader is what a read runs on: the unit of work's transaction for this service when the
+// request runs under a unit that has written (so that it sees those writes), else the pool.
+func (s *Service) reader(ctx context.Context, db *store.CachedDB) sqltable.DB {
+	if u := platform.UnitFrom(ctx); u != nil {
+		if tx, ok := u.Existing(s.name).(*sql.Tx); ok {
+			return tx
+		}
+	}
+	return db
 }
 
 // batch runs op for n records. With cont each record runs in its own savepoint and failures
@@ -126,9 +176,12 @@ func (w *txn) batch(ctx context.Context, n int, cont bool, verb string, op func(
 		}
 	}
 	if len(failed) > 0 {
-		// The successful records are committed; the reply still reports the failures.
-		if err := w.tx.Commit(); err != nil {
-			return nil, w.s.writeError(err)
+		// The successful records are committed (under a unit of work the request's error
+		// undoes them with its savepoint); the reply still reports the failures.
+		if w.owned {
+			if err := w.tx.Commit(); err != nil {
+				return nil, w.s.writeError(err)
+			}
 		}
 		return nil, platform.BatchError(verb, failed, results, false)
 	}
