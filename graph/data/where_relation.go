@@ -52,6 +52,11 @@ func (w *whereBuilder) relationTerm(tb *table, rel *relation, v any) (filter.Exp
 	if _, ok := v.(map[string]any); !ok { // {rel: {}} is true of every related row
 		return nil, badRequest("where.%s must be an object: a condition on table %s", rel.name, rel.target.name)
 	}
+	x.relFilters++
+	if x.relFilters > maxRelationFilters {
+		return nil, &gqlerror.Error{Message: fmt.Sprintf("The operation has more than %d conditions on relations: split it.", maxRelationFilters),
+			Extensions: map[string]any{"code": "COMPLEXITY_LIMIT_EXCEEDED", "status": http.StatusBadRequest}}
+	}
 	sub := x.newWhere()
 	e, err := sub.where(rel.target, v)
 	if err != nil {
@@ -90,11 +95,6 @@ func (w *whereBuilder) relationTerm(tb *table, rel *relation, v any) (filter.Exp
 // keySet reads the distinct non-null values of col in the rows of tb matching e: GET
 // _table/{tb} with fields=col, group=col and order=col, in pages of the service's max_records.
 func (x *run) keySet(tb *table, col *column, e filter.Expr, params map[string]any, rel *relation) ([]*row, error) {
-	x.relFilters++
-	if x.relFilters > maxRelationFilters {
-		return nil, &gqlerror.Error{Message: fmt.Sprintf("The operation filters across relations more than %d times: split it.", maxRelationFilters),
-			Extensions: map[string]any{"code": "COMPLEXITY_LIMIT_EXCEEDED", "status": http.StatusBadRequest}}
-	}
 	cond := and(e, &filter.Compare{Field: col.c.Name, Op: filter.OpIsNotNull})
 	page := x.e.lim.maxRecords
 	var out []*row
