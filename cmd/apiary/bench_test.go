@@ -510,4 +510,3 @@ func BenchmarkGraphQLTypename(b *testing.B) {
 		return nil
 	})
 }
-
