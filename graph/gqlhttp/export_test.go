@@ -5,5 +5,3 @@ var (
 	WriteResponse       = writeResponse
 	ResponseContentType = responseContentType
 )
-
-var DecodeParams = decodeParams

@@ -26,7 +26,7 @@ type POST struct{ transport.POST }
 
 var _ graphql.Transport = POST{}
 
-// bodyBuffers holds response buffers between requests.
+// bodyBuffers holds request and response body buffers between requests.
 var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Supports is transport.POST's test, without parsing the usual Content-Type.
@@ -54,8 +54,10 @@ func (t POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		t.POST.Do(w, r, exec)
 	}
-	params, ok := decodeParams(body)
-	if !ok {
+	params := &graphql.RawParams{}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // as transport.POST
+	if err := dec.Decode(params); err != nil {
 		replay()
 		return
 	}
@@ -120,42 +122,6 @@ func release(buf *bytes.Buffer) {
 	if buf.Cap() <= 64<<10 {
 		bodyBuffers.Put(buf)
 	}
-}
-
-// rawParams is a request body as transport.POST reads it into graphql.RawParams, with
-// variables and extensions left undecoded (see decodeParams).
-type rawParams struct {
-	Query         string          `json:"query"`
-	OperationName string          `json:"operationName"`
-	Variables     json.RawMessage `json:"variables"`
-	Extensions    json.RawMessage `json:"extensions"`
-}
-
-// decodeParams reads body as transport.POST does — numbers in variables and extensions as
-// json.Number — without a decoder for the whole body (its buffer and reflection state are most
-// of the cost of a small request). It reports false for any body it does not read (trailing
-// data included, which transport.POST's decoder ignores): such a body is left to
-// transport.POST.
-func decodeParams(body []byte) (*graphql.RawParams, bool) {
-	var raw rawParams
-	if json.Unmarshal(body, &raw) != nil {
-		return nil, false
-	}
-	params := &graphql.RawParams{Query: raw.Query, OperationName: raw.OperationName}
-	if !decodeObject(raw.Variables, &params.Variables) || !decodeObject(raw.Extensions, &params.Extensions) {
-		return nil, false
-	}
-	return params, true
-}
-
-// decodeObject decodes a JSON object with numbers as json.Number; absent and null leave m nil.
-func decodeObject(raw json.RawMessage, m *map[string]any) bool {
-	if len(raw) == 0 || string(raw) == "null" {
-		return true
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	return dec.Decode(m) == nil
 }
 
 // failingReader fails every read with err.

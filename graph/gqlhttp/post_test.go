@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -123,34 +122,5 @@ func TestWriteResponseShortPath(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() { gqlhttp.WriteResponse(io.Discard, resp) })
 	if allocs > 0 {
 		t.Errorf("writeResponse allocates %.0f times for data alone: not the short path", allocs)
-	}
-}
-
-// TestDecodeParams: every body decodeParams reads gives the RawParams transport.POST's decoder
-// gives (numbers as json.Number, null and absent maps nil).
-func TestDecodeParams(t *testing.T) {
-	for _, body := range []string{
-		`{"query": "q", "operationName": "o", "variables": {"n": 12345678901234567890, "f": 1.5, "l": [1, {"x": 2}]}, "extensions": {"k": 1}}`,
-		`{"query": "q", "variables": null, "extensions": null}`,
-		`{"query": "q", "variables": {}}`,
-		`{"QUERY": "q", "Variables": {"a": "b"}}`,
-		`{"query": "q", "query": "r"}`,
-		`{}`,
-	} {
-		var want graphql.RawParams
-		dec := json.NewDecoder(strings.NewReader(body))
-		dec.UseNumber()
-		if err := dec.Decode(&want); err != nil {
-			t.Fatalf("%s: %v", body, err)
-		}
-		got, ok := gqlhttp.DecodeParams([]byte(body))
-		if !ok || !reflect.DeepEqual(*got, want) {
-			t.Errorf("%s:\n got  %#v (%v)\n want %#v", body, got, ok, want)
-		}
-	}
-	for _, body := range []string{`{"query": "q"} x`, `{"variables": "x"}`, `{"extensions": []}`, `[]`, `{"query": 1}`} {
-		if _, ok := gqlhttp.DecodeParams([]byte(body)); ok {
-			t.Errorf("%s: read, want it left to transport.POST", body)
-		}
 	}
 }
