@@ -123,31 +123,18 @@ func (x *run) aggregate(buf *bytes.Buffer, tb *table, args map[string]any, sel a
 		}
 		vals["COUNT_ALL"] = content
 	}
-	buf.WriteByte('{')
-	for i, f := range fields {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		writeKey(buf, f.Alias)
-		p := append(path, ast.PathName(f.Alias))
-		switch f.Name {
-		case "__typename":
-			graphql.MarshalString(typ).MarshalGQL(buf)
-		case "count":
+	return x.writeObject(buf, typ, fields, path, func(f graphql.CollectedField, p ast.Path) error {
+		if f.Name == "count" {
 			n, ok := platform.IntValue(vals["COUNT_ALL"])
 			if !ok {
 				x.fail(badRequest("the count could not be read"), p)
 				return errNull
 			}
 			buf.WriteString(strconv.FormatInt(n, 10))
-		default:
-			if err := x.field(buf, f.Definition.Type, p, func() error { return x.aggregateFields(buf, tb, f, vals, p) }); err != nil {
-				return err
-			}
+			return nil
 		}
-	}
-	buf.WriteByte('}')
-	return nil
+		return x.field(buf, f.Definition.Type, p, func() error { return x.aggregateFields(buf, tb, f, vals, p) })
+	})
 }
 
 // aggregateFields writes one {t}_{fn}_fields object from the aggregate row (keys FN_column, as
@@ -158,26 +145,12 @@ func (x *run) aggregateFields(buf *bytes.Buffer, tb *table, f graphql.CollectedF
 	for _, c := range aggregated(tb, f.Name) {
 		byName[c.name] = c
 	}
-	buf.WriteByte('{')
-	for i, sf := range x.collect(f.Selections, typ) {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		writeKey(buf, sf.Alias)
-		if sf.Name == "__typename" {
-			graphql.MarshalString(typ).MarshalGQL(buf)
-			continue
-		}
+	return x.writeObject(buf, typ, x.collect(f.Selections, typ), path, func(sf graphql.CollectedField, p ast.Path) error {
 		c := byName[sf.Name]
 		if c == nil {
 			return badRequest("unknown field %s.%s", typ, sf.Name)
 		}
 		v := vals[strings.ToUpper(f.Name)+"_"+c.c.Name]
-		p := append(path, ast.PathName(sf.Alias))
-		if err := x.field(buf, sf.Definition.Type, p, func() error { return writeScalar(buf, c, v, false) }); err != nil {
-			return err
-		}
-	}
-	buf.WriteByte('}')
-	return nil
+		return x.field(buf, sf.Definition.Type, p, func() error { return writeScalar(buf, c, v, false) })
+	})
 }

@@ -183,16 +183,31 @@ func writeKey(buf *bytes.Buffer, k string) {
 	buf.WriteByte(':')
 }
 
-// rootObject writes the Query or Mutation object.
-func (x *run) rootObject(buf *bytes.Buffer, typ string, sel ast.SelectionSet) error {
-	fields := x.collect(sel, typ)
+// writeObject writes an object of type typ with the given fields: {"alias": value, …}.
+// __typename answers typ; value writes every other field, given its path.
+func (x *run) writeObject(buf *bytes.Buffer, typ string, fields []graphql.CollectedField, path ast.Path,
+	value func(f graphql.CollectedField, path ast.Path) error) error {
 	buf.WriteByte('{')
 	for i, f := range fields {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
 		writeKey(buf, f.Alias)
-		path := ast.Path{ast.PathName(f.Alias)}
+		if f.Name == "__typename" {
+			graphql.MarshalString(typ).MarshalGQL(buf)
+			continue
+		}
+		if err := value(f, append(path, ast.PathName(f.Alias))); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+// rootObject writes the Query or Mutation object.
+func (x *run) rootObject(buf *bytes.Buffer, typ string, sel ast.SelectionSet) error {
+	return x.writeObject(buf, typ, x.collect(sel, typ), nil, func(f graphql.CollectedField, path ast.Path) error {
 		var def *ast.Type
 		if f.Definition != nil {
 			def = f.Definition.Type
@@ -203,17 +218,13 @@ func (x *run) rootObject(buf *bytes.Buffer, typ string, sel ast.SelectionSet) er
 		if x.unit != nil && len(x.errs) > 0 { // the unit is rolled back: later fields need not run
 			return errRolledBack
 		}
-	}
-	buf.WriteByte('}')
-	return nil
+		return nil
+	})
 }
 
 // resolveRoot writes the value of a Query or Mutation field.
 func (x *run) resolveRoot(buf *bytes.Buffer, typ string, f graphql.CollectedField, path ast.Path) error {
 	switch f.Name {
-	case "__typename":
-		graphql.MarshalString(typ).MarshalGQL(buf)
-		return nil
 	case "__schema":
 		if x.op.DisableIntrospection {
 			return errIntrospection
@@ -296,21 +307,10 @@ func (x *run) rows(buf *bytes.Buffer, tb *table, elem *ast.Type, sel ast.Selecti
 
 // object writes one row as an object of tb's type.
 func (x *run) object(buf *bytes.Buffer, tb *table, sel ast.SelectionSet, r *row, path ast.Path) error {
-	fields := x.collect(sel, tb.name)
-	buf.WriteByte('{')
-	for i, f := range fields {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		writeKey(buf, f.Alias)
-		p := append(path, ast.PathName(f.Alias))
-		if f.Name == "__typename" {
-			graphql.MarshalString(tb.name).MarshalGQL(buf)
-			continue
-		}
+	return x.writeObject(buf, tb.name, x.collect(sel, tb.name), path, func(f graphql.CollectedField, p ast.Path) error {
 		if rel := tb.relBy[f.Name]; rel != nil {
 			v := r.rel[f.Alias]
-			err := x.field(buf, f.Definition.Type, p, func() error {
+			return x.field(buf, f.Definition.Type, p, func() error {
 				switch v := v.(type) {
 				case *row:
 					return x.object(buf, rel.target, f.Selections, v, p)
@@ -324,21 +324,13 @@ func (x *run) object(buf *bytes.Buffer, tb *table, sel ast.SelectionSet, r *row,
 				}
 				return nil
 			})
-			if err != nil {
-				return err
-			}
-			continue
 		}
 		c := tb.byName[f.Name]
 		if c == nil {
 			return fmt.Errorf("unknown field %s.%s", tb.name, f.Name)
 		}
-		if err := x.field(buf, f.Definition.Type, p, func() error { return writeScalar(buf, c, r.vals[c.c.Name], f.Definition.Type.NonNull) }); err != nil {
-			return err
-		}
-	}
-	buf.WriteByte('}')
-	return nil
+		return x.field(buf, f.Definition.Type, p, func() error { return writeScalar(buf, c, r.vals[c.c.Name], f.Definition.Type.NonNull) })
+	})
 }
 
 // writeScalar writes a column value as its GraphQL scalar. Values come from the platform's

@@ -12,27 +12,13 @@ import (
 // intro writes an introspection object (gqlgen's introspection package) of the given
 // __Schema/__Type/… type.
 func (x *run) intro(buf *bytes.Buffer, obj any, typ string, sel ast.SelectionSet, path ast.Path) error {
-	fields := x.collect(sel, typ)
-	buf.WriteByte('{')
-	for i, f := range fields {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		writeKey(buf, f.Alias)
-		if f.Name == "__typename" {
-			graphql.MarshalString(typ).MarshalGQL(buf)
-			continue
-		}
+	return x.writeObject(buf, typ, x.collect(sel, typ), path, func(f graphql.CollectedField, p ast.Path) error {
 		v, err := introField(obj, f.Name, f.ArgumentMap(x.op.Variables))
 		if err != nil {
 			return err
 		}
-		if err := x.introValue(buf, v, f.Selections, append(path, ast.PathName(f.Alias))); err != nil {
-			return err
-		}
-	}
-	buf.WriteByte('}')
-	return nil
+		return x.introValue(buf, v, f.Selections, p)
+	})
 }
 
 func (x *run) introValue(buf *bytes.Buffer, v any, sel ast.SelectionSet, path ast.Path) error {

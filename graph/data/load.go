@@ -327,14 +327,26 @@ func inFilter(w *whereBuilder, target *column, rows []*row, src *column) (filter
 // fetchAll reads every row of tb matching e, in pages of the service's max_records (one
 // request, and one statement, unless more rows match than a page holds).
 func (x *run) fetchAll(tb *table, e filter.Expr, params map[string]any, order, fields string) ([]*row, error) {
+	q := url.Values{"filter": {e.String()}}
+	setFields(q, fields)
+	if order != "" {
+		q.Set("order", order)
+	}
+	bound := relatedRowsFactor * x.e.lim.maxRecords
+	// A full last page at the bound fails: more rows may follow.
+	return x.pages(tb, q, params, bound-1, func() error {
+		return tooManyRows(fmt.Sprintf("The relation to %s holds more than %d rows for these records: give it a limit or a where, or ask for fewer records.", tb.name, bound))
+	})
+}
+
+// pages reads GET _table/{tb} with q (and params) page by page — limit max_records, the
+// offset moving on — until a page comes back short. Once more than most rows were read it
+// stops with tooMany's error.
+func (x *run) pages(tb *table, q url.Values, params map[string]any, most int, tooMany func() error) ([]*row, error) {
 	var out []*row
 	page := x.e.lim.maxRecords
+	q.Set("limit", strconv.Itoa(page))
 	for offset := 0; ; offset += page {
-		q := url.Values{"filter": {e.String()}, "limit": {strconv.Itoa(page)}}
-		setFields(q, fields)
-		if order != "" {
-			q.Set("order", order)
-		}
 		if offset > 0 {
 			q.Set("offset", strconv.Itoa(offset))
 		}
@@ -344,14 +356,18 @@ func (x *run) fetchAll(tb *table, e filter.Expr, params map[string]any, order, f
 		}
 		rows := records(content)
 		out = append(out, rows...)
+		if len(out) > most {
+			return nil, tooMany()
+		}
 		if len(rows) < page {
 			return out, nil
 		}
-		if len(out) >= relatedRowsFactor*page {
-			return nil, &gqlerror.Error{Message: fmt.Sprintf("The relation to %s holds more than %d rows for these records: give it a limit or a where, or ask for fewer records.", tb.name, relatedRowsFactor*page),
-				Extensions: map[string]any{"code": "TOO_MANY_ROWS", "status": http.StatusBadRequest}}
-		}
 	}
+}
+
+// tooManyRows is the 400 TOO_MANY_ROWS error of a read over its bound.
+func tooManyRows(msg string) error {
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": "TOO_MANY_ROWS", "status": http.StatusBadRequest}}
 }
 
 // relatedRowsFactor × max_records bounds the rows one relation may load for one level of a

@@ -145,16 +145,9 @@ func (x *run) mutate(buf *bytes.Buffer, rt root, args map[string]any, f graphql.
 
 // mutationResponse writes {affected_rows, returning}.
 func (x *run) mutationResponse(buf *bytes.Buffer, tb *table, f graphql.CollectedField, rows []*row, path ast.Path) error {
-	buf.WriteByte('{')
-	for i, rf := range x.collect(f.Selections, tb.name+"_mutation_response") {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		writeKey(buf, rf.Alias)
-		p := append(path, ast.PathName(rf.Alias))
+	typ := tb.name + "_mutation_response"
+	return x.writeObject(buf, typ, x.collect(f.Selections, typ), path, func(rf graphql.CollectedField, p ast.Path) error {
 		switch rf.Name {
-		case "__typename":
-			graphql.MarshalString(tb.name + "_mutation_response").MarshalGQL(buf)
 		case "affected_rows":
 			buf.WriteString(strconv.Itoa(len(rows)))
 		case "returning":
@@ -162,13 +155,10 @@ func (x *run) mutationResponse(buf *bytes.Buffer, tb *table, f graphql.Collected
 				x.fail(err, p)
 				return errNull
 			}
-			if err := x.rows(buf, tb, &ast.Type{NamedType: tb.name, NonNull: true}, rf.Selections, rows, p); err != nil {
-				return err
-			}
+			return x.rows(buf, tb, &ast.Type{NamedType: tb.name, NonNull: true}, rf.Selections, rows, p)
 		}
-	}
-	buf.WriteByte('}')
-	return nil
+		return nil
+	})
 }
 
 // record converts an insert or _set input to the DreamFactory record a REST client would send:

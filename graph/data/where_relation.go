@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -80,7 +79,7 @@ func (w *whereBuilder) relationTerm(tb *table, rel *relation, v any) (filter.Exp
 	}
 	w.bound += len(keys)
 	if w.bound > maxBoundKeys {
-		return nil, tooManyKeys(fmt.Sprintf("The where conditions on relations match more than %d keys in all: narrow them.", maxBoundKeys))
+		return nil, tooManyRows(fmt.Sprintf("The where conditions on relations match more than %d keys in all: narrow them.", maxBoundKeys))
 	}
 	in, err := inFilter(w, rel.field, keys, src)
 	if err != nil {
@@ -96,29 +95,8 @@ func (w *whereBuilder) relationTerm(tb *table, rel *relation, v any) (filter.Exp
 // _table/{tb} with fields=col, group=col and order=col, in pages of the service's max_records.
 func (x *run) keySet(tb *table, col *column, e filter.Expr, params map[string]any, rel *relation) ([]*row, error) {
 	cond := and(e, &filter.Compare{Field: col.c.Name, Op: filter.OpIsNotNull})
-	page := x.e.lim.maxRecords
-	var out []*row
-	for offset := 0; ; offset += page {
-		q := url.Values{"filter": {cond.String()}, "fields": {col.c.Name}, "group": {col.c.Name},
-			"order": {col.c.Name}, "limit": {strconv.Itoa(page)}}
-		if offset > 0 {
-			q.Set("offset", strconv.Itoa(offset))
-		}
-		content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(params))
-		if perr != nil {
-			return nil, GQLError(perr)
-		}
-		rows := records(content)
-		out = append(out, rows...)
-		if len(out) > maxRelationKeys {
-			return nil, tooManyKeys(fmt.Sprintf("The where condition on relation %s matches more than %d rows of table %s: narrow it.", rel.name, maxRelationKeys, tb.name))
-		}
-		if len(rows) < page {
-			return out, nil
-		}
-	}
-}
-
-func tooManyKeys(msg string) error {
-	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": "TOO_MANY_ROWS", "status": http.StatusBadRequest}}
+	q := url.Values{"filter": {cond.String()}, "fields": {col.c.Name}, "group": {col.c.Name}, "order": {col.c.Name}}
+	return x.pages(tb, q, params, maxRelationKeys, func() error {
+		return tooManyRows(fmt.Sprintf("The where condition on relation %s matches more than %d rows of table %s: narrow it.", rel.name, maxRelationKeys, tb.name))
+	})
 }

@@ -227,17 +227,24 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, c *ca
 		}
 		children[k] = append(children[k], r)
 	}
+	// perParent reads the rows with the per-parent limit in SQL, by key column or link table.
+	perParent := func(key string, link *sqltable.Link) error {
+		related, parentKeys, err := s.selectPerParent(ctx, db, q, key, link, localKind, keys)
+		if err != nil {
+			return err
+		}
+		for i, r := range related {
+			if parentKeys[i] != nil {
+				add(keyOf(parentKeys[i]), r)
+			}
+		}
+		return nil
+	}
 	switch rel.Type {
 	case dbschema.HasMany:
 		if q.perParent {
-			related, parentKeys, err := s.selectPerParent(ctx, db, q, rel.RefField, nil, localKind, keys)
-			if err != nil {
+			if err := perParent(rel.RefField, nil); err != nil {
 				return err
-			}
-			for i, r := range related {
-				if parentKeys[i] != nil {
-					add(keyOf(parentKeys[i]), r)
-				}
 			}
 			break
 		}
@@ -273,14 +280,8 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, c *ca
 			link := &sqltable.Link{Table: junction.Name, Parent: sqlColumn(junction, rel.JunctionField),
 				ParentKind: columnKind(jSchema, rel.JunctionField), Child: sqlColumn(junction, rel.JunctionRefField),
 				Ref: sqlColumn(q.ref, rel.RefField), Where: jWhere}
-			related, parentKeys, err := s.selectPerParent(ctx, db, q, "", link, localKind, keys)
-			if err != nil {
+			if err := perParent("", link); err != nil {
 				return err
-			}
-			for i, r := range related {
-				if parentKeys[i] != nil {
-					add(keyOf(parentKeys[i]), r)
-				}
 			}
 			break
 		}

@@ -79,9 +79,7 @@ func (s *Service) relatedRequest(ctx context.Context, req *platform.Request, tab
 		seen[strings.ToLower(n)] = true
 		rels = append(rels, v)
 	}
-	var stored []virtualRel
-	err = s.p.UpdateServiceConfig(ctx, s.id, func(cfg map[string]any) (map[string]any, error) {
-		list := virtualsFromConfig(cfg)
+	err = s.updateVirtual(ctx, func(list []virtualRel) ([]virtualRel, error) {
 		for _, v := range rels {
 			i := findVirtual(list, v.Table, v.name())
 			switch {
@@ -93,14 +91,11 @@ func (s *Service) relatedRequest(ctx context.Context, req *platform.Request, tab
 				list = append(list, v)
 			}
 		}
-		cfg[ConfigVirtualRelationships] = virtualsConfig(list)
-		stored = list
-		return cfg, nil
+		return list, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.setVirtual(stored)
 	names := make([]string, len(rels))
 	for i, v := range rels {
 		names[i] = v.name()
@@ -129,9 +124,7 @@ func (s *Service) deleteVirtual(ctx context.Context, req *platform.Request, c *c
 			return nil, platform.BadRequest("No data in schema delete request.")
 		}
 	}
-	var stored []virtualRel
-	err := s.p.UpdateServiceConfig(ctx, s.id, func(cfg map[string]any) (map[string]any, error) {
-		list := virtualsFromConfig(cfg)
+	err := s.updateVirtual(ctx, func(list []virtualRel) ([]virtualRel, error) {
 		for _, n := range names {
 			i := findVirtual(list, t.Name, n)
 			if i < 0 {
@@ -145,14 +138,11 @@ func (s *Service) deleteVirtual(ctx context.Context, req *platform.Request, c *c
 			}
 			list = append(list[:i], list[i+1:]...)
 		}
-		cfg[ConfigVirtualRelationships] = virtualsConfig(list)
-		stored = list
-		return cfg, nil
+		return list, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.setVirtual(stored)
 	return platform.OK(platform.Success()), nil
 }
 
@@ -348,4 +338,24 @@ func keyFamily(k dbschema.Kind) string {
 		return string(k)
 	}
 	return ""
+}
+
+// updateVirtual changes the stored virtual relationships of the service: change gets the
+// current list and returns the new one, or an error that leaves everything unchanged. The new
+// list applies at once on this node (and on the others when their caches learn of the change).
+func (s *Service) updateVirtual(ctx context.Context, change func([]virtualRel) ([]virtualRel, error)) error {
+	var stored []virtualRel
+	err := s.p.UpdateServiceConfig(ctx, s.id, func(cfg map[string]any) (map[string]any, error) {
+		list, err := change(virtualsFromConfig(cfg))
+		if err != nil {
+			return nil, err
+		}
+		cfg[ConfigVirtualRelationships] = virtualsConfig(list)
+		stored = list
+		return cfg, nil
+	})
+	if err == nil {
+		s.setVirtual(stored)
+	}
+	return err
 }
