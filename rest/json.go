@@ -3,7 +3,7 @@ package rest
 import (
 	"encoding/json"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -32,11 +32,13 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	case json.Number:
 		return append(b, x...), nil
 	case map[string]any:
-		keys := make([]string, 0, len(x))
+		// Rows of up to 16 columns sort their keys on the stack.
+		var small [16]string
+		keys := small[:0]
 		for k := range x {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {

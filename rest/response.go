@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/apiary/apiary/platform"
 )
@@ -55,12 +56,28 @@ func writeResponse(w http.ResponseWriter, r *http.Request, resp *platform.Respon
 		_, _ = w.Write([]byte(s))
 		return
 	}
-	buf, err := appendJSON(make([]byte, 0, 1024), body)
+	bp := bodyBuffers.Get().(*[]byte)
+	defer putBodyBuffer(bp)
+	buf, err := appendJSON((*bp)[:0], body)
 	if err != nil { // a value JSON can not hold (NaN): encoding/json reports the same failure
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		_ = enc.Encode(body)
 		return
 	}
-	_, _ = w.Write(append(buf, '\n'))
+	buf = append(buf, '\n')
+	*bp = buf
+	_, _ = w.Write(buf)
+}
+
+// bodyBuffers holds the buffers response bodies are encoded into.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledBody bounds the buffers kept for reuse: a rare huge answer is left to the GC.
+const maxPooledBody = 1 << 20
+
+func putBodyBuffer(bp *[]byte) {
+	if cap(*bp) <= maxPooledBody {
+		bodyBuffers.Put(bp)
+	}
 }

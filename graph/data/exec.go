@@ -30,6 +30,9 @@ type execSchema struct {
 	roots   map[string]root // Query and Mutation fields by name
 	// collected caches selection sets' fields across requests (see fieldCache).
 	collected *fieldCache
+	// pathNames holds every field name of the schema as a path element, so that a response
+	// path step costs no allocation unless the client chose an alias.
+	pathNames map[string]ast.PathElement
 }
 
 // rootKind says what a root field does.
@@ -57,7 +60,13 @@ func newExecSchema(m *model, v visibility, service string, lim limits) (*execSch
 	if err != nil {
 		return nil, err
 	}
-	e := &execSchema{schema: s, m: m, vis: v, service: service, lim: lim, roots: map[string]root{}, collected: newFieldCache()}
+	e := &execSchema{schema: s, m: m, vis: v, service: service, lim: lim, roots: map[string]root{}, collected: newFieldCache(),
+		pathNames: map[string]ast.PathElement{}}
+	for _, def := range s.Types {
+		for _, f := range def.Fields {
+			e.pathNames[f.Name] = ast.PathName(f.Name)
+		}
+	}
 	for _, tb := range m.tables {
 		n := tb.name
 		for name, k := range map[string]rootKind{n: rootList, n + "_by_pk": rootByPK, n + "_aggregate": rootAggregate,
@@ -183,8 +192,21 @@ func writeKey(buf *bytes.Buffer, k string) {
 	buf.WriteByte(':')
 }
 
+// pathName is alias as a path element.
+func (e *execSchema) pathName(alias string) ast.PathElement {
+	if p, ok := e.pathNames[alias]; ok {
+		return p
+	}
+	return ast.PathName(alias)
+}
+
+// maxPathDepth is the response path depth below which building paths allocates nothing.
+const maxPathDepth = 16
+
 // writeObject writes an object of type typ with the given fields: {"alias": value, …}.
-// __typename answers typ; value writes every other field, given its path.
+// __typename answers typ; value writes every other field, given its path. A path passed to
+// value is valid only during that call (siblings reuse its backing array): whoever keeps one
+// copies it, as fail does.
 func (x *run) writeObject(buf *bytes.Buffer, typ string, fields []graphql.CollectedField, path ast.Path,
 	value func(f graphql.CollectedField, path ast.Path) error) error {
 	buf.WriteByte('{')
@@ -197,7 +219,7 @@ func (x *run) writeObject(buf *bytes.Buffer, typ string, fields []graphql.Collec
 			graphql.MarshalString(typ).MarshalGQL(buf)
 			continue
 		}
-		if err := value(f, append(path, ast.PathName(f.Alias))); err != nil {
+		if err := value(f, append(path, x.e.pathName(f.Alias))); err != nil {
 			return err
 		}
 	}
@@ -207,7 +229,7 @@ func (x *run) writeObject(buf *bytes.Buffer, typ string, fields []graphql.Collec
 
 // rootObject writes the Query or Mutation object.
 func (x *run) rootObject(buf *bytes.Buffer, typ string, sel ast.SelectionSet) error {
-	return x.writeObject(buf, typ, x.collect(sel, typ), nil, func(f graphql.CollectedField, path ast.Path) error {
+	return x.writeObject(buf, typ, x.collect(sel, typ), make(ast.Path, 0, maxPathDepth), func(f graphql.CollectedField, path ast.Path) error {
 		var def *ast.Type
 		if f.Definition != nil {
 			def = f.Definition.Type

@@ -102,7 +102,7 @@ func withParams(params map[string]any) any {
 // relations join on, and extra.
 func (x *run) fields(tb *table, sel ast.SelectionSet, extra ...*column) string {
 	seen := map[*column]bool{}
-	var names []string
+	names := make([]string, 0, len(tb.t.Columns)+len(extra))
 	add := func(c *column) {
 		if c != nil && !seen[c] {
 			seen[c] = true

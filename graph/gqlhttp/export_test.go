@@ -5,3 +5,6 @@ var (
 	WriteResponse       = writeResponse
 	ResponseContentType = responseContentType
 )
+
+// DecodeParams is decodeParams.
+var DecodeParams = decodeParams

@@ -55,11 +55,14 @@ func (t POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		t.POST.Do(w, r, exec)
 	}
 	params := &graphql.RawParams{}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber() // as transport.POST
-	if err := dec.Decode(params); err != nil {
-		replay()
-		return
+	if !decodeParams(body, params) {
+		*params = graphql.RawParams{}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber() // as transport.POST
+		if err := dec.Decode(params); err != nil {
+			replay()
+			return
+		}
 	}
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}

@@ -115,23 +115,31 @@ func (t *Table) SelectByKey(ctx context.Context, db DB, dialect string, keys []s
 		text, _ = t.SelectSQL(dialect, Query{Where: []*entsql.Predicate{entsql.And(preds...)}, Limit: 1})
 		t.byKey.Store(id, text)
 	}
-	return t.Scan(ctx, db, text.(string), vals)
+	return t.scan(ctx, db, text.(string), vals, 1)
 }
 
 // Select reads the rows matching q.
 func (t *Table) Select(ctx context.Context, db DB, dialect string, q Query) ([]map[string]any, error) {
 	text, args := t.SelectSQL(dialect, q)
-	return t.Scan(ctx, db, text, args)
+	return t.scan(ctx, db, text, args, min(max(q.Limit, 0), maxRowsHint))
 }
 
 // Scan runs a SELECT of every column (in order) and returns JSON-ready rows keyed by client name.
 func (t *Table) Scan(ctx context.Context, db DB, text string, args []any) ([]map[string]any, error) {
+	return t.scan(ctx, db, text, args, 0)
+}
+
+// maxRowsHint caps the row slice a read allocates up front from its LIMIT.
+const maxRowsHint = 256
+
+// scan is Scan with room for hint rows allocated up front.
+func (t *Table) scan(ctx context.Context, db DB, text string, args []any, hint int) ([]map[string]any, error) {
 	rows, err := db.QueryContext(ctx, text, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []map[string]any{}
+	out := make([]map[string]any, 0, hint)
 	vals := make([]any, len(t.Columns))
 	ptrs := make([]any, len(t.Columns))
 	for i := range vals {
