@@ -32,46 +32,43 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	case json.Number:
 		return append(b, x...), nil
 	case map[string]any:
-		// Rows of up to 16 columns sort their keys on the stack.
 		var small [16]string
-		keys := small[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, k)
-			b = append(b, ':')
-			var err error
-			if b, err = appendJSON(b, x[k]); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, '}'), nil
+		return appendObject(b, x, sortedKeys(small[:0], x))
 	case []any:
+		var small [16]string
+		var keys []string // the sorted keys of the last row, which the next row likely shares
 		b = append(b, '[')
 		for i, e := range x {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendJSON(b, e); err != nil {
+			if m, ok := e.(map[string]any); ok {
+				if !sameKeys(m, keys) {
+					keys = sortedKeys(small[:0], m)
+				}
+				b, err = appendObject(b, m, keys)
+			} else {
+				b, err = appendJSON(b, e)
+			}
+			if err != nil {
 				return nil, err
 			}
 		}
 		return append(b, ']'), nil
 	case []map[string]any:
+		var small [16]string
+		var keys []string
 		b = append(b, '[')
-		for i, e := range x {
+		for i, m := range x {
 			if i > 0 {
 				b = append(b, ',')
 			}
+			if !sameKeys(m, keys) {
+				keys = sortedKeys(small[:0], m)
+			}
 			var err error
-			if b, err = appendJSON(b, e); err != nil {
+			if b, err = appendObject(b, m, keys); err != nil {
 				return nil, err
 			}
 		}
@@ -84,6 +81,51 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, raw...), nil
+}
+
+// sortedKeys appends m's keys to keys, sorted. Rows of up to cap(keys) columns sort them
+// without allocating.
+func sortedKeys(keys []string, m map[string]any) []string {
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// sameKeys reports whether m's keys are exactly keys: the rows of one list usually share
+// them, and then sort them once.
+func sameKeys(m map[string]any, keys []string) bool {
+	if keys == nil || len(m) != len(keys) {
+		return false
+	}
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// appendObject writes m with its keys in the order of keys, which are m's keys sorted; a nil
+// map is null, as encoding/json writes it.
+func appendObject(b []byte, m map[string]any, keys []string) ([]byte, error) {
+	if m == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		var err error
+		if b, err = appendJSON(b, m[k]); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // appendFloat formats like encoding/json: no exponent between 1e-6 and 1e21.
