@@ -409,7 +409,7 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 	var where filter.Expr
 	order := ""
 	limit, offset := -1, 0
-	if rel.r.Type != dbschema.BelongsTo {
+	if !rel.single() {
 		var err error
 		if where, err = w.where(target, args["where"]); err != nil {
 			return nil, err
@@ -452,7 +452,7 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 			}
 		}
 		return found, nil
-	case dbschema.HasMany:
+	case dbschema.HasMany, dbschema.HasOne:
 		in, err := inFilter(w, rel.refField, rows, rel.field)
 		if err != nil {
 			return nil, err
@@ -471,6 +471,13 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 		}
 		for _, r := range rows {
 			k, _ := keyOf(r.vals[rel.field.c.Name])
+			if rel.single() { // has_one: the first related row in the target's order (its key), or null
+				r.rel[f.Alias] = nil
+				if g := groups[k]; len(g) > 0 {
+					r.rel[f.Alias] = g[0]
+				}
+				continue
+			}
 			r.rel[f.Alias] = window(groups[k], limit, offset)
 		}
 		return found, nil
