@@ -12,7 +12,7 @@ import (
 
 // TestVirtualRelationshipExtras: DreamFactory's relationship extras and has_one on virtual
 // relationships, on every database kind — always_fetch (list and by id, with and without
-// related=), flatten with and without flatten_drop_prefix on belongs_to and has_one (a parent
+// related=, under the related table's RBAC), flatten with and without flatten_drop_prefix on belongs_to and has_one (a parent
 // column wins a name clash), has_one as an object or null on REST, in GraphQL and in nested
 // writes, the values in _schema, across a restart; bad input is a 400 that stores nothing.
 func TestVirtualRelationshipExtras(t *testing.T) {
@@ -158,6 +158,27 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 			}
 			if d := describedRelation(s, "note", "contact_by_contact_ref"); d["always_fetch"] != true || d["flatten"] != false {
 				t.Errorf("_schema/note always_fetch: %v", d)
+			}
+			// … through the related table's RBAC, as with related=: a role that may read notes but
+			// not contacts gets the 403 of the contact read.
+			f := s.readerFixture()
+			access := func(tables ...string) {
+				var rows []any
+				for _, tb := range tables {
+					rows = append(rows, map[string]any{"service_id": dbID, "component": "_table/" + tb, "verb_mask": 1, "requestor_mask": 1},
+						map[string]any{"service_id": dbID, "component": "_table/" + tb + "/*", "verb_mask": 1, "requestor_mask": 1})
+				}
+				s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), map[string]any{"role_service_access_by_role_id": rows})
+			}
+			access("note")
+			if status, body := s.do("GET", "/api/v2/db/_table/note/1", nil, creds(f.token, f.key)); status != 403 ||
+				errorMessage(body) != "Access Forbidden. GET access to component '_table/contact' of service 'db' is not allowed by this user's role." {
+				t.Errorf("always_fetch without access to the related table: %d %v", status, body)
+			}
+			access("contact")
+			if status, body := s.do("GET", "/api/v2/db/_table/note/1", nil, creds(f.token, f.key)); status != 200 ||
+				relatedShape(recordsOf(body), "body", "contact_by_contact_ref", "first_name") != "n1:{Jane}" {
+				t.Errorf("always_fetch with access to the related table: %d %v", status, body)
 			}
 
 			// flatten (with always_fetch): {relation}_{field} in the record, null without a contact.
