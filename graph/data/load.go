@@ -396,7 +396,9 @@ func (x *run) loadRelations(tb *table, sel ast.SelectionSet, rows []*row) error 
 	return nil
 }
 
-// related loads one relation field for rows and returns the distinct related rows.
+// related loads one relation field for rows and returns the distinct related rows: for
+// belongs_to and has_one a *row or nil per parent (has_one: the first related row in the
+// target's default order, its primary key, as REST's related=), else a list.
 func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*row, error) {
 	for _, r := range rows {
 		if r.rel == nil {
