@@ -335,7 +335,9 @@ func (x *run) object(buf *bytes.Buffer, tb *table, sel ast.SelectionSet, r *row,
 			return x.field(buf, f.Definition.Type, p, func() error {
 				switch v := v.(type) {
 				case *row:
-					return x.object(buf, rel.target, f.Selections, v, p)
+					if v != nil { // nil: a belongs_to without its row, written as null below
+						return x.object(buf, rel.target, f.Selections, v, p)
+					}
 				case []*row:
 					return x.rows(buf, rel.target, &ast.Type{NamedType: rel.target.name, NonNull: true}, f.Selections, v, p)
 				}

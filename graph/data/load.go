@@ -396,7 +396,9 @@ func (x *run) loadRelations(tb *table, sel ast.SelectionSet, rows []*row) error 
 	return nil
 }
 
-// related loads one relation field for rows and returns the distinct related rows.
+// related loads one relation field for rows and returns the distinct related rows: for
+// belongs_to and has_one a *row or nil per parent (has_one: the first related row in the
+// target's default order, its primary key, as REST's related=), else a list.
 func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*row, error) {
 	for _, r := range rows {
 		if r.rel == nil {
@@ -409,7 +411,7 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 	var where filter.Expr
 	order := ""
 	limit, offset := -1, 0
-	if rel.r.Type != dbschema.BelongsTo {
+	if !rel.single() {
 		var err error
 		if where, err = w.where(target, args["where"]); err != nil {
 			return nil, err
@@ -452,7 +454,7 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 			}
 		}
 		return found, nil
-	case dbschema.HasMany:
+	case dbschema.HasMany, dbschema.HasOne:
 		in, err := inFilter(w, rel.refField, rows, rel.field)
 		if err != nil {
 			return nil, err
@@ -471,6 +473,13 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 		}
 		for _, r := range rows {
 			k, _ := keyOf(r.vals[rel.field.c.Name])
+			if rel.single() { // has_one: the first related row in the target's order (its key), or null
+				r.rel[f.Alias] = nil
+				if g := groups[k]; len(g) > 0 {
+					r.rel[f.Alias] = g[0]
+				}
+				continue
+			}
 			r.rel[f.Alias] = window(groups[k], limit, offset)
 		}
 		return found, nil

@@ -66,6 +66,12 @@ type relation struct {
 	jRef     *column // junction column matched against refField
 }
 
+// single reports whether the relation has at most one related row per parent (belongs_to,
+// has_one): its field is a nullable object, not a list.
+func (r *relation) single() bool {
+	return r.r.Type == dbschema.BelongsTo || r.r.Type == dbschema.HasOne
+}
+
 var invalidName = regexp.MustCompile(`[^_0-9A-Za-z]`)
 
 // gqlName maps a database name to a valid GraphQL name ([_A-Za-z][_0-9A-Za-z]*): other

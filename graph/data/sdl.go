@@ -8,7 +8,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/apiary/apiary/platform"
-	"github.com/apiary/apiary/platform/dbschema"
 )
 
 // perms are the operations a caller may run on one table.
@@ -116,7 +115,7 @@ func buildSchema(m *model, v visibility) (*ast.Schema, error) {
 				continue
 			}
 			t := r.target.name
-			if r.r.Type == dbschema.BelongsTo {
+			if r.single() {
 				w("  ", r.name, ": ", t, "\n")
 				continue
 			}
@@ -132,7 +131,7 @@ func buildSchema(m *model, v visibility) (*ast.Schema, error) {
 			if !v.readsRelation(r) {
 				continue
 			}
-			if r.r.Type == dbschema.BelongsTo {
+			if r.single() {
 				w("  \"The related ", r.target.name, " row matches.\"\n")
 			} else {
 				w("  \"At least one related ", r.target.name, " row matches.\"\n")

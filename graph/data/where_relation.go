@@ -36,7 +36,8 @@ const (
 // Each read is GET _table/{target} (or the junction) with fields, group and filter, so the
 // related table's RBAC, row filters and scripts apply as they would to the same REST call (a
 // caller that may not read it gets that call's 403). belongs_to means the parent row matches;
-// has_many and many_many mean at least one related row matches (EXISTS). The term is
+// has_one, has_many and many_many mean at least one related row matches (EXISTS; for has_one
+// not only the one its field shows, when the data holds several). The term is
 // "field IS NOT NULL AND field IN (…)", so that _not of it also keeps rows whose join column is
 // null; no matching key is a term no row meets.
 //

@@ -462,7 +462,7 @@ func tableSchema(t *dbschema.Table, byTable map[string]string) map[string]any {
 			continue
 		}
 		desc := fmt.Sprintf("%s relation to %s (with related=%s).", r.Type, r.RefTable, r.Name)
-		if r.Type == dbschema.BelongsTo {
+		if r.Type == dbschema.BelongsTo || r.Type == dbschema.HasOne {
 			props[r.Name] = map[string]any{"allOf": []any{schemaRef(ref)}, "nullable": true, "description": desc}
 		} else {
 			props[r.Name] = map[string]any{"type": "array", "items": schemaRef(ref), "description": desc}

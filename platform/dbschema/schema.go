@@ -71,18 +71,21 @@ const (
 	BelongsTo = "belongs_to"
 	HasMany   = "has_many"
 	ManyMany  = "many_many"
+	// HasOne is has_many with at most one related row: RefTable holds the key. Only virtual
+	// relations have it (foreign keys can not tell one from many).
+	HasOne = "has_one"
 )
 
 // Relation is a DreamFactory relationship of a table, derived from foreign
 // keys or declared as virtual.
 type Relation struct {
 	// Name is DreamFactory's automatic name: belongs_to
-	// "{ref_table}_by_{field}", has_many "{ref_table}_by_{ref_field}",
+	// "{ref_table}_by_{field}", has_many and has_one "{ref_table}_by_{ref_field}",
 	// many_many "{ref_table}_by_{junction_table}". Names are unique per
 	// table (case-insensitively); on a clash the first relation wins
 	// (belongs_to before has_many before many_many).
 	Name     string
-	Type     string // BelongsTo, HasMany or ManyMany
+	Type     string // BelongsTo, HasMany, ManyMany or (virtual only) HasOne
 	Field    string // local column
 	RefTable string // related table
 	RefField string // column of RefTable matched against Field (many_many: RefTable's column referenced by JunctionRefField)
@@ -92,6 +95,12 @@ type Relation struct {
 	// Virtual: declared by an admin (DreamFactory's is_virtual), not derived
 	// from a foreign key; see WithRelations.
 	Virtual bool
+	// DreamFactory's relationship extras, set on virtual relations only.
+	// AlwaysFetch: every read of the table's records includes the relation.
+	// Flatten (belongs_to and has_one only): the related record's fields go
+	// into the parent record as "{name}_{field}", or as "{field}" with
+	// FlattenDropPrefix, instead of nesting under Name.
+	AlwaysFetch, Flatten, FlattenDropPrefix bool
 }
 
 // Table describes a table or view.

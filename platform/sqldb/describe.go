@@ -24,7 +24,7 @@ func describe(t *dbschema.Table, _ *dbschema.Schema) map[string]any {
 			"ref_table": r.RefTable, "ref_field": []string{r.RefField}, "ref_on_update": nil, "ref_on_delete": nil,
 			"junction_service_id": nil, "junction_table": nilIfEmpty(r.JunctionTable),
 			"junction_field": nilIfEmpty(r.JunctionField), "junction_ref_field": nilIfEmpty(r.JunctionRefField),
-			"always_fetch": false, "flatten": false, "flatten_drop_prefix": false,
+			"always_fetch": r.AlwaysFetch, "flatten": r.Flatten, "flatten_drop_prefix": r.FlattenDropPrefix,
 		}
 	}
 	var pk any

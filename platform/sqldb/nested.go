@@ -10,8 +10,8 @@ import (
 )
 
 // Nested writes (reference §2.4): a record may carry related records under a relation's name.
-// A belongs_to object is written first and the record points at it; has_many children are
-// written after the record and point at it. Each nested record needs the caller's permission
+// A belongs_to object is written first and the record points at it; has_many children (an
+// array) and a has_one child (an object) are written after the record and point at it. Each nested record needs the caller's permission
 // on its own table, and is written in the request's transaction. many_many is not written
 // through its relation (write the junction table).
 
@@ -75,6 +75,12 @@ func (w *txn) nestedChildren(ctx context.Context, rec map[string]any, parent map
 			return platform.BadRequest("Related records of '%s' are written through the junction table '%s'.", k, rel.JunctionTable)
 		}
 		list, ok := v.([]any)
+		if rel.Type == dbschema.HasOne {
+			list, ok = []any{v}, isObject(v)
+			if !ok {
+				return platform.BadRequest("Related record '%s' must be a JSON object.", k)
+			}
+		}
 		if !ok {
 			return platform.BadRequest("Related records '%s' must be a JSON array.", k)
 		}
@@ -98,6 +104,11 @@ func (w *txn) nestedChildren(ctx context.Context, rec map[string]any, parent map
 		}
 	}
 	return nil
+}
+
+func isObject(v any) bool {
+	_, ok := v.(map[string]any)
+	return ok
 }
 
 // upsertRelated updates a related record that carries its keys, or creates it.

@@ -41,12 +41,13 @@ type relQuery struct {
 }
 
 // attachRelated loads the relations named by the request's `related` parameter ("*" or a
-// comma list of DreamFactory names, reference §2.5) onto rows of table t and returns their
-// names (nil when `related` is absent or empty), which the caller keeps when it projects the
-// rows on `fields`. An unknown name is a 400 that lists the table's relations.
+// comma list of DreamFactory names, reference §2.5), and those with always_fetch, onto rows of
+// table t and returns the keys they added (nil when there are none), which the caller keeps
+// when it projects the rows on `fields`. An unknown name is a 400 that lists the table's
+// relations. (always_fetch, has_one and flatten: related_extras.go.)
 //
-// Each relation becomes a key of every row: belongs_to → the related object or null;
-// has_many and many_many → an array, [] when there is none. Related rows are read in one
+// Each relation becomes a key of every row: belongs_to and has_one → the related object or
+// null; has_many and many_many → an array, [] when there is none. Related rows are read in one
 // SELECT per relation for all rows together — WHERE ref_field IN (the distinct keys) —
 // never one per row, and grouped by key here; many_many reads the junction table once
 // (junction_field IN the keys) and then the target table once (ref_field IN the linked
@@ -67,21 +68,19 @@ type relQuery struct {
 // service, else 403. (A many_many junction table is read as part of the relation and needs
 // no access of its own.)
 func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, t *dbschema.Table, rows []map[string]any) ([]string, error) {
-	v, ok := req.Param("related")
-	if !ok || strings.TrimSpace(v) == "" {
-		return nil, nil
-	}
+	v, _ := req.Param("related")
 	rels, asked, err := requestedRelations(v, t)
 	if err != nil {
 		return nil, err
 	}
+	if rels, asked = withAlwaysFetch(t, rels, asked); len(rels) == 0 { // related_extras.go
+		return nil, nil
+	}
 	queries := make([]*relQuery, len(rels))
-	names := make([]string, len(rels))
 	for i, rel := range rels {
 		if queries[i], err = s.relationOptions(req, c, rel, asked[i]); err != nil {
 			return nil, err
 		}
-		names[i] = rel.Name
 	}
 	for _, rel := range rels {
 		component := "_table/" + rel.RefTable
@@ -89,12 +88,13 @@ func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *c
 			return nil, platform.Forbidden("%s", access.ForbiddenMessage(http.MethodGet, s.name, component))
 		}
 	}
+	readOneRowPerParent(queries) // related_extras.go: has_one
 	for _, q := range queries {
 		if err := s.loadRelation(ctx, req, c, db, t, q, rows); err != nil {
 			return nil, err
 		}
 	}
-	return names, nil
+	return shapeRelated(rels, queries, rows), nil // related_extras.go: has_one, flatten
 }
 
 // requestedRelations resolves a related parameter against t's relations, case-insensitively

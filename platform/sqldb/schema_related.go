@@ -9,12 +9,13 @@ package sqldb
 //     of names) removes virtual ones. The answer is {"resource":[{"name"}]} (bare for one by
 //     path; the described relationships with fields=), or {"success":true} for DELETE.
 //   - A relationship is DreamFactory's relation JSON with is_virtual true: type belongs_to,
-//     has_many or many_many; field, ref_table, ref_field; for many_many junction_table,
-//     junction_field, junction_ref_field. Fields may be a name or a list of one name. Its name
-//     is DreamFactory's automatic one (reference §2.5); a given name must be that one.
-//     label, description, alias and ref_on_* are ignored; always_fetch, flatten and
-//     flatten_drop_prefix may only be false; ref_service_id and junction_service_id may only
-//     name this service.
+//     has_one, has_many or many_many; field, ref_table, ref_field; for many_many
+//     junction_table, junction_field, junction_ref_field. Fields may be a name or a list of one
+//     name. Its name is DreamFactory's automatic one (reference §2.5); a given name must be
+//     that one. label, description, alias and ref_on_* are ignored; ref_service_id and
+//     junction_service_id may only name this service. always_fetch, flatten and
+//     flatten_drop_prefix are true or false (absent: false; see related_extras.go); flatten
+//     only for belongs_to and has_one, flatten_drop_prefix only with flatten.
 //   - Every table and field must exist (tables and views of this service), and the fields
 //     matched against each other must hold the same kind of value (whole numbers with whole
 //     numbers, text with text, …; JSON and other types can not be keys). Otherwise, and for relationships
@@ -209,15 +210,14 @@ func (s *Service) parseVirtual(sch *dbschema.Schema, t *dbschema.Table, m map[st
 		return virtualRel{}, bad("it is not virtual (is_virtual is not true). Relationships derived from foreign keys are changed " +
 			"through a field of type 'reference' (ref_table, ref_field) on _schema/{table}/_field; send is_virtual: true to declare a virtual relationship.")
 	}
+	flags := map[string]bool{}
 	for _, k := range []string{"always_fetch", "flatten", "flatten_drop_prefix"} {
 		if v, ok := m[k]; ok && v != nil {
 			b, ok := boolValue(v)
 			if !ok {
 				return virtualRel{}, bad("%s must be true or false.", k)
 			}
-			if b {
-				return virtualRel{}, bad("%s is not supported; ask for the relationship with related= on reads.", k)
-			}
+			flags[k] = b
 		}
 	}
 	for _, k := range []string{"ref_service_id", "junction_service_id"} {
@@ -248,9 +248,16 @@ func (s *Service) parseVirtual(sch *dbschema.Schema, t *dbschema.Table, m map[st
 		return strings.TrimSpace(str), nil
 	}
 	typ, _ := m["type"].(string)
-	v := virtualRel{Table: t.Name, Type: strings.ToLower(strings.TrimSpace(typ))}
-	if v.Type != dbschema.BelongsTo && v.Type != dbschema.HasMany && v.Type != dbschema.ManyMany {
-		return virtualRel{}, bad("type '%v' is not supported: send belongs_to, has_many or many_many.", m["type"])
+	v := virtualRel{Table: t.Name, Type: strings.ToLower(strings.TrimSpace(typ)),
+		AlwaysFetch: flags["always_fetch"], Flatten: flags["flatten"], FlattenDropPrefix: flags["flatten_drop_prefix"]}
+	if !virtualType(v.Type) {
+		return virtualRel{}, bad("type '%v' is not supported: send belongs_to, has_one, has_many or many_many.", m["type"])
+	}
+	if v.Flatten && !flattens(v.Type) {
+		return virtualRel{}, bad("flatten is only for belongs_to and has_one relationships (one related record), not %s.", v.Type)
+	}
+	if v.FlattenDropPrefix && !v.Flatten {
+		return virtualRel{}, bad("flatten_drop_prefix only applies with flatten: true.")
 	}
 	var err error
 	for _, f := range []struct {
@@ -314,7 +321,7 @@ func namingRule(typ string) string {
 	switch typ {
 	case dbschema.BelongsTo:
 		return "{ref_table}_by_{field}"
-	case dbschema.HasMany:
+	case dbschema.HasMany, dbschema.HasOne:
 		return "{ref_table}_by_{ref_field}"
 	}
 	return "{ref_table}_by_{junction_table}"

@@ -3,8 +3,11 @@ package sqldb
 // Virtual relationships (DreamFactory's is_virtual): relationships an admin declares through
 // _schema/{table}/_related between columns that have no foreign key. They are kept in the
 // service's config under ConfigVirtualRelationships, a list of
-// {table, type, field, ref_table, ref_field[, junction_table, junction_field, junction_ref_field]}
-// with the names as the database spells them, so they survive restarts and reach every node.
+// {table, type, field, ref_table, ref_field[, junction_table, junction_field, junction_ref_field],
+// always_fetch, flatten, flatten_drop_prefix} with the names as the database spells them, so
+// they survive restarts and reach every node. Types are belongs_to, has_one, has_many and
+// many_many; the three flags are DreamFactory's relationship extras (see
+// dbschema.Relation and related_extras.go), false when absent.
 // On top of each introspected schema they are added to their tables' relations (see
 // dbschema.WithRelations), after the foreign-key ones, and serve related=, _schema and the
 // GraphQL data API like those. A stored relationship whose table or fields are gone (changed
@@ -26,16 +29,17 @@ const ConfigVirtualRelationships = "virtual_relationships"
 type virtualRel struct {
 	Table, Type, Field, RefTable, RefField    string
 	JunctionTable, JunctionField, JunctionRef string
+	AlwaysFetch, Flatten, FlattenDropPrefix   bool
 }
 
 // name is DreamFactory's name of the relationship (reference §2.5): belongs_to
-// {ref_table}_by_{field}, has_many {ref_table}_by_{ref_field}, many_many
+// {ref_table}_by_{field}, has_many and has_one {ref_table}_by_{ref_field}, many_many
 // {ref_table}_by_{junction_table}.
 func (v virtualRel) name() string {
 	switch v.Type {
 	case dbschema.BelongsTo:
 		return v.RefTable + "_by_" + v.Field
-	case dbschema.HasMany:
+	case dbschema.HasMany, dbschema.HasOne:
 		return v.RefTable + "_by_" + v.RefField
 	}
 	return v.RefTable + "_by_" + v.JunctionTable
@@ -43,7 +47,8 @@ func (v virtualRel) name() string {
 
 // config is v as stored.
 func (v virtualRel) config() map[string]any {
-	m := map[string]any{"table": v.Table, "type": v.Type, "field": v.Field, "ref_table": v.RefTable, "ref_field": v.RefField}
+	m := map[string]any{"table": v.Table, "type": v.Type, "field": v.Field, "ref_table": v.RefTable, "ref_field": v.RefField,
+		"always_fetch": v.AlwaysFetch, "flatten": v.Flatten, "flatten_drop_prefix": v.FlattenDropPrefix}
 	if v.Type == dbschema.ManyMany {
 		m["junction_table"], m["junction_field"], m["junction_ref_field"] = v.JunctionTable, v.JunctionField, v.JunctionRef
 	}
@@ -61,16 +66,33 @@ func virtualsFromConfig(cfg map[string]any) []virtualRel {
 			continue
 		}
 		str := func(k string) string { v, _ := m[k].(string); return v }
+		flag := func(k string) bool { b, _ := m[k].(bool); return b }
 		v := virtualRel{Table: str("table"), Type: str("type"), Field: str("field"), RefTable: str("ref_table"), RefField: str("ref_field"),
-			JunctionTable: str("junction_table"), JunctionField: str("junction_field"), JunctionRef: str("junction_ref_field")}
+			JunctionTable: str("junction_table"), JunctionField: str("junction_field"), JunctionRef: str("junction_ref_field"),
+			AlwaysFetch: flag("always_fetch"), Flatten: flag("flatten"), FlattenDropPrefix: flag("flatten_drop_prefix")}
 		if v.Table == "" || v.Field == "" || v.RefTable == "" || v.RefField == "" ||
 			(v.Type == dbschema.ManyMany && (v.JunctionTable == "" || v.JunctionField == "" || v.JunctionRef == "")) ||
-			(v.Type != dbschema.BelongsTo && v.Type != dbschema.HasMany && v.Type != dbschema.ManyMany) {
+			!virtualType(v.Type) || (v.Flatten && !flattens(v.Type)) || (v.FlattenDropPrefix && !v.Flatten) {
 			continue
 		}
 		out = append(out, v)
 	}
 	return out
+}
+
+// virtualType reports whether typ is a type a virtual relationship may have.
+func virtualType(typ string) bool {
+	switch typ {
+	case dbschema.BelongsTo, dbschema.HasOne, dbschema.HasMany, dbschema.ManyMany:
+		return true
+	}
+	return false
+}
+
+// flattens reports whether relationships of type typ may be flattened: those with one
+// related record (DreamFactory: "if a single record").
+func flattens(typ string) bool {
+	return typ == dbschema.BelongsTo || typ == dbschema.HasOne
 }
 
 // virtualsConfig is list as stored.
@@ -101,7 +123,8 @@ func (v virtualRel) resolve(sch *dbschema.Schema) (*dbschema.Relation, string) {
 	if !ok {
 		return nil, "ref_field '" + v.RefField + "' does not exist in table '" + rt.Name + "'"
 	}
-	r := &dbschema.Relation{Type: v.Type, Field: f.Name, RefTable: rt.Name, RefField: rf.Name, Virtual: true}
+	r := &dbschema.Relation{Type: v.Type, Field: f.Name, RefTable: rt.Name, RefField: rf.Name, Virtual: true,
+		AlwaysFetch: v.AlwaysFetch, Flatten: v.Flatten, FlattenDropPrefix: v.FlattenDropPrefix}
 	if v.Type == dbschema.ManyMany {
 		jt, ok := sch.Table(v.JunctionTable)
 		if !ok {
