@@ -69,6 +69,9 @@ type relQuery struct {
 // no access of its own.)
 func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, t *dbschema.Table, rows []map[string]any) ([]string, error) {
 	v, _ := req.Param("related")
+	if strings.TrimSpace(v) == "" && !hasAlwaysFetch(t) {
+		return nil, nil
+	}
 	rels, asked, err := requestedRelations(v, t)
 	if err != nil {
 		return nil, err

@@ -40,6 +40,16 @@ func withAlwaysFetch(t *dbschema.Table, rels []*dbschema.Relation, asked []strin
 	return rels, asked
 }
 
+// hasAlwaysFetch reports whether t has a relation with AlwaysFetch.
+func hasAlwaysFetch(t *dbschema.Table) bool {
+	for _, r := range t.Related {
+		if r.AlwaysFetch {
+			return true
+		}
+	}
+	return false
+}
+
 func containsRelation(rels []*dbschema.Relation, r *dbschema.Relation) bool {
 	for _, x := range rels {
 		if x == r {
