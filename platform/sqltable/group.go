@@ -17,18 +17,19 @@ type Aggregate struct {
 	Kind                string // see aggregateKind
 }
 
-// aggregateKind is the kind an aggregate's value is normalised as: COUNT an int; SUM an int
-// over ints, else a float; AVG a float; MIN and MAX the column's own kind (a float for
-// decimals), so that MIN of a date is a date.
+// aggregateKind is the kind an aggregate's value is normalised as: COUNT an int; AVG a float;
+// SUM an int over ints, the database's exact value over decimals (a string on PostgreSQL and
+// MySQL, as a decimal column reads), else a float; MIN and MAX the column's own kind, so that
+// MIN of a date is a date.
 func aggregateKind(fn, colKind string) string {
 	switch {
 	case fn == "COUNT":
 		return "int"
 	case fn == "AVG":
 		return "float"
-	case colKind == "int":
-		return "int"
-	case fn == "SUM", colKind == "decimal", colKind == "float":
+	case colKind == "int", colKind == "decimal":
+		return colKind
+	case fn == "SUM", colKind == "float":
 		return "float"
 	}
 	return colKind
