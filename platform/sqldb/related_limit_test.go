@@ -87,6 +87,7 @@ func perParentDB(t *testing.T, dialect string) (*Service, *sql.DB, *storetest.Co
 	t.Cleanup(func() { raw.Close() })
 	s := &Service{name: "db", conn: &conn{driver: rawDriver + "-counting", dialect: dialect, dsn: dsn, maxRecords: 1000}}
 	t.Cleanup(func() { s.Close() })
+	MustServeService(t, s)
 	return s, raw, d
 }
 
@@ -176,7 +177,7 @@ func TestRelatedPerParentLimit(t *testing.T) {
 					}
 					req := &platform.Request{Method: "GET", Query: q, Session: &platform.Session{SysAdmin: true}, Requestor: platform.RequestorAPI}
 					stmts, read := d.Queries(), d.Rows()
-					if _, err := s.attachRelated(ctx, req, c, db, ts, rows); err != nil {
+					if _, err := s.attachRelated(ctx, req, c, ts, rows); err != nil {
 						t.Fatal(err)
 					}
 					if got := d.Queries() - stmts; got != tc.statements {
