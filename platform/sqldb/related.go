@@ -188,7 +188,7 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 	switch rel.Type {
 	case dbschema.BelongsTo, dbschema.HasMany:
 	case dbschema.ManyMany:
-		pp.Key, hidden = freshName(q.ref, rel.JunctionField), true
+		pp.Key, hidden = q.ref.UnusedName(rel.JunctionField), true
 		pp.Link = &platform.PerParentLink{Table: rel.JunctionTable, Parent: rel.JunctionField, Child: rel.JunctionRefField, Ref: rel.RefField}
 	default:
 		return fmt.Errorf("sqldb: relation %s has unknown type %q", rel.Name, rel.Type)
@@ -242,14 +242,4 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 		}
 	}
 	return nil
-}
-
-// freshName is name, with "_" appended until it names no column of t.
-func freshName(t *dbschema.Table, name string) string {
-	for {
-		if _, taken := t.Column(name); !taken {
-			return name
-		}
-		name += "_"
-	}
 }
