@@ -52,3 +52,29 @@ func Record(payload any) (map[string]any, error) {
 	}
 	return nil, BadRequest("No record detected in request: send a JSON object with the fields to change.")
 }
+
+// ContentRecords returns the records of a read's answer: the objects in {"resource": […]} or
+// in a bare list (a script may have handed back either). Anything else holds none.
+func ContentRecords(content any) []map[string]any {
+	var list []any
+	switch x := content.(type) {
+	case map[string]any:
+		switch l := x["resource"].(type) {
+		case []any:
+			list = l
+		case []map[string]any:
+			return l
+		}
+	case []any:
+		list = x
+	case []map[string]any:
+		return x
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, v := range list {
+		if m, ok := v.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}

@@ -51,6 +51,9 @@ type Request struct {
 	// the role's row filters admit, as one group: the answer is {"resource": [one row]}. REST
 	// and scripts can not set it: over REST aggregates need group, as in DreamFactory.
 	Aggregate bool
+	// PerParent, set only by internal callers (see PerParent), makes a database service's
+	// record read (GET _table/{table}) read the related rows of a batch of parents.
+	PerParent *PerParent
 }
 
 // Normalize fills defaults and canonical forms: upper-case method, lower-case service, resource

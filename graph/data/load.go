@@ -63,29 +63,12 @@ func (x *run) handle(req *platform.Request) (any, *platform.Error) {
 	return resp.Content, nil
 }
 
-// records reads the rows of a {"resource": […]} answer.
+// records reads the rows of a {"resource": […]} answer (platform.ContentRecords).
 func records(content any) []*row {
-	var list []any
-	switch x := content.(type) {
-	case map[string]any:
-		switch l := x["resource"].(type) {
-		case []any:
-			list = l
-		case []map[string]any:
-			out := make([]*row, len(l))
-			for i, m := range l {
-				out[i] = &row{vals: m}
-			}
-			return out
-		}
-	case []any:
-		list = x
-	}
-	out := make([]*row, 0, len(list))
-	for _, v := range list {
-		if m, ok := v.(map[string]any); ok {
-			out = append(out, &row{vals: m})
-		}
+	list := platform.ContentRecords(content)
+	out := make([]*row, len(list))
+	for i, m := range list {
+		out[i] = &row{vals: m}
 	}
 	return out
 }
@@ -371,7 +354,7 @@ func tooManyRows(msg string) error {
 }
 
 // relatedRowsFactor × max_records bounds the rows one relation may load for one level of a
-// query (the per-parent limit applies after loading).
+// query.
 const relatedRowsFactor = 10
 
 // loadRelations loads, for rows of tb, every relation field the selection asks for: one
@@ -396,9 +379,13 @@ func (x *run) loadRelations(tb *table, sel ast.SelectionSet, rows []*row) error 
 	return nil
 }
 
-// related loads one relation field for rows and returns the distinct related rows: for
-// belongs_to and has_one a *row or nil per parent (has_one: the first related row in the
-// target's default order, its primary key, as REST's related=), else a list.
+// related loads one relation field for rows and returns the related rows: for belongs_to and
+// has_one a *row or nil per parent (has_one: the first related row in the target's default
+// order, its primary key, as REST's related=), else a list. has_many and many_many with a
+// limit read at most limit rows per parent (after offset) in SQL, by one per-parent GET of
+// the target (platform.PerParent; many_many joins the junction table in it); without one they
+// read every related row (junction rows, then targets, for many_many) and the offset applies
+// per parent here.
 func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*row, error) {
 	for _, r := range rows {
 		if r.rel == nil {
@@ -455,14 +442,29 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 		}
 		return found, nil
 	case dbschema.HasMany, dbschema.HasOne:
-		in, err := inFilter(w, rel.refField, rows, rel.field)
-		if err != nil {
-			return nil, err
+		if rel.single() { // has_one takes no limit: it reads the first related row per parent
+			limit, offset = 1, 0
 		}
 		var found []*row
-		if in != nil {
-			if found, err = x.fetchAll(target, and(in, where), w.params, order, fields); err != nil {
+		var err error
+		if limit > 0 {
+			keys := parentKeys(rows, rel.field)
+			if len(keys) > 0 {
+				pp := platform.PerParent{Key: rel.refField.c.Name, Keys: keys, Limit: limit, Offset: offset}
+				if found, err = x.perParent(target, pp, where, w.params, order, fields); err != nil {
+					return nil, err
+				}
+			}
+			limit, offset = -1, 0 // applied
+		} else {
+			var in filter.Expr
+			if in, err = inFilter(w, rel.refField, rows, rel.field); err != nil {
 				return nil, err
+			}
+			if in != nil {
+				if found, err = x.fetchAll(target, and(in, where), w.params, order, fields); err != nil {
+					return nil, err
+				}
 			}
 		}
 		groups := map[string][]*row{}
@@ -483,6 +485,9 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 			r.rel[f.Alias] = window(groups[k], limit, offset)
 		}
 		return found, nil
+	}
+	if limit > 0 { // many_many, the junction joined in
+		return x.relatedLinked(rel, f, rows, where, w.params, order, fields, limit, offset)
 	}
 	// many_many: the junction rows, then the targets.
 	jw := &whereBuilder{}

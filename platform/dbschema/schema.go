@@ -158,6 +158,17 @@ func (t *Table) Column(name string) (*Column, bool) {
 	return nil, false
 }
 
+// UnusedName returns name, with "_" appended until no column of t has it (case-insensitively):
+// a name under which a reader may add a value to t's rows.
+func (t *Table) UnusedName(name string) string {
+	for {
+		if _, taken := t.Column(name); !taken {
+			return name
+		}
+		name += "_"
+	}
+}
+
 // Relation returns a relation by name, case-insensitively.
 func (t *Table) Relation(name string) (*Relation, bool) {
 	if t == nil {

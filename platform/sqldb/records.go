@@ -90,7 +90,8 @@ func idValues(cols []*dbschema.Column, raw string) ([]string, []any, error) {
 }
 
 // getRecords is GET /{db}/_table/{table}: fields, filter, limit, offset, order, ids,
-// include_count, count_only, as_list (reference §2.2).
+// include_count, count_only, as_list (reference §2.2); or, with req.PerParent, a per-parent
+// read (getPerParent).
 func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, name string) (*platform.Response, error) {
 	t, tbl, err := c.table(name)
 	if err != nil {
@@ -102,6 +103,12 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 	}
 	if err := s.scopeRead(ctx, req, t, tbl, &r.Query); err != nil {
 		return nil, err
+	}
+	if req.PerParent != nil {
+		if len(r.Order) == 0 {
+			r.Order = primaryKeyOrder(t)
+		}
+		return s.getPerParent(ctx, req, c, db, t, tbl, r)
 	}
 	if g, ok := req.Param("group", "group_by"); req.Aggregate || ok && strings.TrimSpace(g) != "" {
 		return s.getGroups(ctx, req, db, tbl, r, g)
@@ -133,9 +140,7 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 		r.Where = append(r.Where, entsql.Or(any...))
 	}
 	if len(r.Order) == 0 {
-		for _, k := range t.PrimaryKey {
-			r.Order = append(r.Order, sqltable.Order{Column: k})
-		}
+		r.Order = primaryKeyOrder(t)
 	}
 	if req.BoolParam("count_only") {
 		n, err := tbl.Count(ctx, db, s.conn.dialect, r.Where)
@@ -173,7 +178,7 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 		return nil, &platform.Error{Status: 400, Code: 1000, Message: "Batch Error: Not all requested records could be retrieved.",
 			Context: map[string]any{"error": missing(ids, len(rows)), "resource": rows}}
 	}
-	rel, err := s.attachRelated(ctx, req, c, db, t, rows)
+	rel, err := s.attachRelated(ctx, req, c, t, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +206,15 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 		meta(body)["schema"] = describe(t, c.schema)
 	}
 	return platform.OK(body), nil
+}
+
+// primaryKeyOrder is the default order of a read: t's primary key.
+func primaryKeyOrder(t *dbschema.Table) []sqltable.Order {
+	var out []sqltable.Order
+	for _, k := range t.PrimaryKey {
+		out = append(out, sqltable.Order{Column: k})
+	}
+	return out
 }
 
 // meta returns the body's meta object, creating it.
@@ -253,7 +267,7 @@ func (s *Service) getRecord(ctx context.Context, req *platform.Request, c *catal
 	if len(rows) == 0 {
 		return nil, platform.NotFound("Record with identifier '%s' not found.", id)
 	}
-	rel, err := s.attachRelated(ctx, req, c, db, t, rows)
+	rel, err := s.attachRelated(ctx, req, c, t, rows)
 	if err != nil {
 		return nil, err
 	}

@@ -2,42 +2,29 @@ package sqldb
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
-	entsql "entgo.io/ent/dialect/sql"
-
 	"github.com/apiary/apiary/platform"
-	"github.com/apiary/apiary/platform/access"
 	"github.com/apiary/apiary/platform/dbschema"
-	"github.com/apiary/apiary/platform/sqltable"
 )
-
-// maxInKeys is how many distinct keys one related query binds in its IN list. Parent pages
-// are at most max_records rows, so one query per relation is the rule; past this many keys
-// (far below the bind limits of SQLite, PostgreSQL and MySQL) the keys are split over several
-// queries. Then a many_many relation's order holds within each query, not across them.
-const maxInKeys = 30000
 
 // relQuery is one requested relation with its per-relation options.
 type relQuery struct {
 	rel    *dbschema.Relation
-	ref    *sqltable.Table
-	fields []string         // nil: every column
-	order  []sqltable.Order // default: the related table's primary key
-	limit  int              // related rows per parent row; 0: no limit
+	ref    *dbschema.Table
+	fields []string // nil: every column
+	order  string   // the order option as the client wrote it; "": the related table's primary key
+	limit  int      // related rows per parent row; 0: no limit
 	// perParent: the client asked for a limit, so has_many and many_many read at most limit
-	// rows per parent in SQL (sqltable.PerParent); without one, at most max_records rows per
-	// parent are kept from a plain read.
+	// rows per parent in SQL; without one, at most max_records rows per parent are kept from
+	// a read without a per-parent limit.
 	perParent bool
-	tieBreak  []string // the related table's primary key: orders ties within a parent
-	// where is ANDed into the related table's query: the role's row filters for GET on
-	// _table/{ref_table} belong here (reference §5.4), as an internal GET would apply them.
-	where []*entsql.Predicate
 }
 
 // attachRelated loads the relations named by the request's `related` parameter ("*" or a
@@ -47,27 +34,25 @@ type relQuery struct {
 // relations. (always_fetch, has_one and flatten: related_extras.go.)
 //
 // Each relation becomes a key of every row: belongs_to and has_one → the related object or
-// null; has_many and many_many → an array, [] when there is none. Related rows are read in one
-// SELECT per relation for all rows together — WHERE ref_field IN (the distinct keys) —
-// never one per row, and grouped by key here; many_many reads the junction table once
-// (junction_field IN the keys) and then the target table once (ref_field IN the linked
-// keys). IN lists are padded to a power-of-two length so that the statement cache sees few
-// query shapes.
+// null; has_many and many_many → an array, [] when there is none. As in DreamFactory, each
+// relation is read by an internal GET of _table/{ref_table} through the pipeline, with the
+// caller's session and requestor: the related table's RBAC (403 without GET on it), row
+// filters and event scripts (get.pre_process, post_process and queued, templated and concrete
+// names) apply, once per relation for all rows together. The GET is a per-parent read
+// (platform.PerParent): one statement per relation, never one per row — many_many reads the
+// junction table, whose RBAC and row filters apply too, then the targets, or joins it in that
+// one statement under a limit. What a pre_process script changes in the GET's parameters
+// takes effect, and the rows its post_process scripts leave are the related rows. A
+// per-parent read loads no relations of its own (always_fetch included): relations do not
+// nest.
 //
 // Per-relation options: `<rel>.fields`, `<rel>.order` and `<rel>.limit` (rows per parent row,
 // at most max_records, which is also the default), or DreamFactory's underscore form
-// `<rel>_fields` and so on. The key columns used for matching are read even when `fields`
-// leaves them out; related rows are rendered with only the requested fields. With a limit,
-// has_many and many_many read at most that many rows per parent in SQL, numbered per parent
-// with ROW_NUMBER() in `order` (ties by the related table's primary key) after the row
-// filters, and many_many joins the junction table in that same statement; without one, the
-// plain read above runs and at most max_records rows per parent are kept.
-//
-// DreamFactory fetches related rows through an internal GET of _table/{ref_table}, so the
-// related table's RBAC applies: the caller needs GET on component "_table/{ref_table}" of this
-// service, else 403. (A many_many junction table is read as part of the relation and needs
-// no access of its own.)
-func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, t *dbschema.Table, rows []map[string]any) ([]string, error) {
+// `<rel>_fields` and so on; they are checked before any relation is read. With a limit,
+// has_many and many_many read at most that many rows per parent in SQL, in `order` (ties by
+// the related table's primary key) after the row filters; without one, at most max_records
+// rows per parent are kept.
+func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *catalog, t *dbschema.Table, rows []map[string]any) ([]string, error) {
 	v, _ := req.Param("related")
 	if strings.TrimSpace(v) == "" && !hasAlwaysFetch(t) {
 		return nil, nil
@@ -85,15 +70,9 @@ func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *c
 			return nil, err
 		}
 	}
-	for _, rel := range rels {
-		component := "_table/" + rel.RefTable
-		if req.Session == nil || !req.Session.Allows(s.name, component, http.MethodGet, req.Requestor) {
-			return nil, platform.Forbidden("%s", access.ForbiddenMessage(http.MethodGet, s.name, component))
-		}
-	}
 	readOneRowPerParent(queries) // related_extras.go: has_one
 	for _, q := range queries {
-		if err := s.loadRelation(ctx, req, c, db, t, q, rows); err != nil {
+		if err := s.loadRelation(ctx, req, t, q, rows); err != nil {
 			return nil, err
 		}
 	}
@@ -141,14 +120,7 @@ func (s *Service) relationOptions(req *platform.Request, c *catalog, rel *dbsche
 	if err != nil {
 		return nil, err
 	}
-	q := &relQuery{rel: rel, ref: ref, limit: s.maxRecords()}
-	if rf := s.rowFiltersFor(req, refSchema.Name, http.MethodGet); rf != nil {
-		p, err := rf.predicate(ref, s.p.Lookups(context.Background(), req.Session))
-		if err != nil {
-			return nil, err
-		}
-		q.where = append(q.where, p)
-	}
+	q := &relQuery{rel: rel, ref: refSchema, limit: s.maxRecords()}
 	opt := func(name string) (string, bool) {
 		keys := []string{rel.Name + "." + name, rel.Name + "_" + name}
 		if asked != rel.Name {
@@ -163,13 +135,10 @@ func (s *Service) relationOptions(req *platform.Request, c *catalog, rel *dbsche
 		}
 	}
 	if v, ok := opt("order"); ok {
-		if q.order, err = ref.ParseOrder(v, nil); err != nil {
+		if _, err = ref.ParseOrder(v, nil); err != nil {
 			return nil, err
 		}
-	} else {
-		for _, k := range refSchema.PrimaryKey {
-			q.order = append(q.order, sqltable.Order{Column: k})
-		}
+		q.order = v
 	}
 	if v, ok := opt("limit"); ok {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -180,9 +149,6 @@ func (s *Service) relationOptions(req *platform.Request, c *catalog, rel *dbsche
 			q.limit = n
 		}
 		q.perParent = n > 0 && rel.Type != dbschema.BelongsTo
-		if q.perParent {
-			q.tieBreak = refSchema.PrimaryKey
-		}
 	}
 	return q, nil
 }
@@ -195,8 +161,9 @@ func (s *Service) maxRecords() int {
 	return s.conn.maxRecords
 }
 
-// loadRelation reads one relation for every row and sets it on each.
-func (s *Service) loadRelation(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, t *dbschema.Table, q *relQuery, rows []map[string]any) error {
+// loadRelation reads one relation for every row, by one internal per-parent GET of the
+// related table, and sets it on each.
+func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *dbschema.Table, q *relQuery, rows []map[string]any) error {
 	rel := q.rel
 	// Parent rows by key; rows without a key get null or [].
 	parents := map[string][]int{}
@@ -220,242 +187,64 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, c *ca
 	if len(keys) == 0 {
 		return nil
 	}
-	localKind := columnKind(t, rel.Field)
-
-	// children maps a parent key to its related rows, in the relation's order.
-	children := map[string][]map[string]any{}
-	add := func(k string, r map[string]any) {
-		if q.limit > 0 && len(children[k]) >= q.limit {
-			return
-		}
-		children[k] = append(children[k], r)
-	}
-	// perParent reads the rows with the per-parent limit in SQL, by key column or link table.
-	perParent := func(key string, link *sqltable.Link) error {
-		related, parentKeys, err := s.selectPerParent(ctx, db, q, key, link, localKind, keys)
-		if err != nil {
-			return err
-		}
-		for i, r := range related {
-			if parentKeys[i] != nil {
-				add(keyOf(parentKeys[i]), r)
-			}
-		}
-		return nil
-	}
+	pp := &platform.PerParent{Key: rel.RefField, Keys: keys}
+	// hidden: the key is in the rows for matching only, not for the client
+	hidden := q.fields != nil && !slices.Contains(q.fields, rel.RefField)
 	switch rel.Type {
-	case dbschema.HasMany:
-		if q.perParent {
-			if err := perParent(rel.RefField, nil); err != nil {
-				return err
-			}
-			break
-		}
-		fallthrough
-	case dbschema.BelongsTo:
-		related, err := s.selectIn(ctx, db, q.ref, rel.RefField, localKind, keys, q.where, q.order)
-		if err != nil {
-			return err
-		}
-		for _, r := range related {
-			if v := r[rel.RefField]; v != nil {
-				add(keyOf(v), r)
-			}
-		}
+	case dbschema.BelongsTo, dbschema.HasMany:
 	case dbschema.ManyMany:
-		jSchema, junction, err := c.table(rel.JunctionTable)
-		if err != nil {
-			return err
-		}
-		// the junction's rows are read as an internal GET would: its permission and row filters
-		if !req.Session.Allows(s.name, "_table/"+jSchema.Name, http.MethodGet, req.Requestor) {
-			return platform.Forbidden("%s", access.ForbiddenMessage(http.MethodGet, s.name, "_table/"+jSchema.Name))
-		}
-		var jWhere []*entsql.Predicate
-		if rf := s.rowFiltersFor(req, jSchema.Name, http.MethodGet); rf != nil {
-			p, err := rf.predicate(junction, s.p.Lookups(ctx, req.Session))
-			if err != nil {
-				return err
-			}
-			jWhere = append(jWhere, p)
-		}
-		if q.perParent {
-			link := &sqltable.Link{Table: junction.Name, Parent: sqlColumn(junction, rel.JunctionField),
-				ParentKind: columnKind(jSchema, rel.JunctionField), Child: sqlColumn(junction, rel.JunctionRefField),
-				Ref: sqlColumn(q.ref, rel.RefField), Where: jWhere}
-			if err := perParent("", link); err != nil {
-				return err
-			}
-			break
-		}
-		links, err := s.selectIn(ctx, db, junction, rel.JunctionField, localKind, keys, jWhere, nil)
-		if err != nil {
-			return err
-		}
-		// linked maps a target key to the parent keys that link to it (each once).
-		linked := map[string][]string{}
-		seen := map[[2]string]bool{}
-		var targets []any
-		for _, l := range links {
-			pv, tv := l[rel.JunctionField], l[rel.JunctionRefField]
-			if pv == nil || tv == nil {
-				continue
-			}
-			pk, tk := keyOf(pv), keyOf(tv)
-			if seen[[2]string{pk, tk}] {
-				continue
-			}
-			seen[[2]string{pk, tk}] = true
-			if _, ok := linked[tk]; !ok {
-				targets = append(targets, tv)
-			}
-			linked[tk] = append(linked[tk], pk)
-		}
-		if len(targets) == 0 {
-			break
-		}
-		related, err := s.selectIn(ctx, db, q.ref, rel.RefField, columnKind(jSchema, rel.JunctionRefField), targets, q.where, q.order)
-		if err != nil {
-			return err
-		}
-		for _, r := range related {
-			if v := r[rel.RefField]; v != nil {
-				for _, pk := range linked[keyOf(v)] {
-					add(pk, r)
-				}
-			}
-		}
+		pp.Key, hidden = q.ref.UnusedName(rel.JunctionField), true
+		pp.Link = &platform.PerParentLink{Table: rel.JunctionTable, Parent: rel.JunctionField, Child: rel.JunctionRefField, Ref: rel.RefField}
 	default:
 		return fmt.Errorf("sqldb: relation %s has unknown type %q", rel.Name, rel.Type)
 	}
+	if q.perParent {
+		pp.Limit = q.limit
+	}
+	params := url.Values{}
+	if q.fields != nil {
+		params.Set("fields", strings.Join(q.fields, ","))
+	}
+	if q.order != "" {
+		params.Set("order", q.order)
+	}
+	resp := s.p.Handle(ctx, &platform.Request{Method: http.MethodGet, Service: s.name, Resource: "_table/" + q.ref.Name,
+		Query: params, Requestor: req.Requestor, Session: req.Session, PerParent: pp})
+	if resp.Err != nil {
+		return resp.Err
+	}
 
+	// children maps a parent key to its related rows, in the relation's order.
+	children := map[string][]map[string]any{}
+	for _, r := range platform.ContentRecords(resp.Content) {
+		pv := r[pp.Key]
+		if pv == nil {
+			continue
+		}
+		if hidden {
+			r = maps.Clone(r)
+			delete(r, pp.Key)
+		}
+		k := keyOf(pv)
+		if q.limit == 0 || len(children[k]) < q.limit {
+			children[k] = append(children[k], r)
+		}
+	}
 	for k, idx := range parents {
 		list := children[k]
 		for _, i := range idx {
 			if rel.Type == dbschema.BelongsTo {
 				if len(list) > 0 {
-					rows[i][rel.Name] = render(list[0], q.fields)
+					rows[i][rel.Name] = maps.Clone(list[0])
 				}
 				continue
 			}
 			out := make([]any, len(list))
 			for j, r := range list {
-				out[j] = render(r, q.fields)
+				out[j] = maps.Clone(r) // rows shared by several parents are distinct maps
 			}
 			rows[i][rel.Name] = out
 		}
 	}
 	return nil
-}
-
-// selectIn reads the rows of tbl whose column col is one of keys (JSON-ready values of a
-// column of kind keyKind) and that match where, in order: one SELECT per maxInKeys keys.
-func (s *Service) selectIn(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, col, keyKind string, keys []any, where []*entsql.Predicate, order []sqltable.Order) ([]map[string]any, error) {
-	sqlCol := col
-	if cc, ok := tbl.Column(col); ok {
-		sqlCol = cc.Column
-	}
-	var out []map[string]any
-	for start := 0; start < len(keys); start += maxInKeys {
-		chunk := keys[start:min(start+maxInKeys, len(keys))]
-		args := make([]any, padded(len(chunk)))
-		for i := range args {
-			args[i] = bindKey(keyKind, chunk[min(i, len(chunk)-1)])
-		}
-		q := sqltable.Query{Where: append([]*entsql.Predicate{entsql.In(sqltable.Quote(s.conn.dialect, sqlCol), args...)}, where...), Order: order}
-		rows, err := tbl.Select(ctx, db, s.conn.dialect, q)
-		if err != nil {
-			return nil, s.dbError(err)
-		}
-		if out == nil {
-			out = rows
-		} else {
-			out = append(out, rows...)
-		}
-	}
-	return out, nil
-}
-
-// selectPerParent reads at most q.limit related rows per parent key in keys (JSON-ready
-// values of a column of kind keyKind), in q's order, one statement per maxInKeys keys
-// (sqltable.PerParent). Without link, col is the related table's column holding the parent
-// key; with link (many_many), the rows come through the link table, whose column link.Parent
-// holds the parent key. It returns the rows with the parent key of each.
-func (s *Service) selectPerParent(ctx context.Context, db sqltable.DB, q *relQuery, col string, link *sqltable.Link, keyKind string, keys []any) ([]map[string]any, []any, error) {
-	var rows []map[string]any
-	var parents []any
-	for start := 0; start < len(keys); start += maxInKeys {
-		chunk := keys[start:min(start+maxInKeys, len(keys))]
-		args := make([]any, padded(len(chunk)))
-		for i := range args {
-			args[i] = bindKey(keyKind, chunk[min(i, len(chunk)-1)])
-		}
-		pp := sqltable.PerParent{Where: q.where, Order: q.order, TieBreak: q.tieBreak, Limit: q.limit}
-		if link == nil { // the parent keys are in the related table's column col
-			pp.Key = sqlColumn(q.ref, col)
-			pp.Where = append([]*entsql.Predicate{entsql.In(sqltable.Quote(s.conn.dialect, pp.Key), args...)}, q.where...)
-		} else { // … or in the link table's column link.Parent
-			l := *link
-			l.Where = append([]*entsql.Predicate{entsql.In(sqltable.Quote(s.conn.dialect, link.Parent), args...)}, link.Where...)
-			pp.Link = &l
-		}
-		r, p, err := q.ref.SelectPerParent(ctx, db, s.conn.dialect, pp)
-		if err != nil {
-			return nil, nil, s.dbError(err)
-		}
-		rows, parents = append(rows, r...), append(parents, p...)
-	}
-	return rows, parents, nil
-}
-
-// sqlColumn is the SQL name of tbl's column name (name itself when unknown).
-func sqlColumn(tbl *sqltable.Table, name string) string {
-	if c, ok := tbl.Column(name); ok {
-		return c.Column
-	}
-	return name
-}
-
-// padded rounds n up to a power of two, so that IN lists come in few lengths (the extra
-// places repeat the last key).
-func padded(n int) int {
-	p := 1
-	for p < n {
-		p <<= 1
-	}
-	return p
-}
-
-// bindKey turns a JSON-ready key back into a value to bind: binary keys are base64 in rows.
-func bindKey(kind string, v any) any {
-	if s, ok := v.(string); ok && kind == "bytes" {
-		if b, err := base64.StdEncoding.DecodeString(s); err == nil {
-			return b
-		}
-	}
-	return v
-}
-
-// keyOf is the matching key of a JSON-ready value. Both sides of a foreign key normalize alike
-// (integers to int64, text to strings); comparing printed values also matches an int64 with
-// a driver's uint64 (MySQL unsigned columns).
-func keyOf(v any) string {
-	return fmt.Sprint(v)
-}
-
-// columnKind is the value kind of t's column name ("" when unknown).
-func columnKind(t *dbschema.Table, name string) string {
-	if c, ok := t.Column(name); ok {
-		return string(c.Kind)
-	}
-	return ""
-}
-
-// render copies a related row with only the requested fields (all when fields is nil), so that
-// rows shared by several parents are distinct maps.
-func render(r map[string]any, fields []string) map[string]any {
-	if fields == nil {
-		return maps.Clone(r)
-	}
-	return sqltable.Project(r, fields)
 }

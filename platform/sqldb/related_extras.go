@@ -69,7 +69,7 @@ func readOneRowPerParent(queries []*relQuery) {
 		}
 		asMany := *q.rel
 		asMany.Type = dbschema.HasMany
-		q.rel, q.limit = &asMany, 1
+		q.rel, q.limit, q.perParent = &asMany, 1, true
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/apiary/apiary/platform/dbschema"
-	"github.com/apiary/apiary/platform/sqltable"
 )
 
 // TestShapeRelated: has_one lists become an object or nil; flattened relations give up their
@@ -13,11 +12,11 @@ import (
 // names, fields flattened before win), with nulls for a missing related record.
 func TestShapeRelated(t *testing.T) {
 	ref := func(cols ...string) *relQuery {
-		list := make([]sqltable.Column, len(cols))
+		list := make([]*dbschema.Column, len(cols))
 		for i, c := range cols {
-			list[i] = sqltable.Column{Name: c, Column: c}
+			list[i] = &dbschema.Column{Name: c}
 		}
-		return &relQuery{ref: sqltable.New("ref", list)}
+		return &relQuery{ref: &dbschema.Table{Name: "ref", Columns: list}}
 	}
 	owner := &dbschema.Relation{Name: "owner", Type: dbschema.BelongsTo, Flatten: true, FlattenDropPrefix: true}
 	badge := &dbschema.Relation{Name: "badge", Type: dbschema.HasOne, Flatten: true, FlattenDropPrefix: true}

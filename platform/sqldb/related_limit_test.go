@@ -87,6 +87,7 @@ func perParentDB(t *testing.T, dialect string) (*Service, *sql.DB, *storetest.Co
 	t.Cleanup(func() { raw.Close() })
 	s := &Service{name: "db", conn: &conn{driver: rawDriver + "-counting", dialect: dialect, dsn: dsn, maxRecords: 1000}}
 	t.Cleanup(func() { s.Close() })
+	MustServeService(t, s)
 	return s, raw, d
 }
 
@@ -176,7 +177,7 @@ func TestRelatedPerParentLimit(t *testing.T) {
 					}
 					req := &platform.Request{Method: "GET", Query: q, Session: &platform.Session{SysAdmin: true}, Requestor: platform.RequestorAPI}
 					stmts, read := d.Queries(), d.Rows()
-					if _, err := s.attachRelated(ctx, req, c, db, ts, rows); err != nil {
+					if _, err := s.attachRelated(ctx, req, c, ts, rows); err != nil {
 						t.Fatal(err)
 					}
 					if got := d.Queries() - stmts; got != tc.statements {
@@ -198,6 +199,48 @@ func TestRelatedPerParentLimit(t *testing.T) {
 							vals = append(vals, fmt.Sprint(m[tc.field]))
 						}
 						got = append(got, fmt.Sprintf("%v:%v", r["id"], vals))
+					}
+					if g := strings.Join(got, " "); g != tc.want {
+						t.Errorf("got  %s\nwant %s", g, tc.want)
+					}
+				})
+			}
+			// A per-parent read with an offset (the GraphQL data API's nested offset), with and
+			// without a limit, by key column and through the junction.
+			junction := &platform.PerParentLink{Table: "contact_group_relationship", Parent: "contact_id", Child: "contact_group_id", Ref: "id"}
+			for _, tc := range []struct {
+				name, table, order, field string
+				pp                        platform.PerParent
+				want                      string
+			}{
+				{"has_many, offset 1 limit 2", "contact_info", "email desc", "email",
+					platform.PerParent{Key: "contact_id", Limit: 2, Offset: 1}, "2:[e1] 3:[e2 e1] 4:[e3 e2] 5:[e4 e3]"},
+				{"has_many, offset 3", "contact_info", "email desc", "email",
+					platform.PerParent{Key: "contact_id", Offset: 3}, "4:[e1] 5:[e2 e1]"},
+				{"many_many, offset 1 limit 2", "contact_group", "name", "name",
+					platform.PerParent{Key: "parent", Limit: 2, Offset: 1, Link: junction}, "2:[g2] 3:[g2 g3] 4:[g2 g3] 5:[g2 g3]"},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					tc.pp.Keys = []any{int64(1), int64(2), int64(3), int64(4), int64(5), int64(6)}
+					stmts := d.Queries()
+					resp := s.p.Handle(ctx, &platform.Request{Method: "GET", Service: "db", Resource: "_table/" + tc.table,
+						Query: url.Values{"order": {tc.order}}, Session: &platform.Session{SysAdmin: true}, PerParent: &tc.pp})
+					if resp.Err != nil {
+						t.Fatal(resp.Err)
+					}
+					if got := d.Queries() - stmts; got != 1 {
+						t.Errorf("%d statements, want 1", got)
+					}
+					byParent := map[string][]string{}
+					for _, r := range platform.ContentRecords(resp.Content) {
+						k := fmt.Sprint(r[tc.pp.Key])
+						byParent[k] = append(byParent[k], fmt.Sprint(r[tc.field]))
+					}
+					var got []string
+					for i := 1; i <= 6; i++ {
+						if vals := byParent[fmt.Sprint(i)]; vals != nil {
+							got = append(got, fmt.Sprintf("%d:%v", i, vals))
+						}
 					}
 					if g := strings.Join(got, " "); g != tc.want {
 						t.Errorf("got  %s\nwant %s", g, tc.want)

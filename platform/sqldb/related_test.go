@@ -12,7 +12,9 @@ import (
 	entdialect "entgo.io/ent/dialect"
 	_ "modernc.org/sqlite" // driver "sqlite"
 
+	"github.com/apiary/apiary/ent"
 	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/access"
 	"github.com/apiary/apiary/platform/sqltable"
 	"github.com/apiary/apiary/platform/store"
 	"github.com/apiary/apiary/platform/store/storetest"
@@ -29,7 +31,7 @@ func countingSQLite(t *testing.T) *storetest.CountingDriver {
 
 // relatedFixture is an address book with a many_many junction: 20 contacts with two infos
 // each, 3 groups, every contact in two groups.
-func relatedFixture(t *testing.T) (*Service, *catalog, *store.CachedDB, *storetest.CountingDriver) {
+func relatedFixture(t *testing.T) (*Service, *catalog, *store.CachedDB, *storetest.CountingDriver, *firedEvents) {
 	t.Helper()
 	d := countingSQLite(t)
 	path := filepath.Join(t.TempDir(), "rel.db")
@@ -60,17 +62,19 @@ func relatedFixture(t *testing.T) (*Service, *catalog, *store.CachedDB, *storete
 	}
 	s := &Service{name: "db", conn: &conn{driver: "sqlite-counting", dialect: entdialect.SQLite, dsn: store.SQLiteDSN(path), maxRecords: 1000}}
 	t.Cleanup(func() { s.Close() })
+	fired := MustServeService(t, s)
 	c, db, err := s.schema(t.Context(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, c, db, d
+	return s, c, db, d, fired
 }
 
 // TestRelatedOneQueryPerRelation: related rows of 20 parents load in one statement per
-// relation (two for many_many: the junction, then the targets), whatever the row count.
+// relation (two for many_many: the junction, then the targets), whatever the row count, by
+// one internal GET of the related table per relation (its events fire once).
 func TestRelatedOneQueryPerRelation(t *testing.T) {
-	s, c, db, d := relatedFixture(t)
+	s, c, db, d, fired := relatedFixture(t)
 	ctx := t.Context()
 	read := func(table string) []map[string]any {
 		_, tbl, err := c.table(table)
@@ -87,6 +91,7 @@ func TestRelatedOneQueryPerRelation(t *testing.T) {
 		table, related string
 		want           int64
 		check          func(rows []map[string]any) error
+		reads          []string // the related tables read, in order
 	}{
 		{"contact", "contact_info_by_contact_id", 1, func(rows []map[string]any) error {
 			for _, r := range rows {
@@ -95,7 +100,7 @@ func TestRelatedOneQueryPerRelation(t *testing.T) {
 				}
 			}
 			return nil
-		}},
+		}, []string{"contact_info"}},
 		{"contact_info", "contact_by_contact_id", 1, func(rows []map[string]any) error {
 			for _, r := range rows {
 				p, _ := r["contact_by_contact_id"].(map[string]any)
@@ -104,7 +109,7 @@ func TestRelatedOneQueryPerRelation(t *testing.T) {
 				}
 			}
 			return nil
-		}},
+		}, []string{"contact"}},
 		{"contact", "contact_group_by_contact_group_relationship", 2, func(rows []map[string]any) error {
 			for _, r := range rows {
 				if n := len(r["contact_group_by_contact_group_relationship"].([]any)); n != 2 {
@@ -112,8 +117,8 @@ func TestRelatedOneQueryPerRelation(t *testing.T) {
 				}
 			}
 			return nil
-		}},
-		{"contact", "*", 4, nil},
+		}, []string{"contact_group"}},
+		{"contact", "*", 4, nil, []string{"contact_group_relationship", "contact_info", "contact_group"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.table+"/"+tc.related, func(t *testing.T) {
@@ -125,12 +130,22 @@ func TestRelatedOneQueryPerRelation(t *testing.T) {
 			req := &platform.Request{Method: "GET", Query: url.Values{"related": {tc.related}},
 				Session: &platform.Session{SysAdmin: true}, Requestor: platform.RequestorAPI}
 			before := d.Queries()
-			names, err := s.attachRelated(ctx, req, c, db, ts, rows)
+			fired.take()
+			names, err := s.attachRelated(ctx, req, c, ts, rows)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := d.Queries() - before; got != tc.want {
 				t.Errorf("%d statements for related=%s on %d rows, want %d", got, tc.related, len(rows), tc.want)
+			}
+			var reads []string
+			for _, ev := range fired.take() {
+				if table, ok := strings.CutSuffix(strings.TrimPrefix(ev, "db._table."), ".get.pre_process"); ok && table != "{table_name}" {
+					reads = append(reads, table)
+				}
+			}
+			if !reflect.DeepEqual(reads, tc.reads) {
+				t.Errorf("related=%s read %v through the pipeline, want %v", tc.related, reads, tc.reads)
 			}
 			t.Logf("related=%s on %d %s rows: %d statements (%v)", tc.related, len(rows), tc.table, d.Queries()-before, names)
 			if tc.check != nil {
@@ -145,7 +160,7 @@ func TestRelatedOneQueryPerRelation(t *testing.T) {
 // TestRelatedOptions: per-relation fields, order and limit (dot and underscore forms), null
 // and [] for rows without related rows, unknown names, and the related table's RBAC.
 func TestRelatedOptions(t *testing.T) {
-	s, c, db, _ := relatedFixture(t)
+	s, c, db, _, _ := relatedFixture(t)
 	ctx := t.Context()
 	ts, tbl, _ := c.table("contact")
 	rows := func() []map[string]any {
@@ -158,7 +173,7 @@ func TestRelatedOptions(t *testing.T) {
 	admin := &platform.Session{SysAdmin: true}
 	run := func(q url.Values, sess *platform.Session) ([]map[string]any, error) {
 		r := rows()
-		_, err := s.attachRelated(ctx, &platform.Request{Method: "GET", Query: q, Session: sess, Requestor: platform.RequestorAPI}, c, db, ts, r)
+		_, err := s.attachRelated(ctx, &platform.Request{Method: "GET", Query: q, Session: sess, Requestor: platform.RequestorAPI}, c, ts, r)
 		return r, err
 	}
 	for _, sep := range []string{".", "_"} {
@@ -180,14 +195,16 @@ func TestRelatedOptions(t *testing.T) {
 	if _, err := run(url.Values{"related": {"contact_info_by_contact_id"}, "contact_info_by_contact_id.fields": {"nope"}}, admin); platform.AsError(err).Status != 400 {
 		t.Errorf("unknown related field: %v", err)
 	}
-	if _, err := run(url.Values{"related": {"contact_info_by_contact_id"}}, &platform.Session{}); platform.AsError(err).Status != 403 ||
+	contactsOnly := &platform.Session{User: &ent.User{ID: 1}, Role: &platform.Role{IsActive: true, Access: []access.Entry{
+		{Service: "db", Component: "_table/contact", VerbMask: 1, RequestorMask: 1}}}}
+	if _, err := run(url.Values{"related": {"contact_info_by_contact_id"}}, contactsOnly); platform.AsError(err).Status != 403 ||
 		platform.AsError(err).Message != "Access Forbidden. GET access to component '_table/contact_info' of service 'db' is not allowed by this user's role." {
 		t.Errorf("no access to the related table: %v", err)
 	}
 	// A parent whose key matches nothing gets [] (has_many) or null (belongs_to).
 	r := rows()
 	r[0]["id"] = int64(999)
-	if _, err := s.attachRelated(ctx, &platform.Request{Query: url.Values{"related": {"*"}}, Session: admin}, c, db, ts, r); err != nil {
+	if _, err := s.attachRelated(ctx, &platform.Request{Query: url.Values{"related": {"*"}}, Session: admin}, c, ts, r); err != nil {
 		t.Fatal(err)
 	}
 	if got := r[0]["contact_info_by_contact_id"]; !reflect.DeepEqual(got, []any{}) {
@@ -203,7 +220,7 @@ func TestRelatedOptions(t *testing.T) {
 	}
 	infos = infos[:1]
 	infos[0]["contact_id"] = int64(999)
-	if _, err := s.attachRelated(ctx, &platform.Request{Query: url.Values{"related": {"contact_by_contact_id"}}, Session: admin}, c, db, is, infos); err != nil {
+	if _, err := s.attachRelated(ctx, &platform.Request{Query: url.Values{"related": {"contact_by_contact_id"}}, Session: admin}, c, is, infos); err != nil {
 		t.Fatal(err)
 	}
 	if v, ok := infos[0]["contact_by_contact_id"]; !ok || v != nil {

@@ -7,9 +7,9 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 )
 
-// PerParent is a read of at most Limit rows of a table for each parent row, in one statement:
-// the rows are numbered per parent key with ROW_NUMBER() OVER (PARTITION BY the key ORDER BY
-// Order) and only numbers up to Limit are returned. It serves related rows of a batch of
+// PerParent is a read of at most Limit rows of a table for each parent row, after skipping
+// Offset, in one statement: the rows are numbered per parent key with ROW_NUMBER() OVER
+// (PARTITION BY the key ORDER BY Order) and only numbers Offset+1 … Offset+Limit are returned. It serves related rows of a batch of
 // parents (has_many with Key, many_many with Link). Window functions need SQLite 3.25,
 // PostgreSQL 8.4, MySQL 8.0 or MariaDB 10.2.
 type PerParent struct {
@@ -18,7 +18,8 @@ type PerParent struct {
 	// TieBreak (SQL columns, usually the primary key) makes the numbering deterministic when
 	// Order has ties; columns already in Order are skipped.
 	TieBreak []string
-	Limit    int    // rows per parent, > 0
+	Limit    int    // rows per parent; 0: no limit (Offset alone)
+	Offset   int    // rows of each parent skipped first
 	Key      string // has_many: the read table's SQL column holding the parent key
 	Link     *Link  // many_many: the parent key comes from a link (junction) table instead
 }
@@ -100,9 +101,17 @@ func (t *Table) PerParentSQL(dialect string, q PerParent) (string, []any) {
 	if q.Link != nil {
 		outCols = append(append([]string{}, cols...), Quote(dialect, parentName))
 	}
-	sel := d.Select(outCols...).From(inner).
-		Where(entsql.LTE(Quote(dialect, rnName), q.Limit)).
-		OrderBy(Quote(dialect, rnName))
+	sel := d.Select(outCols...).From(inner).OrderBy(Quote(dialect, rnName))
+	var window []*entsql.Predicate
+	if q.Offset > 0 {
+		window = append(window, entsql.GT(Quote(dialect, rnName), q.Offset))
+	}
+	if q.Limit > 0 {
+		window = append(window, entsql.LTE(Quote(dialect, rnName), q.Offset+q.Limit))
+	}
+	if len(window) > 0 {
+		sel.Where(entsql.And(window...))
+	}
 	return sel.Query()
 }
 

@@ -1,0 +1,245 @@
+package sqldb
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"net/http"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/access"
+	"github.com/apiary/apiary/platform/dbschema"
+	"github.com/apiary/apiary/platform/sqltable"
+)
+
+// maxInKeys is how many distinct keys one per-parent statement binds in its IN list. Parent
+// pages are at most max_records rows, so one statement per read is the rule; past this many
+// keys (far below the bind limits of SQLite, PostgreSQL and MySQL) the keys are split over
+// several statements. Then the order of a read without a per-parent limit holds within each
+// statement, not across them.
+const maxInKeys = 30000
+
+// getPerParent answers a per-parent read of table t (platform.PerParent): r holds the
+// request's fields, filter and order and the role's row filters. Without Limit or Offset the
+// rows are one plain SELECT … WHERE key IN (Keys); with them, sqltable.PerParent numbers them
+// per parent, ties broken by t's primary key. With a Link and neither, the link table is read
+// first (link.Parent IN Keys), then the rows (Ref IN the linked values). IN lists are padded
+// to a power-of-two length so that the statement cache sees few query shapes.
+//
+// A Key or Link naming no column of the schema is the caller's bug: a 500.
+func (s *Service) getPerParent(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, t *dbschema.Table, tbl *sqltable.Table, r *sqltable.Read) (*platform.Response, error) {
+	pp := req.PerParent
+	windowed := pp.Limit > 0 || pp.Offset > 0
+	window := sqltable.PerParent{Where: r.Where, Order: r.Order, Limit: pp.Limit, Offset: pp.Offset}
+	if windowed {
+		window.TieBreak = t.PrimaryKey
+	}
+	var rows []map[string]any
+	var parents []any // with a Link: the parent key of each row
+	var err error
+	if pp.Link == nil {
+		key, ok := tbl.Column(pp.Key)
+		if !ok {
+			return nil, platform.Internal(fmt.Errorf("sqldb: per-parent key %q is not a column of %s", pp.Key, t.Name))
+		}
+		if windowed {
+			window.Key = key.Column
+			rows, _, err = s.selectPerParent(ctx, db, tbl, window, key.Kind, pp.Keys)
+		} else {
+			rows, err = s.selectIn(ctx, db, tbl, key.Column, key.Kind, pp.Keys, r.Where, r.Order)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return platform.OK(platform.Wrap(project(rows, r.Fields, key.Name))), nil
+	}
+	if _, clash := tbl.Column(pp.Key); clash {
+		return nil, platform.Internal(fmt.Errorf("sqldb: per-parent key %q is a column of %s", pp.Key, t.Name))
+	}
+	if rows, parents, err = s.selectLinked(ctx, req, c, db, tbl, pp, window, windowed); err != nil {
+		return nil, err
+	}
+	list := project(rows, r.Fields)
+	for i, row := range list {
+		row.(map[string]any)[pp.Key] = parents[i]
+	}
+	return platform.OK(platform.Wrap(list)), nil
+}
+
+// selectLinked reads the rows of tbl linked to the parents in pp.Keys through pp.Link, each
+// once per linking parent, with that parent's key: in window's order per parent when
+// windowed (one statement), else in window's order (the link table, then the rows).
+func (s *Service) selectLinked(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, tbl *sqltable.Table, pp *platform.PerParent, window sqltable.PerParent, windowed bool) ([]map[string]any, []any, error) {
+	l := pp.Link
+	jSchema, junction, err := c.table(l.Table)
+	if err != nil {
+		return nil, nil, platform.Internal(err)
+	}
+	parentCol, ok1 := junction.Column(l.Parent)
+	childCol, ok2 := junction.Column(l.Child)
+	refCol, ok3 := tbl.Column(l.Ref)
+	if !ok1 || !ok2 || !ok3 {
+		return nil, nil, platform.Internal(fmt.Errorf("sqldb: per-parent link %+v names unknown columns", *l))
+	}
+	// the link table is read as an internal GET of it would be: its permission and row filters
+	component := "_table/" + jSchema.Name
+	if !req.Session.Allows(s.name, component, http.MethodGet, req.Requestor) {
+		return nil, nil, platform.Forbidden("%s", access.ForbiddenMessage(http.MethodGet, s.name, access.Component(component)))
+	}
+	var jWhere []*entsql.Predicate
+	if rf := s.rowFiltersFor(req, jSchema.Name, http.MethodGet); rf != nil {
+		p, err := rf.predicate(junction, s.p.Lookups(ctx, req.Session))
+		if err != nil {
+			return nil, nil, err
+		}
+		jWhere = append(jWhere, p)
+	}
+	if windowed {
+		window.Link = &sqltable.Link{Table: junction.Name, Parent: parentCol.Column, ParentKind: parentCol.Kind,
+			Child: childCol.Column, Ref: refCol.Column, Where: jWhere}
+		return s.selectPerParent(ctx, db, tbl, window, parentCol.Kind, pp.Keys)
+	}
+	links, err := s.selectIn(ctx, db, junction, parentCol.Column, parentCol.Kind, pp.Keys, jWhere, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	// linked maps a target key to the parent keys that link to it (each once).
+	linked := map[string][]any{}
+	seen := map[[2]string]bool{}
+	var targets []any
+	for _, link := range links {
+		pv, tv := link[parentCol.Name], link[childCol.Name]
+		if pv == nil || tv == nil {
+			continue
+		}
+		pk, tk := keyOf(pv), keyOf(tv)
+		if seen[[2]string{pk, tk}] {
+			continue
+		}
+		seen[[2]string{pk, tk}] = true
+		if _, ok := linked[tk]; !ok {
+			targets = append(targets, tv)
+		}
+		linked[tk] = append(linked[tk], pv)
+	}
+	if len(targets) == 0 {
+		return nil, nil, nil
+	}
+	found, err := s.selectIn(ctx, db, tbl, refCol.Column, childCol.Kind, targets, window.Where, window.Order)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []map[string]any
+	var parents []any
+	for _, row := range found {
+		v := row[refCol.Name]
+		if v == nil {
+			continue
+		}
+		for i, pv := range linked[keyOf(v)] {
+			if i > 0 {
+				row = maps.Clone(row)
+			}
+			rows, parents = append(rows, row), append(parents, pv)
+		}
+	}
+	return rows, parents, nil
+}
+
+// project renders rows with only the requested fields (all when fields is nil) plus extra.
+func project(rows []map[string]any, fields []string, extra ...string) []any {
+	list := make([]any, len(rows))
+	for i, row := range rows {
+		list[i] = sqltable.Project(row, fields, extra...)
+	}
+	return list
+}
+
+// selectIn reads the rows of tbl whose SQL column col is one of keys (JSON-ready values of a
+// column of kind keyKind) and that match where, in order: one SELECT per maxInKeys keys.
+func (s *Service) selectIn(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, col, keyKind string, keys []any, where []*entsql.Predicate, order []sqltable.Order) ([]map[string]any, error) {
+	var out []map[string]any
+	for start := 0; start < len(keys); start += maxInKeys {
+		q := sqltable.Query{Where: append([]*entsql.Predicate{s.inKeys(col, keyKind, keys[start:min(start+maxInKeys, len(keys))])}, where...), Order: order}
+		rows, err := tbl.Select(ctx, db, s.conn.dialect, q)
+		if err != nil {
+			return nil, s.dbError(err)
+		}
+		if out == nil {
+			out = rows
+		} else {
+			out = append(out, rows...)
+		}
+	}
+	return out, nil
+}
+
+// selectPerParent runs q for the parents in keys (JSON-ready values of a column of kind
+// keyKind), one statement per maxInKeys keys: q.Key, or q.Link's Parent, is matched against
+// them. It returns the rows with the parent key of each (sqltable.SelectPerParent).
+func (s *Service) selectPerParent(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, q sqltable.PerParent, keyKind string, keys []any) ([]map[string]any, []any, error) {
+	var rows []map[string]any
+	var parents []any
+	for start := 0; start < len(keys); start += maxInKeys {
+		chunk := keys[start:min(start+maxInKeys, len(keys))]
+		pp := q
+		if q.Link == nil { // the parent keys are in the read table's column Key
+			pp.Where = append([]*entsql.Predicate{s.inKeys(q.Key, keyKind, chunk)}, q.Where...)
+		} else { // … or in the link table's column Link.Parent
+			l := *q.Link
+			l.Where = append([]*entsql.Predicate{s.inKeys(l.Parent, keyKind, chunk)}, q.Link.Where...)
+			pp.Link = &l
+		}
+		r, p, err := tbl.SelectPerParent(ctx, db, s.conn.dialect, pp)
+		if err != nil {
+			return nil, nil, s.dbError(err)
+		}
+		rows, parents = append(rows, r...), append(parents, p...)
+	}
+	return rows, parents, nil
+}
+
+// inKeys is "col IN (keys…)" with every key bound, the list padded (see padded).
+func (s *Service) inKeys(col, keyKind string, keys []any) *entsql.Predicate {
+	args := make([]any, padded(len(keys)))
+	for i := range args {
+		args[i] = bindKey(keyKind, keys[min(i, len(keys)-1)])
+	}
+	return entsql.In(sqltable.Quote(s.conn.dialect, col), args...)
+}
+
+// padded rounds n up to a power of two, so that IN lists come in few lengths (the extra
+// places repeat the last key).
+func padded(n int) int {
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	return p
+}
+
+// bindKey turns a JSON-ready key back into a value to bind: binary keys are base64 in rows.
+func bindKey(kind string, v any) any {
+	if s, ok := v.(string); ok && kind == "bytes" {
+		if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+			return b
+		}
+	}
+	return v
+}
+
+// keyOf is the matching key of a JSON-ready value. Both sides of a foreign key normalize alike
+// (integers to int64, text to strings); comparing printed values also matches an int64 with
+// a driver's uint64 (MySQL unsigned columns), and an integral float64 (a value a script
+// handed back) with an int64.
+func keyOf(v any) string {
+	if f, ok := v.(float64); ok {
+		if n, ok := platform.IntValue(f); ok {
+			return fmt.Sprint(n)
+		}
+	}
+	return fmt.Sprint(v)
+}
