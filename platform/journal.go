@@ -129,6 +129,17 @@ func (p *Platform) record(req *Request, base string, resp *Response, runs []Scri
 	if !own {
 		e.request["payload"] = redact(capped(req.Payload))
 	}
+	// What internal callers set beyond the parameters, so that the entry says what was read.
+	if req.Aggregate {
+		e.request["aggregate"] = true
+	}
+	if pp := req.PerParent; pp != nil {
+		outline := map[string]any{"key": pp.Key, "parents": len(pp.Keys), "limit": pp.Limit, "offset": pp.Offset}
+		if pp.Link != nil {
+			outline["link"] = pp.Link.Table
+		}
+		e.request["per_parent"] = outline
+	}
 	if req.Requestor == RequestorScript {
 		e.requestor = "SCRIPT"
 	}

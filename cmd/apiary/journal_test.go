@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -33,5 +34,32 @@ func TestEventJournal(t *testing.T) {
 	data, errs := s.gql(`{ events(where: {name: "system.user.post"}) { edges { node { name status verb request } } } }`, nil, creds(s.admin, ""))
 	if len(errs) > 0 || !strings.Contains(fmt.Sprint(data), "status:201") {
 		t.Errorf("GraphQL events: %v %v", data, errs)
+	}
+}
+
+// TestEventJournalInternalReads: the journal says what an internal read was — a related=
+// relation's per-parent read and a GraphQL aggregate — not just its parameters.
+func TestEventJournalInternalReads(t *testing.T) {
+	s := MustServe(t, "sqlite", func(m *Main) { m.Journal = "all" })
+	cfg := addressBook(t, "sqlite", s.m.DataDir)
+	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.must(200, "GET", "/api/v2/db/_table/contact?related=contact_info_by_contact_id&limit=2", nil)
+	s.mustData("db", `{ contact_aggregate { count max { id } } }`, nil)
+	var raw string
+	for i := 0; i < 100; i++ {
+		time.Sleep(20 * time.Millisecond)
+		out := s.must(200, "GET", "/api/v2/system/event_journal?order=id&filter="+url.QueryEscape("service = 'db'"), nil)
+		raw = fmt.Sprint(out.(map[string]any)["resource"])
+		if strings.Contains(raw, "aggregate:true") {
+			break
+		}
+	}
+	for _, want := range []string{
+		"name:db._table.contact_info.get", "per_parent:map[key:contact_id limit:0 offset:0 parents:2]",
+		"name:db._table.contact.get", "aggregate:true",
+	} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("journal lacks %q: %s", want, raw)
+		}
 	}
 }
