@@ -26,6 +26,26 @@ type Table struct {
 	Columns []Column
 	byName  map[string]int // lower-case name → index
 	byKey   sync.Map       // dialect and key columns → the SELECT of one row by them (SelectByKey)
+	quoted  sync.Map       // dialect → *quotedNames
+}
+
+// quotedNames are a table's name and columns quoted for one dialect.
+type quotedNames struct {
+	table   string
+	columns []string // shared: never changed once built
+}
+
+// names returns t's name and columns quoted for dialect, built once per dialect.
+func (t *Table) names(dialect string) *quotedNames {
+	if v, ok := t.quoted.Load(dialect); ok {
+		return v.(*quotedNames)
+	}
+	q := &quotedNames{table: Quote(dialect, t.Name), columns: make([]string, len(t.Columns))}
+	for i, c := range t.Columns {
+		q.columns[i] = Quote(dialect, c.Column)
+	}
+	t.quoted.Store(dialect, q)
+	return q
 }
 
 // New describes table name with its columns, in the order rows are read.
@@ -69,11 +89,8 @@ type DB interface {
 
 // SelectSQL builds the SELECT of every column for q.
 func (t *Table) SelectSQL(dialect string, q Query) (string, []any) {
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = Quote(dialect, c.Column)
-	}
-	sel := entsql.Dialect(dialect).Select(cols...).From(entsql.Table(Quote(dialect, t.Name)))
+	n := t.names(dialect)
+	sel := entsql.Dialect(dialect).Select(n.columns...).From(entsql.Table(n.table))
 	if len(q.Where) > 0 {
 		sel.Where(entsql.And(q.Where...))
 	}
