@@ -128,6 +128,27 @@ func MustServe(t *testing.T, backend string, configure ...func(*Main)) *server {
 	return s
 }
 
+// restarted closes s's server and starts a new one on the same data directory and database,
+// with the same logger and admin token (which a restart keeps). configure may adjust the new
+// Main before it runs.
+func (s *server) restarted(configure ...func(*Main)) *server {
+	s.t.Helper()
+	old := s.m
+	if err := old.Close(); err != nil {
+		s.t.Fatal(err)
+	}
+	m := NewMain()
+	m.HTTPAddr, m.DataDir, m.DB, m.Logger = "127.0.0.1:0", old.DataDir, old.DB, old.Logger
+	for _, c := range configure {
+		c(m)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		s.t.Fatalf("restarting the server: %v", err)
+	}
+	s.t.Cleanup(func() { _ = m.Close() })
+	return &server{t: s.t, m: m, rec: &recorder{}, admin: s.admin}
+}
+
 // headers builds request headers: a session token and/or an API key.
 func creds(token, key string) map[string]string {
 	h := map[string]string{}

@@ -281,19 +281,10 @@ func TestQueuedScriptsSurviveRestart(t *testing.T) {
 		if strings.Contains(args, a.admin) || strings.Contains(args, "unused") || !strings.Contains(args, "Before") {
 			t.Fatalf("stored job arguments: %s", args)
 		}
-		if err := a.m.Close(); err != nil {
-			t.Fatal(err)
-		}
-
-		m := NewMain()
-		m.HTTPAddr, m.DataDir, m.DB, m.Logger = "127.0.0.1:0", a.m.DataDir, a.m.DB, a.m.Logger
-		m.Scripts, m.JobConfig = nil, a.m.JobConfig
-		m.JobConfig.Workers = 0
-		if err := m.Run(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = m.Close() })
-		b := &server{t: t, m: m, rec: &recorder{}}
+		b := a.restarted(func(m *Main) {
+			m.Scripts, m.JobConfig = nil, a.m.JobConfig
+			m.JobConfig.Workers = 0
+		})
 		b.admin = b.login("system/admin/session", "admin@example.com", "secret123", "")
 		eventually(t, "the job enqueued before the restart ran", func() bool { return b.infos() == "Before@queued.test" })
 		eventually(t, "its job completed", func() bool {
@@ -323,16 +314,7 @@ func TestQueuedScriptFinishesAtShutdown(t *testing.T) {
 		}
 		return id != nil
 	})
-	if err := a.m.Close(); err != nil {
-		t.Fatal(err)
-	}
-	m := NewMain()
-	m.HTTPAddr, m.DataDir, m.Logger, m.Scripts, m.JobConfig = "127.0.0.1:0", a.m.DataDir, a.m.Logger, nil, a.m.JobConfig
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close() })
-	b := &server{t: t, m: m, rec: &recorder{}}
+	b := a.restarted(func(m *Main) { m.Scripts, m.JobConfig = nil, a.m.JobConfig })
 	b.admin = b.login("system/admin/session", "admin@example.com", "secret123", "")
 	j := b.must(200, "GET", fmt.Sprintf("/api/v2/system/job/%v", id), nil).(map[string]any)
 	if j["state"] != "completed" || j["attempt"] != float64(1) || b.infos() != "Slow@queued.test" {

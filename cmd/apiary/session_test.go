@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -162,17 +161,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
 		s := MustServe(t, backend)
 		f := s.readerFixture()
-		dir, db := s.m.DataDir, s.m.DB
-		if err := s.m.Close(); err != nil {
-			t.Fatal(err)
-		}
-		m := NewMain()
-		m.HTTPAddr, m.DataDir, m.DB, m.Logger = "127.0.0.1:0", dir, db, s.m.Logger
-		if err := m.Run(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = m.Close() })
-		s2 := &server{t: t, m: m, rec: &recorder{}}
+		s2 := s.restarted()
 		status, body := s2.do("GET", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), nil, creds(f.token, f.key))
 		if status != 200 || body.(map[string]any)["name"] != "reader" {
 			t.Fatalf("after restart: %d %v", status, body)
