@@ -4,10 +4,11 @@ package sqldb
 // _schema/{table}/_related between columns that have no foreign key. They are kept in the
 // service's config under ConfigVirtualRelationships, a list of
 // {table, type, field, ref_table, ref_field[, junction_table, junction_field, junction_ref_field],
-// always_fetch, flatten, flatten_drop_prefix} with the names as the database spells them, so
-// they survive restarts and reach every node. Types are belongs_to, has_one, has_many and
-// many_many; the three flags are DreamFactory's relationship extras (see
-// dbschema.Relation and related_extras.go), false when absent.
+// always_fetch, flatten, flatten_drop_prefix[, alias, label, description]} with the names as
+// the database spells them, so they survive restarts and reach every node. Types are
+// belongs_to, has_one, has_many and many_many; the rest are DreamFactory's relationship extras
+// (dbschema.Extras, related_extras.go), false or empty when absent. The extras of relationships
+// derived from foreign keys are kept beside them (relationship_extras.go).
 // On top of each introspected schema they are added to their tables' relations (see
 // dbschema.WithRelations), after the foreign-key ones, and serve related=, _schema and the
 // GraphQL data API like those. A stored relationship whose table or fields are gone (changed
@@ -15,10 +16,8 @@ package sqldb
 // can still be deleted by name.
 
 import (
-	"slices"
-	"strings"
+	"maps"
 
-	"github.com/apiary/apiary/ent"
 	"github.com/apiary/apiary/platform/dbschema"
 )
 
@@ -29,7 +28,7 @@ const ConfigVirtualRelationships = "virtual_relationships"
 type virtualRel struct {
 	Table, Type, Field, RefTable, RefField    string
 	JunctionTable, JunctionField, JunctionRef string
-	AlwaysFetch, Flatten, FlattenDropPrefix   bool
+	dbschema.Extras
 }
 
 // name is DreamFactory's name of the relationship (reference §2.5): belongs_to
@@ -47,8 +46,8 @@ func (v virtualRel) name() string {
 
 // config is v as stored.
 func (v virtualRel) config() map[string]any {
-	m := map[string]any{"table": v.Table, "type": v.Type, "field": v.Field, "ref_table": v.RefTable, "ref_field": v.RefField,
-		"always_fetch": v.AlwaysFetch, "flatten": v.Flatten, "flatten_drop_prefix": v.FlattenDropPrefix}
+	m := map[string]any{"table": v.Table, "type": v.Type, "field": v.Field, "ref_table": v.RefTable, "ref_field": v.RefField}
+	maps.Copy(m, extrasConfig(v.Extras))
 	if v.Type == dbschema.ManyMany {
 		m["junction_table"], m["junction_field"], m["junction_ref_field"] = v.JunctionTable, v.JunctionField, v.JunctionRef
 	}
@@ -66,13 +65,12 @@ func virtualsFromConfig(cfg map[string]any) []virtualRel {
 			continue
 		}
 		str := func(k string) string { v, _ := m[k].(string); return v }
-		flag := func(k string) bool { b, _ := m[k].(bool); return b }
 		v := virtualRel{Table: str("table"), Type: str("type"), Field: str("field"), RefTable: str("ref_table"), RefField: str("ref_field"),
 			JunctionTable: str("junction_table"), JunctionField: str("junction_field"), JunctionRef: str("junction_ref_field"),
-			AlwaysFetch: flag("always_fetch"), Flatten: flag("flatten"), FlattenDropPrefix: flag("flatten_drop_prefix")}
+			Extras: extrasOf(m)}
 		if v.Table == "" || v.Field == "" || v.RefTable == "" || v.RefField == "" ||
 			(v.Type == dbschema.ManyMany && (v.JunctionTable == "" || v.JunctionField == "" || v.JunctionRef == "")) ||
-			!virtualType(v.Type) || (v.Flatten && !flattens(v.Type)) || (v.FlattenDropPrefix && !v.Flatten) {
+			!virtualType(v.Type) || !validExtras(v.Extras, v.Type) {
 			continue
 		}
 		out = append(out, v)
@@ -123,8 +121,7 @@ func (v virtualRel) resolve(sch *dbschema.Schema) (*dbschema.Relation, string) {
 	if !ok {
 		return nil, "ref_field '" + v.RefField + "' does not exist in table '" + rt.Name + "'"
 	}
-	r := &dbschema.Relation{Type: v.Type, Field: f.Name, RefTable: rt.Name, RefField: rf.Name, Virtual: true,
-		AlwaysFetch: v.AlwaysFetch, Flatten: v.Flatten, FlattenDropPrefix: v.FlattenDropPrefix}
+	r := &dbschema.Relation{Type: v.Type, Field: f.Name, RefTable: rt.Name, RefField: rf.Name, Virtual: true, Extras: v.Extras}
 	if v.Type == dbschema.ManyMany {
 		jt, ok := sch.Table(v.JunctionTable)
 		if !ok {
@@ -142,60 +139,4 @@ func (v virtualRel) resolve(sch *dbschema.Schema) (*dbschema.Relation, string) {
 	}
 	r.Name = virtualRel{Type: r.Type, Field: r.Field, RefTable: r.RefTable, RefField: r.RefField, JunctionTable: r.JunctionTable}.name()
 	return r, ""
-}
-
-// withVirtual returns base with the virtual relationships in list added; those that do not
-// resolve, or whose name the table already has, are left out and logged.
-func (s *Service) withVirtual(base *dbschema.Schema, list []virtualRel) *dbschema.Schema {
-	extra := map[string][]*dbschema.Relation{}
-	for _, v := range list {
-		r, why := v.resolve(base)
-		if r == nil {
-			s.p.Logger().Warn("virtual relationship left out: "+why, "service", s.name, "table", v.Table, "relationship", v.name())
-			continue
-		}
-		key := strings.ToLower(v.Table)
-		extra[key] = append(extra[key], r)
-	}
-	out, skipped := dbschema.WithRelations(base, extra)
-	for _, r := range skipped {
-		s.p.Logger().Warn("virtual relationship left out: its table already has a relationship of that name", "service", s.name, "relationship", r.Name)
-	}
-	return out
-}
-
-// setVirtual makes list the service's virtual relationships and rebuilds the cached catalog's
-// schema on the inspected one, without introspecting again.
-func (s *Service) setVirtual(list []virtualRel) {
-	s.catMu.Lock()
-	defer s.catMu.Unlock()
-	s.virtual.Store(&list)
-	if c := s.catalog.Load(); c != nil {
-		s.catalog.Store(&catalog{base: c.base, schema: s.withVirtual(c.base, list), tables: c.tables})
-	}
-}
-
-// virtuals returns the service's virtual relationships.
-func (s *Service) virtuals() []virtualRel {
-	if p := s.virtual.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
-
-// Reconfigure adopts a changed row of this service when it reaches the same database with the
-// same limits (only the virtual relationships or settings read per request changed): the pool
-// and the inspected schema are kept. It implements platform.Reconfigurer.
-func (s *Service) Reconfigure(row *ent.Service) bool {
-	if row.Name != s.name || s.cfgErr != nil {
-		return false
-	}
-	c, err := parseConfig(s.kind, row.Config, s.p.Config.DataDir)
-	if err != nil || connKey(c) != s.connKey {
-		return false
-	}
-	if list := virtualsFromConfig(row.Config); !slices.Equal(list, s.virtuals()) {
-		s.setVirtual(list) // a new schema only when they changed: GraphQL keeps its schema otherwise
-	}
-	return true
 }
