@@ -88,7 +88,7 @@ func TestVirtualRelationships(t *testing.T) {
 				{"note/_related", rec(map[string]any{"type": "many_many", "field": "id", "ref_table": "tag", "ref_field": "id", "junction_table": "note_tag",
 					"junction_field": "note_ref", "junction_ref_field": "tag_ref", "is_virtual": true, "flatten": true}), 400,
 					"flatten is only for belongs_to and has_one relationships (one related record), not many_many"},
-				{"note/_related", rec(with(belongsTo, "ref_service_id", 999)), 400, "other services are not supported"},
+				{"note/_related", rec(with(belongsTo, "ref_service_id", 999)), 400, "ref_service_id 999 names no service"},
 				{"note/_related", rec(with(belongsTo, "field", []any{"contact_ref", "body"})), 400, "relationships over several fields are not supported"},
 				{"note/_related", rec(with(belongsTo, "junction_table", "note_tag")), 400, "junction_table is only for many_many relationships"},
 				{"note/_related", rec(map[string]any{"type": "many_many", "field": "id", "ref_table": "tag", "ref_field": "id", "junction_table": "note_tag",

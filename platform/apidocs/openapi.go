@@ -457,6 +457,9 @@ func tableSchema(t *dbschema.Table, byTable map[string]string) map[string]any {
 		}
 	}
 	for _, r := range t.Related {
+		if r.RefService != "" { // a table of another service: not documented here
+			continue
+		}
 		ref, ok := byTable[strings.ToLower(r.RefTable)]
 		key := r.Key() // the relation's key in records: its alias, else its name
 		if _, taken := props[key]; !ok || taken {

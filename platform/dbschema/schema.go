@@ -95,6 +95,12 @@ type Relation struct {
 	// Virtual: declared by an admin (DreamFactory's is_virtual), not derived
 	// from a foreign key; see WithRelations.
 	Virtual bool
+	// RefService, RefServiceID: the service that RefTable (and JunctionTable)
+	// belongs to when it is another one than the table's (virtual relations
+	// only; DreamFactory's ref_service_id); "" and 0 otherwise. RefTable and
+	// the other names are then that service's, not in this Schema.
+	RefService   string
+	RefServiceID int
 	// Extras: DreamFactory's relationship extras, on virtual relations and on
 	// foreign-key ones alike (the database service stores and adds them).
 	Extras

@@ -22,11 +22,18 @@ func describe(t *dbschema.Table, _ *dbschema.Schema) map[string]any {
 	}
 	related := make([]any, len(t.Related))
 	for i, r := range t.Related {
+		var refService, junctionService any // null: this service
+		if r.RefServiceID != 0 {
+			refService = r.RefServiceID
+			if r.JunctionTable != "" {
+				junctionService = r.RefServiceID
+			}
+		}
 		related[i] = map[string]any{
 			"name": r.Name, "alias": nilIfEmpty(r.Alias), "label": relationLabel(r), "description": nilIfEmpty(r.Description), "native": []any{},
-			"type": r.Type, "field": []string{r.Field}, "is_virtual": r.Virtual, "ref_service_id": nil,
+			"type": r.Type, "field": []string{r.Field}, "is_virtual": r.Virtual, "ref_service_id": refService,
 			"ref_table": r.RefTable, "ref_field": []string{r.RefField}, "ref_on_update": nil, "ref_on_delete": nil,
-			"junction_service_id": nil, "junction_table": nilIfEmpty(r.JunctionTable),
+			"junction_service_id": junctionService, "junction_table": nilIfEmpty(r.JunctionTable),
 			"junction_field": nilIfEmpty(r.JunctionField), "junction_ref_field": nilIfEmpty(r.JunctionRefField),
 			"always_fetch": r.AlwaysFetch, "flatten": r.Flatten, "flatten_drop_prefix": r.FlattenDropPrefix,
 		}

@@ -26,8 +26,13 @@ func hasNested(t *dbschema.Table, rec map[string]any) bool {
 	return false
 }
 
-// child returns a transaction view on a related table, checking the caller's permission.
+// child returns a transaction view on a related table, checking the caller's permission. A
+// table of another service (a virtual relationship's, RefService) is a 400: a nested write is
+// one transaction on one database.
 func (w *txn) child(rel *dbschema.Relation, method string) (*txn, error) {
+	if rel.RefService != "" {
+		return nil, platform.BadRequest("Related records of '%s' are in service '%s': write them through that service.", rel.Key(), rel.RefService)
+	}
 	t, tbl, err := w.c.table(rel.RefTable)
 	if err != nil {
 		return nil, err

@@ -34,12 +34,14 @@ type relQuery struct {
 // when it projects the rows on `fields`. An unknown name is a 400 that lists the table's
 // relations. (always_fetch, has_one and flatten: related_extras.go.)
 //
-// Each relation becomes a key of every row (its Key): belongs_to and has_one → the related object or
-// null; has_many and many_many → an array, [] when there is none. As in DreamFactory, each
-// relation is read by an internal GET of _table/{ref_table} through the pipeline, with the
-// caller's session and requestor: the related table's RBAC (403 without GET on it), row
-// filters and event scripts (get.pre_process, post_process and queued, templated and concrete
-// names) apply, once per relation for all rows together. The GET is a per-parent read
+// Each relation becomes a key of every row (its Key): belongs_to and has_one → the related
+// object or null; has_many and many_many → an array, [] when there is none. As in
+// DreamFactory, each relation is read by an internal GET of _table/{ref_table} through the
+// pipeline, with the caller's session and requestor, on the related table's service (for a
+// virtual relationship possibly another database service: related_foreign.go). So the
+// related table's RBAC (403 without GET on it), row filters and event scripts
+// (get.pre_process, post_process and queued, templated and concrete names) apply, once per
+// relation for all rows together. The GET is a per-parent read
 // (platform.PerParent): one statement per relation, never one per row — many_many reads the
 // junction table, whose RBAC and row filters apply too, then the targets, or joins it in that
 // one statement under a limit. What a pre_process script changes in the GET's parameters
@@ -67,7 +69,7 @@ func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *c
 	}
 	queries := make([]*relQuery, len(rels))
 	for i, rel := range rels {
-		if queries[i], err = s.relationOptions(req, c, rel, asked[i]); err != nil {
+		if queries[i], err = s.relationOptions(ctx, req, c, rel, asked[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -115,17 +117,26 @@ func requestedRelations(v string, t *dbschema.Table) (rels []*dbschema.Relation,
 	return rels, asked, nil
 }
 
-// relationOptions reads <rel>.fields, <rel>.order and <rel>.limit (or <rel>_fields, …).
-func (s *Service) relationOptions(req *platform.Request, c *catalog, rel *dbschema.Relation, asked string) (*relQuery, error) {
-	refSchema, ref, err := c.table(rel.RefTable)
+// relationOptions reads <key>.fields, <key>.order and <key>.limit (or <key>_fields, …; with
+// the dots of a key to another service's table as underscores too, as DreamFactory reads
+// them) against the related table, in its service.
+func (s *Service) relationOptions(ctx context.Context, req *platform.Request, c *catalog, rel *dbschema.Relation, asked string) (*relQuery, error) {
+	rc, err := s.refCatalog(ctx, c, rel)
+	if err != nil {
+		return nil, err
+	}
+	refSchema, ref, err := rc.table(rel.RefTable)
 	if err != nil {
 		return nil, err
 	}
 	q := &relQuery{rel: rel, ref: refSchema, limit: s.maxRecords()}
 	opt := func(name string) (string, bool) {
-		keys := []string{rel.Key() + "." + name, rel.Key() + "_" + name}
-		if asked != rel.Key() {
-			keys = append(keys, asked+"."+name, asked+"_"+name)
+		var keys []string
+		for _, k := range []string{rel.Key(), asked} {
+			keys = append(keys, k+"."+name, k+"_"+name)
+			if u := strings.ReplaceAll(k, ".", "_"); u != k {
+				keys = append(keys, u+"_"+name)
+			}
 		}
 		v, ok := req.Param(keys...)
 		return v, ok && strings.TrimSpace(v) != ""
@@ -209,7 +220,11 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 	if q.order != "" {
 		params.Set("order", q.order)
 	}
-	resp := s.p.Handle(ctx, &platform.Request{Method: http.MethodGet, Service: s.name, Resource: "_table/" + q.ref.Name,
+	service := s.name
+	if rel.RefService != "" { // a table of another service, read through it (related_foreign.go)
+		service = rel.RefService
+	}
+	resp := s.p.Handle(ctx, &platform.Request{Method: http.MethodGet, Service: service, Resource: "_table/" + q.ref.Name,
 		Query: params, Requestor: req.Requestor, Session: req.Session, PerParent: pp})
 	if resp.Err != nil {
 		return resp.Err

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/apiary/apiary/ent"
 	"github.com/apiary/apiary/platform/dbschema"
@@ -22,9 +23,32 @@ type relConfig struct {
 	extras  []fkExtras
 }
 
-// relConfigOf reads the relationship settings of a service config.
-func relConfigOf(cfg map[string]any) relConfig {
-	return relConfig{virtual: virtualsFromConfig(cfg), extras: fkExtrasFromConfig(cfg)}
+// relConfigOf reads the relationship settings of a service config; services maps service
+// ids to names (see virtualsFromConfig).
+func relConfigOf(cfg map[string]any, services map[int]string) relConfig {
+	return relConfig{virtual: virtualsFromConfig(cfg, services), extras: fkExtrasFromConfig(cfg)}
+}
+
+// serviceNames maps the platform's service ids to their names; nil when they can not be read
+// (logged).
+func (s *Service) serviceNames(ctx context.Context) map[int]string {
+	rows, err := s.p.ServiceRows(ctx)
+	if err != nil {
+		s.p.Logger().Warn("reading the services failed: relationships to other services keep their stored names", "service", s.name, "error", err)
+		return nil
+	}
+	out := make(map[int]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out
+}
+
+// serviceNamesNow is serviceNames outside a request.
+func (s *Service) serviceNamesNow() map[int]string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.serviceNames(ctx)
 }
 
 func (rc relConfig) equal(o relConfig) bool {
@@ -77,7 +101,7 @@ func buildSchema(base *dbschema.Schema, rc relConfig) (*dbschema.Schema, []leftO
 
 	added := map[string][]*dbschema.Relation{}
 	for _, v := range rc.virtual {
-		r, why := v.resolve(base)
+		r, why := v.resolve(base, nil)
 		if r == nil {
 			out = append(out, leftOut{table: v.Table, relationship: v.name(), why: why})
 			continue
@@ -167,8 +191,9 @@ func (s *Service) relConfig() relConfig {
 // an error that leaves everything unchanged. The new settings apply at once on this node.
 func (s *Service) updateRelConfig(ctx context.Context, change func(relConfig) (relConfig, error)) error {
 	var stored relConfig
+	services := s.serviceNames(ctx)
 	err := s.p.UpdateServiceConfig(ctx, s.id, func(cfg map[string]any) (map[string]any, error) {
-		next, err := change(relConfigOf(cfg))
+		next, err := change(relConfigOf(cfg, services))
 		if err != nil {
 			return nil, err
 		}
@@ -225,7 +250,7 @@ func (s *Service) Reconfigure(row *ent.Service) bool {
 	if err != nil || connKey(c) != s.connKey {
 		return false
 	}
-	if rc := relConfigOf(row.Config); !rc.equal(s.relConfig()) {
+	if rc := relConfigOf(row.Config, s.serviceNamesNow()); !rc.equal(s.relConfig()) {
 		s.setRelConfig(rc) // a new schema only when they changed: GraphQL keeps its schema otherwise
 	}
 	return true

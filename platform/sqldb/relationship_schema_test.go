@@ -58,3 +58,45 @@ func TestBuildSchema(t *testing.T) {
 		t.Errorf("no settings: %v %v", same == base, out)
 	}
 }
+
+// TestVirtualToAnotherServiceConfig: a relationship to another service is stored with the
+// service's id and name; read back, it takes the name the id has now (a renamed service),
+// keeps the stored one when the services are unknown, and is left out — still named, so that
+// it can be deleted — when no service has the id any more.
+func TestVirtualToAnotherServiceConfig(t *testing.T) {
+	v := virtualRel{Table: "contact", Type: dbschema.ManyMany, Field: "id", RefTable: "badge", RefField: "id", JunctionTable: "contact_badge",
+		JunctionField: "contact_ref", JunctionRef: "badge_ref", RefServiceID: 7, JunctionServiceID: 7, RefService: "crm"}
+	cfg := map[string]any{}
+	relConfig{virtual: []virtualRel{v}}.store(cfg)
+	base := &dbschema.Schema{Tables: map[string]*dbschema.Table{"contact": {Name: "contact", Columns: []*dbschema.Column{{Name: "id", Kind: dbschema.KindInt}}}},
+		Names: []string{"contact"}}
+	for _, c := range []struct {
+		services map[int]string
+		name     string
+		leftOut  []leftOut
+	}{
+		{map[int]string{7: "crm"}, "crm.badge_by_crm.contact_badge", nil},
+		{map[int]string{7: "sales", 8: "crm"}, "sales.badge_by_sales.contact_badge", nil},
+		{nil, "crm.badge_by_crm.contact_badge", nil},
+		{map[int]string{8: "crm"}, "crm.badge_by_crm.contact_badge",
+			[]leftOut{{table: "contact", relationship: "crm.badge_by_crm.contact_badge", why: "ref_service_id 7 names no service (was 'crm' deleted?)"}}},
+	} {
+		rc := relConfigOf(cfg, c.services)
+		if len(rc.virtual) != 1 || rc.virtual[0].name() != c.name {
+			t.Errorf("%v: read back %+v, want the name %s", c.services, rc.virtual, c.name)
+			continue
+		}
+		sch, out := buildSchema(base, rc)
+		if !reflect.DeepEqual(out, c.leftOut) {
+			t.Errorf("%v: left out %v, want %v", c.services, out, c.leftOut)
+		}
+		tc, _ := sch.Table("contact")
+		r, ok := tc.Relation(c.name)
+		if ok != (c.leftOut == nil) {
+			t.Errorf("%v: relation present %v", c.services, ok)
+		}
+		if ok && (r.RefServiceID != 7 || r.RefService+".badge_by_"+r.RefService+".contact_badge" != c.name || r.RefTable != "badge" || r.JunctionTable != "contact_badge") {
+			t.Errorf("%v: relation %+v", c.services, r)
+		}
+	}
+}

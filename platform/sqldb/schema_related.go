@@ -13,8 +13,10 @@ package sqldb
 //     has_many or many_many; field, ref_table, ref_field; for many_many junction_table,
 //     junction_field, junction_ref_field. Fields may be a name or a list of one name. Its name
 //     is DreamFactory's automatic one (reference §2.5); a given name must be that one.
-//     ref_on_* are ignored; ref_service_id and junction_service_id may only name this service.
-//     Its extras (parseExtras) are part of it: absent ones are unset.
+//     ref_on_* are ignored. ref_service_id may name another database service of the platform
+//     (virtual.go), whose tables and fields are then checked; a many_many's junction table
+//     must be in the service of its ref_table (junction_service_id the same id, or both this
+//     service). Its extras (parseExtras) are part of it: absent ones are unset.
 //   - A relationship without is_virtual true names (name, or the path) a relationship
 //     derived from a foreign key, whose extras PUT replaces (absent ones are unset) and PATCH
 //     merges (absent ones are kept), as DreamFactory's db_relationship_extras. Its definition
@@ -80,7 +82,7 @@ func (s *Service) relatedRequest(ctx context.Context, req *platform.Request, tab
 		}
 		var n string
 		if virtual, _ := boolValue(m["is_virtual"]); virtual {
-			v, err := s.parseVirtual(c.base, t, m)
+			v, err := s.parseVirtual(ctx, c.base, t, m)
 			if err != nil {
 				return nil, err
 			}
@@ -248,21 +250,16 @@ func (s *Service) relatedResult(req *platform.Request, table string, names []str
 }
 
 // parseVirtual reads one relationship of table t from a request body and checks it against
-// sch (the inspected schema, without virtual relationships).
-func (s *Service) parseVirtual(sch *dbschema.Schema, t *dbschema.Table, m map[string]any) (virtualRel, error) {
+// sch (the inspected schema, without virtual relationships) and, for one to another service
+// (ref_service_id), that service's schema: it must be a database service of the platform, and
+// the junction table of a many_many must be there too (junction_service_id, the same id).
+func (s *Service) parseVirtual(ctx context.Context, sch *dbschema.Schema, t *dbschema.Table, m map[string]any) (virtualRel, error) {
 	label, _ := m["name"].(string)
 	if label == "" {
 		label = "(unnamed)"
 	}
 	bad := func(format string, args ...any) error {
 		return platform.BadRequest("Invalid relationship '%s' of table '%s': %s", label, t.Name, fmt.Sprintf(format, args...))
-	}
-	for _, k := range []string{"ref_service_id", "junction_service_id"} {
-		if v, ok := m[k]; ok && v != nil && v != "" {
-			if id, ok := platform.IntValue(v); !ok || int(id) != s.id {
-				return virtualRel{}, bad("%s names another service: relationships to tables of other services are not supported.", k)
-			}
-		}
 	}
 	str := func(k string) (string, error) {
 		v, ok := m[k]
@@ -295,6 +292,31 @@ func (s *Service) parseVirtual(sch *dbschema.Schema, t *dbschema.Table, m map[st
 	}
 	for _, f := range []struct {
 		key string
+		dst *int
+	}{{"ref_service_id", &v.RefServiceID}, {"junction_service_id", &v.JunctionServiceID}} {
+		if x, ok := m[f.key]; ok && x != nil && x != "" {
+			id, ok := platform.IntValue(x)
+			if !ok {
+				return virtualRel{}, bad("%s must be the id of a service.", f.key)
+			}
+			if int(id) != s.id { // this service's own id is the default
+				*f.dst = int(id)
+			}
+		}
+	}
+	switch {
+	case v.JunctionServiceID != 0 && v.Type != dbschema.ManyMany:
+		return virtualRel{}, bad("junction_service_id is only for many_many relationships.")
+	case v.Type == dbschema.ManyMany && v.JunctionServiceID != v.RefServiceID:
+		want := "null, for this service"
+		if v.RefServiceID != 0 {
+			want = fmt.Sprint(v.RefServiceID)
+		}
+		return virtualRel{}, bad("its junction table must be in the service of its ref_table (send junction_service_id %s): "+
+			"a junction table in another service than ref_table's is not supported.", want)
+	}
+	for _, f := range []struct {
+		key string
 		dst *string
 	}{{"field", &v.Field}, {"ref_table", &v.RefTable}, {"ref_field", &v.RefField},
 		{"junction_table", &v.JunctionTable}, {"junction_field", &v.JunctionField}, {"junction_ref_field", &v.JunctionRef}} {
@@ -309,35 +331,51 @@ func (s *Service) parseVirtual(sch *dbschema.Schema, t *dbschema.Table, m map[st
 			return virtualRel{}, bad("%s is only for many_many relationships.", f.key)
 		}
 	}
-	r, why := v.resolve(sch)
+	refSch := sch // the schema of ref_table's (and junction_table's) service
+	if v.RefServiceID != 0 {
+		other, why := s.serviceByID(ctx, v.RefServiceID)
+		if other == nil {
+			return virtualRel{}, bad("ref_service_id %s.", why)
+		}
+		v.RefService = other.name
+		if refSch, err = other.Schema(ctx, false); err != nil {
+			return virtualRel{}, err
+		}
+	}
+	r, why := v.resolve(sch, refSch)
 	if r == nil {
 		return virtualRel{}, bad("%s.", why)
 	}
-	// Keep the database's spelling of every name.
+	// Keep the databases' spelling of every name.
 	v.Field, v.RefTable, v.RefField = r.Field, r.RefTable, r.RefField
 	v.JunctionTable, v.JunctionField, v.JunctionRef = r.JunctionTable, r.JunctionField, r.JunctionRefField
 	if given, _ := m["name"].(string); given != "" && !strings.EqualFold(given, v.name()) {
-		return virtualRel{}, bad("a relationship's name is built from its fields (%s): this one is named '%s'.", namingRule(v.Type), v.name())
+		return virtualRel{}, bad("a relationship's name is built from its fields (%s): this one is named '%s'.", namingRule(v), v.name())
 	}
 	label = v.name()
 	// Matched fields must hold the same kind of value.
-	pairs := [][2][2]string{{{t.Name, v.Field}, {v.RefTable, v.RefField}}}
+	type side struct {
+		sch          *dbschema.Schema
+		table, field string
+	}
+	pairs := [][2]side{{{sch, t.Name, v.Field}, {refSch, v.RefTable, v.RefField}}}
 	if v.Type == dbschema.ManyMany {
-		pairs = [][2][2]string{{{t.Name, v.Field}, {v.JunctionTable, v.JunctionField}}, {{v.JunctionTable, v.JunctionRef}, {v.RefTable, v.RefField}}}
+		pairs = [][2]side{{{sch, t.Name, v.Field}, {refSch, v.JunctionTable, v.JunctionField}},
+			{{refSch, v.JunctionTable, v.JunctionRef}, {refSch, v.RefTable, v.RefField}}}
 	}
 	for _, p := range pairs {
-		a, b := columnOf(sch, p[0][0], p[0][1]), columnOf(sch, p[1][0], p[1][1])
+		a, b := columnOf(p[0].sch, p[0].table, p[0].field), columnOf(p[1].sch, p[1].table, p[1].field)
 		for _, c := range []struct {
 			col   *dbschema.Column
 			table string
-		}{{a, p[0][0]}, {b, p[1][0]}} {
+		}{{a, p[0].table}, {b, p[1].table}} {
 			if keyFamily(c.col.Kind) == "" {
 				return virtualRel{}, bad("field '%s.%s' (type %s) can not relate rows.", c.table, c.col.Name, c.col.Type)
 			}
 		}
 		if keyFamily(a.Kind) != keyFamily(b.Kind) {
 			return virtualRel{}, bad("fields '%s.%s' (type %s) and '%s.%s' (type %s) hold different kinds of values.",
-				p[0][0], a.Name, a.Type, p[1][0], b.Name, b.Type)
+				p[0].table, a.Name, a.Type, p[1].table, b.Name, b.Type)
 		}
 	}
 	if _, ok := t.Column(v.name()); ok {
@@ -349,15 +387,19 @@ func (s *Service) parseVirtual(sch *dbschema.Schema, t *dbschema.Table, m map[st
 	return v, nil
 }
 
-// namingRule says how DreamFactory names a relationship of type typ.
-func namingRule(typ string) string {
-	switch typ {
-	case dbschema.BelongsTo:
-		return "{ref_table}_by_{field}"
-	case dbschema.HasMany, dbschema.HasOne:
-		return "{ref_table}_by_{ref_field}"
+// namingRule says how DreamFactory names a relationship like v.
+func namingRule(v virtualRel) string {
+	ref, junction := "{ref_table}", "{junction_table}"
+	if v.RefServiceID != 0 {
+		ref, junction = "{ref_service}."+ref, "{ref_service}."+junction
 	}
-	return "{ref_table}_by_{junction_table}"
+	switch v.Type {
+	case dbschema.BelongsTo:
+		return ref + "_by_{field}"
+	case dbschema.HasMany, dbschema.HasOne:
+		return ref + "_by_{ref_field}"
+	}
+	return ref + "_by_" + junction
 }
 
 // columnOf returns a column of sch that resolve found.

@@ -57,7 +57,7 @@ func New(p *platform.Platform, row *ent.Service, kind string) (*Service, error) 
 	if s.cfgErr == nil {
 		s.connKey = connKey(s.conn)
 	}
-	rc := relConfigOf(row.Config)
+	rc := relConfigOf(row.Config, s.serviceNamesNow())
 	s.rels.Store(&rc)
 	return s, nil
 }
