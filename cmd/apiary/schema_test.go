@@ -381,7 +381,7 @@ func TestSchemaAddressBook(t *testing.T) {
 					map[string]any{"name": "extra", "type": "string"},
 					map[string]any{"name": "created", "type": "id"},
 				}}, 400, "Primary key fields can not be added"},
-				{"POST", "_schema/contact/_related", rec(map[string]any{"name": "x"}), 400, "it is not virtual (is_virtual is not true). Relationships derived from foreign keys are changed through a field of type 'reference'"},
+				{"POST", "_schema/contact/_related", rec(map[string]any{"name": "x"}), 400, "it is not virtual (is_virtual is not true), and the table has no relationship of that name derived from a foreign key"},
 			}
 			for _, c := range bad {
 				status, body := s.do(c.method, "/api/v2/db/"+c.path, c.body, creds(s.admin, ""))

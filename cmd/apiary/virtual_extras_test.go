@@ -255,6 +255,21 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 			if got := column(recordsOf(s2.must(200, "GET", "/api/v2/db/_table/note?order=id", nil)), "id", "first_name"); got != "1:Jane 2:Jane 3:John 4:<nil>" {
 				t.Errorf("after a restart, always_fetch and flatten: %s", got)
 			}
+
+			// alias, label and description are part of a virtual relationship; the alias is its
+			// key in records and related=, and must not be a field of the table.
+			if status, body := s2.do("PUT", "/api/v2/db/_schema/contact/_related/profile_by_contact_ref", with(hasOne, "alias", "notes"),
+				creds(s2.admin, "")); status != 400 || !strings.Contains(errorMessage(body), "its alias 'notes' is already a field") {
+				t.Errorf("PUT of an alias that is a field: %d %v", status, body)
+			}
+			s2.must(200, "PUT", "/api/v2/db/_schema/contact/_related/profile_by_contact_ref", with(hasOne, "alias", "profile", "description", "Nickname"))
+			if d := describedRelation(s2, "contact", "profile_by_contact_ref"); d["alias"] != "profile" || d["label"] != "Profile" ||
+				d["description"] != "Nickname" || d["flatten"] != false {
+				t.Errorf("virtual relationship with an alias, described: %v", d)
+			}
+			if got := relatedShape(recordsOf(s2.must(200, "GET", "/api/v2/db/_table/contact?order=id&related=profile", nil)), "first_name", "profile", "nickname"); got != "Jane:{Dee} John:{Johnny} Jim:null Alice:null" {
+				t.Errorf("related= by a virtual relationship's alias: %s", got)
+			}
 		})
 	}
 }

@@ -216,6 +216,12 @@ func newModel(sch *dbschema.Schema) *model {
 	// Relations once every table is named.
 	for _, tb := range m.tables {
 		for _, r := range tb.t.Related {
+			if r.RefService != "" {
+				// A virtual relationship to a table of another service (DreamFactory's ref_service_id)
+				// is left out: this schema is one service's, and its RefTable is no type of it (a
+				// table of the same name here would be the wrong one). REST's related= reads it.
+				continue
+			}
 			rel := &relation{r: r, field: tb.column(r.Field), target: m.byDB[strings.ToLower(r.RefTable)]}
 			if rel.field == nil || rel.target == nil {
 				continue

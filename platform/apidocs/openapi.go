@@ -457,15 +457,19 @@ func tableSchema(t *dbschema.Table, byTable map[string]string) map[string]any {
 		}
 	}
 	for _, r := range t.Related {
-		ref, ok := byTable[strings.ToLower(r.RefTable)]
-		if _, taken := props[r.Name]; !ok || taken {
+		if r.RefService != "" { // a table of another service: not documented here
 			continue
 		}
-		desc := fmt.Sprintf("%s relation to %s (with related=%s).", r.Type, r.RefTable, r.Name)
+		ref, ok := byTable[strings.ToLower(r.RefTable)]
+		key := r.Key() // the relation's key in records: its alias, else its name
+		if _, taken := props[key]; !ok || taken {
+			continue
+		}
+		desc := fmt.Sprintf("%s relation to %s (with related=%s).", r.Type, r.RefTable, key)
 		if r.Type == dbschema.BelongsTo || r.Type == dbschema.HasOne {
-			props[r.Name] = map[string]any{"allOf": []any{schemaRef(ref)}, "nullable": true, "description": desc}
+			props[key] = map[string]any{"allOf": []any{schemaRef(ref)}, "nullable": true, "description": desc}
 		} else {
-			props[r.Name] = map[string]any{"type": "array", "items": schemaRef(ref), "description": desc}
+			props[key] = map[string]any{"type": "array", "items": schemaRef(ref), "description": desc}
 		}
 	}
 	out := map[string]any{"type": "object", "properties": props}

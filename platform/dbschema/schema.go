@@ -95,12 +95,36 @@ type Relation struct {
 	// Virtual: declared by an admin (DreamFactory's is_virtual), not derived
 	// from a foreign key; see WithRelations.
 	Virtual bool
-	// DreamFactory's relationship extras, set on virtual relations only.
+	// RefService, RefServiceID: the service that RefTable (and JunctionTable)
+	// belongs to when it is another one than the table's (virtual relations
+	// only; DreamFactory's ref_service_id); "" and 0 otherwise. RefTable and
+	// the other names are then that service's, not in this Schema.
+	RefService   string
+	RefServiceID int
+	// Extras: DreamFactory's relationship extras, on virtual relations and on
+	// foreign-key ones alike (the database service stores and adds them).
+	Extras
+}
+
+// Extras are DreamFactory's relationship extras (its db_relationship_extras).
+type Extras struct {
+	// Alias, when set, replaces Name as the relation's key in records and in
+	// related= (see Key). Label and Description are shown in _schema only.
+	Alias, Label, Description string
 	// AlwaysFetch: every read of the table's records includes the relation.
 	// Flatten (belongs_to and has_one only): the related record's fields go
-	// into the parent record as "{name}_{field}", or as "{field}" with
-	// FlattenDropPrefix, instead of nesting under Name.
+	// into the parent record as "{key}_{field}", or as "{field}" with
+	// FlattenDropPrefix, instead of nesting under the relation's key.
 	AlwaysFetch, Flatten, FlattenDropPrefix bool
+}
+
+// Key is the relation's key in records and in related=: its Alias, else its Name (as
+// DreamFactory's RelationSchema::getName(true)).
+func (r *Relation) Key() string {
+	if r.Alias != "" {
+		return r.Alias
+	}
+	return r.Name
 }
 
 // Table describes a table or view.
@@ -176,6 +200,20 @@ func (t *Table) Relation(name string) (*Relation, bool) {
 	}
 	for _, r := range t.Related {
 		if strings.EqualFold(r.Name, name) {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+// RelationByKey returns a relation by its Key (alias or name), case-insensitively: how
+// records and related= name it.
+func (t *Table) RelationByKey(key string) (*Relation, bool) {
+	if t == nil {
+		return nil, false
+	}
+	for _, r := range t.Related {
+		if strings.EqualFold(r.Key(), key) {
 			return r, true
 		}
 	}

@@ -1,6 +1,9 @@
 package dbschema
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // WithRelations returns a copy of s in which each table named by a key of extra (lower-case
 // table name) has the relations of extra appended after its own, in the given order. s is not
@@ -34,4 +37,45 @@ func WithRelations(s *Schema, extra map[string][]*Relation) (out *Schema, skippe
 		out.Tables[strings.ToLower(key)] = &cp
 	}
 	return out, skipped
+}
+
+// WithExtras returns a copy of s in which the relations named in extras (lower-case table
+// name → lower-case relation name → extras) have those extras instead of their own. s is not
+// changed: the tables and relations that change are copied, the others are shared. An entry
+// whose table or relation s lacks is left out and returned in missing ("table" or
+// "table/relation", as the keys of extras spell them).
+func WithExtras(s *Schema, extras map[string]map[string]Extras) (out *Schema, missing []string) {
+	if len(extras) == 0 {
+		return s, nil
+	}
+	out = &Schema{Tables: make(map[string]*Table, len(s.Tables)), Names: s.Names}
+	for k, t := range s.Tables {
+		out.Tables[k] = t
+	}
+	for key, byName := range extras {
+		t, ok := s.Tables[strings.ToLower(key)]
+		if !ok {
+			missing = append(missing, key)
+			continue
+		}
+		cp := *t
+		cp.Related = append([]*Relation(nil), t.Related...)
+		for name, x := range byName {
+			found := false
+			for i, r := range cp.Related {
+				if strings.EqualFold(r.Name, name) {
+					rc := *r
+					rc.Extras = x
+					cp.Related[i], found = &rc, true
+					break
+				}
+			}
+			if !found {
+				missing = append(missing, key+"/"+name)
+			}
+		}
+		out.Tables[strings.ToLower(key)] = &cp
+	}
+	sort.Strings(missing)
+	return out, missing
 }

@@ -1,6 +1,10 @@
 package sqldb
 
-import "github.com/apiary/apiary/platform/dbschema"
+import (
+	"strings"
+
+	"github.com/apiary/apiary/platform/dbschema"
+)
 
 // describe renders a table as DreamFactory's _schema/{table} object (reference §2.6).
 func describe(t *dbschema.Table, _ *dbschema.Schema) map[string]any {
@@ -18,11 +22,18 @@ func describe(t *dbschema.Table, _ *dbschema.Schema) map[string]any {
 	}
 	related := make([]any, len(t.Related))
 	for i, r := range t.Related {
+		var refService, junctionService any // null: this service
+		if r.RefServiceID != 0 {
+			refService = r.RefServiceID
+			if r.JunctionTable != "" {
+				junctionService = r.RefServiceID
+			}
+		}
 		related[i] = map[string]any{
-			"name": r.Name, "alias": nil, "label": label(r.Name), "description": nil, "native": []any{},
-			"type": r.Type, "field": []string{r.Field}, "is_virtual": r.Virtual, "ref_service_id": nil,
+			"name": r.Name, "alias": nilIfEmpty(r.Alias), "label": relationLabel(r), "description": nilIfEmpty(r.Description), "native": []any{},
+			"type": r.Type, "field": []string{r.Field}, "is_virtual": r.Virtual, "ref_service_id": refService,
 			"ref_table": r.RefTable, "ref_field": []string{r.RefField}, "ref_on_update": nil, "ref_on_delete": nil,
-			"junction_service_id": nil, "junction_table": nilIfEmpty(r.JunctionTable),
+			"junction_service_id": junctionService, "junction_table": nilIfEmpty(r.JunctionTable),
 			"junction_field": nilIfEmpty(r.JunctionField), "junction_ref_field": nilIfEmpty(r.JunctionRefField),
 			"always_fetch": r.AlwaysFetch, "flatten": r.Flatten, "flatten_drop_prefix": r.FlattenDropPrefix,
 		}
@@ -38,6 +49,15 @@ func describe(t *dbschema.Table, _ *dbschema.Schema) map[string]any {
 	return map[string]any{"alias": nil, "name": t.Name, "label": label(t.Name), "plural": label(t.Name) + "s",
 		"description": nil, "native": []any{}, "is_view": t.IsView, "primary_key": pk, "name_field": nil,
 		"field": fields, "related": related, "constraints": []any{}, "access": nil}
+}
+
+// relationLabel is r's label, else DreamFactory's default: its key in words
+// (RelationSchema::getLabel).
+func relationLabel(r *dbschema.Relation) string {
+	if r.Label != "" {
+		return r.Label
+	}
+	return label(strings.ReplaceAll(r.Key(), ".", " "))
 }
 
 func nilIfEmpty(s string) any {

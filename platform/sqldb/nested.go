@@ -9,7 +9,8 @@ import (
 	"github.com/apiary/apiary/platform/dbschema"
 )
 
-// Nested writes (reference §2.4): a record may carry related records under a relation's name.
+// Nested writes (reference §2.4): a record may carry related records under a relation's key
+// (its alias, else its name: dbschema.Relation.Key).
 // A belongs_to object is written first and the record points at it; has_many children (an
 // array) and a has_one child (an object) are written after the record and point at it. Each nested record needs the caller's permission
 // on its own table, and is written in the request's transaction. many_many is not written
@@ -18,15 +19,20 @@ import (
 // hasNested reports whether rec carries any related records.
 func hasNested(t *dbschema.Table, rec map[string]any) bool {
 	for k := range rec {
-		if _, ok := t.Relation(k); ok {
+		if _, ok := t.RelationByKey(k); ok {
 			return true
 		}
 	}
 	return false
 }
 
-// child returns a transaction view on a related table, checking the caller's permission.
+// child returns a transaction view on a related table, checking the caller's permission. A
+// table of another service (a virtual relationship's, RefService) is a 400: a nested write is
+// one transaction on one database.
 func (w *txn) child(rel *dbschema.Relation, method string) (*txn, error) {
+	if rel.RefService != "" {
+		return nil, platform.BadRequest("Related records of '%s' are in service '%s': write them through that service.", rel.Key(), rel.RefService)
+	}
 	t, tbl, err := w.c.table(rel.RefTable)
 	if err != nil {
 		return nil, err
@@ -47,7 +53,7 @@ func (w *txn) child(rel *dbschema.Relation, method string) (*txn, error) {
 // nestedParents writes belongs_to objects and points rec at them.
 func (w *txn) nestedParents(ctx context.Context, rec map[string]any) error {
 	for k, v := range rec {
-		rel, ok := w.t.Relation(k)
+		rel, ok := w.t.RelationByKey(k)
 		if !ok || rel.Type != dbschema.BelongsTo || v == nil {
 			continue
 		}
@@ -67,7 +73,7 @@ func (w *txn) nestedParents(ctx context.Context, rec map[string]any) error {
 // nestedChildren writes has_many children of the record whose keys are parent.
 func (w *txn) nestedChildren(ctx context.Context, rec map[string]any, parent map[string]any) error {
 	for k, v := range rec {
-		rel, ok := w.t.Relation(k)
+		rel, ok := w.t.RelationByKey(k)
 		if !ok || v == nil || rel.Type == dbschema.BelongsTo {
 			continue
 		}

@@ -28,17 +28,20 @@ type relQuery struct {
 }
 
 // attachRelated loads the relations named by the request's `related` parameter ("*" or a
-// comma list of DreamFactory names, reference §2.5), and those with always_fetch, onto rows of
+// comma list of their keys: DreamFactory's names, reference §2.5, or the alias an admin gave
+// one, dbschema.Relation.Key), and those with always_fetch, onto rows of
 // table t and returns the keys they added (nil when there are none), which the caller keeps
 // when it projects the rows on `fields`. An unknown name is a 400 that lists the table's
 // relations. (always_fetch, has_one and flatten: related_extras.go.)
 //
-// Each relation becomes a key of every row: belongs_to and has_one → the related object or
-// null; has_many and many_many → an array, [] when there is none. As in DreamFactory, each
-// relation is read by an internal GET of _table/{ref_table} through the pipeline, with the
-// caller's session and requestor: the related table's RBAC (403 without GET on it), row
-// filters and event scripts (get.pre_process, post_process and queued, templated and concrete
-// names) apply, once per relation for all rows together. The GET is a per-parent read
+// Each relation becomes a key of every row (its Key): belongs_to and has_one → the related
+// object or null; has_many and many_many → an array, [] when there is none. As in
+// DreamFactory, each relation is read by an internal GET of _table/{ref_table} through the
+// pipeline, with the caller's session and requestor, on the related table's service (for a
+// virtual relationship possibly another database service: related_foreign.go). So the
+// related table's RBAC (403 without GET on it), row filters and event scripts
+// (get.pre_process, post_process and queued, templated and concrete names) apply, once per
+// relation for all rows together. The GET is a per-parent read
 // (platform.PerParent): one statement per relation, never one per row — many_many reads the
 // junction table, whose RBAC and row filters apply too, then the targets, or joins it in that
 // one statement under a limit. What a pre_process script changes in the GET's parameters
@@ -46,9 +49,9 @@ type relQuery struct {
 // per-parent read loads no relations of its own (always_fetch included): relations do not
 // nest.
 //
-// Per-relation options: `<rel>.fields`, `<rel>.order` and `<rel>.limit` (rows per parent row,
+// Per-relation options: `<key>.fields`, `<key>.order` and `<key>.limit` (rows per parent row,
 // at most max_records, which is also the default), or DreamFactory's underscore form
-// `<rel>_fields` and so on; they are checked before any relation is read. With a limit,
+// `<key>_fields` and so on; they are checked before any relation is read. With a limit,
 // has_many and many_many read at most that many rows per parent in SQL, in `order` (ties by
 // the related table's primary key) after the row filters; without one, at most max_records
 // rows per parent are kept.
@@ -66,7 +69,7 @@ func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *c
 	}
 	queries := make([]*relQuery, len(rels))
 	for i, rel := range rels {
-		if queries[i], err = s.relationOptions(req, c, rel, asked[i]); err != nil {
+		if queries[i], err = s.relationOptions(ctx, req, c, rel, asked[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -79,8 +82,8 @@ func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *c
 	return shapeRelated(rels, queries, rows), nil // related_extras.go: has_one, flatten
 }
 
-// requestedRelations resolves a related parameter against t's relations, case-insensitively
-// and without duplicates; asked holds each name as the client wrote it.
+// requestedRelations resolves a related parameter against t's relations' keys,
+// case-insensitively and without duplicates; asked holds each name as the client wrote it.
 func requestedRelations(v string, t *dbschema.Table) (rels []*dbschema.Relation, asked []string, err error) {
 	seen := map[*dbschema.Relation]bool{}
 	for _, name := range strings.Split(v, ",") {
@@ -91,18 +94,18 @@ func requestedRelations(v string, t *dbschema.Table) (rels []*dbschema.Relation,
 		if name == "*" {
 			rels, asked, seen = nil, nil, map[*dbschema.Relation]bool{}
 			for _, r := range t.Related {
-				rels, asked, seen[r] = append(rels, r), append(asked, r.Name), true
+				rels, asked, seen[r] = append(rels, r), append(asked, r.Key()), true
 			}
 			continue
 		}
-		r, ok := t.Relation(name)
+		r, ok := t.RelationByKey(name)
 		if !ok {
 			if len(t.Related) == 0 {
 				return nil, nil, platform.BadRequest("Invalid relationship '%s' requested. Table '%s' has no relationships.", name, t.Name)
 			}
 			valid := make([]string, len(t.Related))
 			for i, r := range t.Related {
-				valid[i] = r.Name
+				valid[i] = r.Key()
 			}
 			return nil, nil, platform.BadRequest("Invalid relationship '%s' requested. Send one of: %s", name, strings.Join(valid, ", "))
 		}
@@ -114,17 +117,26 @@ func requestedRelations(v string, t *dbschema.Table) (rels []*dbschema.Relation,
 	return rels, asked, nil
 }
 
-// relationOptions reads <rel>.fields, <rel>.order and <rel>.limit (or <rel>_fields, …).
-func (s *Service) relationOptions(req *platform.Request, c *catalog, rel *dbschema.Relation, asked string) (*relQuery, error) {
-	refSchema, ref, err := c.table(rel.RefTable)
+// relationOptions reads <key>.fields, <key>.order and <key>.limit (or <key>_fields, …; with
+// the dots of a key to another service's table as underscores too, as DreamFactory reads
+// them) against the related table, in its service.
+func (s *Service) relationOptions(ctx context.Context, req *platform.Request, c *catalog, rel *dbschema.Relation, asked string) (*relQuery, error) {
+	rc, err := s.refCatalog(ctx, c, rel)
+	if err != nil {
+		return nil, err
+	}
+	refSchema, ref, err := rc.table(rel.RefTable)
 	if err != nil {
 		return nil, err
 	}
 	q := &relQuery{rel: rel, ref: refSchema, limit: s.maxRecords()}
 	opt := func(name string) (string, bool) {
-		keys := []string{rel.Name + "." + name, rel.Name + "_" + name}
-		if asked != rel.Name {
-			keys = append(keys, asked+"."+name, asked+"_"+name)
+		var keys []string
+		for _, k := range []string{rel.Key(), asked} {
+			keys = append(keys, k+"."+name, k+"_"+name)
+			if u := strings.ReplaceAll(k, ".", "_"); u != k {
+				keys = append(keys, u+"_"+name)
+			}
 		}
 		v, ok := req.Param(keys...)
 		return v, ok && strings.TrimSpace(v) != ""
@@ -143,7 +155,7 @@ func (s *Service) relationOptions(req *platform.Request, c *catalog, rel *dbsche
 	if v, ok := opt("limit"); ok {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 0 {
-			return nil, platform.BadRequest("Invalid limit '%s' for relationship '%s': send a whole number.", v, rel.Name)
+			return nil, platform.BadRequest("Invalid limit '%s' for relationship '%s': send a whole number.", v, rel.Key())
 		}
 		if n > 0 && (q.limit == 0 || n < q.limit) {
 			q.limit = n
@@ -164,15 +176,15 @@ func (s *Service) maxRecords() int {
 // loadRelation reads one relation for every row, by one internal per-parent GET of the
 // related table, and sets it on each.
 func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *dbschema.Table, q *relQuery, rows []map[string]any) error {
-	rel := q.rel
+	rel, name := q.rel, q.rel.Key()
 	// Parent rows by key; rows without a key get null or [].
 	parents := map[string][]int{}
 	var keys []any
 	for i, row := range rows {
 		if rel.Type == dbschema.BelongsTo {
-			row[rel.Name] = nil
+			row[name] = nil
 		} else {
-			row[rel.Name] = []any{}
+			row[name] = []any{}
 		}
 		v := row[rel.Field]
 		if v == nil {
@@ -208,7 +220,11 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 	if q.order != "" {
 		params.Set("order", q.order)
 	}
-	resp := s.p.Handle(ctx, &platform.Request{Method: http.MethodGet, Service: s.name, Resource: "_table/" + q.ref.Name,
+	service := s.name
+	if rel.RefService != "" { // a table of another service, read through it (related_foreign.go)
+		service = rel.RefService
+	}
+	resp := s.p.Handle(ctx, &platform.Request{Method: http.MethodGet, Service: service, Resource: "_table/" + q.ref.Name,
 		Query: params, Requestor: req.Requestor, Session: req.Session, PerParent: pp})
 	if resp.Err != nil {
 		return resp.Err
@@ -235,7 +251,7 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 		for _, i := range idx {
 			if rel.Type == dbschema.BelongsTo {
 				if len(list) > 0 {
-					rows[i][rel.Name] = maps.Clone(list[0])
+					rows[i][name] = maps.Clone(list[0])
 				}
 				continue
 			}
@@ -243,7 +259,7 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 			for j, r := range list {
 				out[j] = maps.Clone(r) // rows shared by several parents are distinct maps
 			}
-			rows[i][rel.Name] = out
+			rows[i][name] = out
 		}
 	}
 	return nil

@@ -13,11 +13,11 @@ package sqldb
 //     flattened relation (belongs_to or has_one with Flatten) is replaced by its fields.
 //
 // Flattening: each field f of the related record (those of <rel>.fields, else every column
-// of the related table) becomes the parent key "{relation}_{f}", or "f" with
-// FlattenDropPrefix; with no related record the keys are there with null, so that every
-// record has the same keys. A key the record already has wins over a flattened field: the
-// parent's own columns (read in full before fields= projects them), the names of the
-// relations loaded with it, and fields of relations flattened before (in the order of
+// of the related table) becomes the parent key "{key}_{f}" (the relation's key: its alias, else
+// its name), or "f" with FlattenDropPrefix; with no related record the keys are there with
+// null, so that every record has the same keys. A key the record already has wins over a
+// flattened field: the parent's own columns (read in full before fields= projects them), the
+// keys of the relations loaded with it, and fields of relations flattened before (in the order of
 // related=, then always_fetch in the table's order). (DreamFactory
 // declares flatten and flatten_drop_prefix and stores them, but its record reads — df-database
 // BaseDbTableResource::retrieveRelationRecords — never apply them; its RelationSchema only
@@ -34,7 +34,7 @@ import (
 func withAlwaysFetch(t *dbschema.Table, rels []*dbschema.Relation, asked []string) ([]*dbschema.Relation, []string) {
 	for _, r := range t.Related {
 		if r.AlwaysFetch && !containsRelation(rels, r) {
-			rels, asked = append(rels, r), append(asked, r.Name)
+			rels, asked = append(rels, r), append(asked, r.Key())
 		}
 	}
 	return rels, asked
@@ -76,17 +76,17 @@ func readOneRowPerParent(queries []*relQuery) {
 // shapeRelated finishes rows whose relations rels were loaded by queries (same order, after
 // readOneRowPerParent): has_one values become an object or null, flattened relations are
 // replaced by their fields. It returns the keys the relations left in the rows — a relation's
-// name, or a flattened relation's field keys — for fields= projection to keep.
+// key, or a flattened relation's field keys — for fields= projection to keep.
 func shapeRelated(rels []*dbschema.Relation, queries []*relQuery, rows []map[string]any) []string {
 	var keys []string
 	for i, rel := range rels {
 		if rel.Type == dbschema.HasOne {
 			for _, row := range rows {
-				row[rel.Name] = firstOrNil(row[rel.Name])
+				row[rel.Key()] = firstOrNil(row[rel.Key()])
 			}
 		}
 		if !rel.Flatten || (rel.Type != dbschema.BelongsTo && rel.Type != dbschema.HasOne) {
-			keys = append(keys, rel.Name)
+			keys = append(keys, rel.Key())
 			continue
 		}
 		keys = append(keys, flatten(rel, relatedFields(queries[i]), rows)...)
@@ -119,13 +119,14 @@ func relatedFields(q *relQuery) []string {
 // returns the keys it set, in fields order. A key is set in every row or in none: one that
 // any row already has (other than rel's own) is left out.
 func flatten(rel *dbschema.Relation, fields []string, rows []map[string]any) []string {
-	prefix := rel.Name + "_"
+	name := rel.Key()
+	prefix := name + "_"
 	if rel.FlattenDropPrefix {
 		prefix = ""
 	}
 	taken := func(k string) bool {
 		for _, row := range rows {
-			if _, ok := row[k]; ok && k != rel.Name {
+			if _, ok := row[k]; ok && k != name {
 				return true
 			}
 		}
@@ -138,8 +139,8 @@ func flatten(rel *dbschema.Relation, fields []string, rows []map[string]any) []s
 		}
 	}
 	for _, row := range rows {
-		obj, _ := row[rel.Name].(map[string]any)
-		delete(row, rel.Name)
+		obj, _ := row[name].(map[string]any)
+		delete(row, name)
 		for j, k := range keys {
 			row[k] = obj[from[j]] // nil for a missing related record
 		}

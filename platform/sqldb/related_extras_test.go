@@ -18,9 +18,9 @@ func TestShapeRelated(t *testing.T) {
 		}
 		return &relQuery{ref: &dbschema.Table{Name: "ref", Columns: list}}
 	}
-	owner := &dbschema.Relation{Name: "owner", Type: dbschema.BelongsTo, Flatten: true, FlattenDropPrefix: true}
-	badge := &dbschema.Relation{Name: "badge", Type: dbschema.HasOne, Flatten: true, FlattenDropPrefix: true}
-	card := &dbschema.Relation{Name: "card", Type: dbschema.HasOne, Flatten: true}
+	owner := &dbschema.Relation{Name: "owner", Type: dbschema.BelongsTo, Extras: dbschema.Extras{Flatten: true, FlattenDropPrefix: true}}
+	badge := &dbschema.Relation{Name: "badge", Type: dbschema.HasOne, Extras: dbschema.Extras{Flatten: true, FlattenDropPrefix: true}}
+	card := &dbschema.Relation{Name: "card", Type: dbschema.HasOne, Extras: dbschema.Extras{Flatten: true}}
 	pet := &dbschema.Relation{Name: "pet", Type: dbschema.HasOne}
 	rels := []*dbschema.Relation{owner, badge, card, pet}
 	cardFields := ref("id", "number")
@@ -49,9 +49,9 @@ func TestShapeRelated(t *testing.T) {
 
 // TestWithAlwaysFetch: always_fetch relations follow the requested ones, once each.
 func TestWithAlwaysFetch(t *testing.T) {
-	a := &dbschema.Relation{Name: "a", AlwaysFetch: true}
+	a := &dbschema.Relation{Name: "a", Extras: dbschema.Extras{AlwaysFetch: true}}
 	b := &dbschema.Relation{Name: "b"}
-	c := &dbschema.Relation{Name: "c", AlwaysFetch: true}
+	c := &dbschema.Relation{Name: "c", Extras: dbschema.Extras{AlwaysFetch: true}}
 	tbl := &dbschema.Table{Name: "t", Related: []*dbschema.Relation{a, b, c}}
 	for _, tc := range []struct {
 		related string

@@ -24,7 +24,7 @@ import (
 )
 
 // changeSchema plans and applies the table operations of one request and refreshes the
-// service's schema caches. It returns the tables' names as the database spells them.
+// service's schema caches; the stored extras of relationships it removed are dropped. It returns the tables' names as the database spells them.
 func (s *Service) changeSchema(ctx context.Context, ops []*tableOp) ([]string, error) {
 	s.schemaMu.Lock()
 	defer s.schemaMu.Unlock()
@@ -47,8 +47,12 @@ func (s *Service) changeSchema(ctx context.Context, ops []*tableOp) ([]string, e
 		if s.conn.dialect == dialect.Postgres {
 			s.renewPool(rctx)
 		}
-		if _, _, rerr := s.schema(rctx, true); rerr != nil && err == nil {
+		nc, _, rerr := s.schema(rctx, true)
+		if rerr != nil && err == nil {
 			err = rerr
+		}
+		if rerr == nil {
+			s.dropStaleExtras(rctx, nc.base) // a dropped foreign key takes its relationship's extras along
 		}
 	}
 	return names, err

@@ -1,32 +1,44 @@
 package sqldb
 
-// Writes on _schema/{table}/_related: virtual relationships (see virtual.go).
+// Writes on _schema/{table}/_related: virtual relationships (virtual.go) and the extras of
+// relationships derived from foreign keys (relationship_extras.go).
 //
-//   - POST _schema/{t}/_related with {"resource":[relationship…]} declares them; one whose name
-//     the table already has is a 400. PUT and PATCH declare or replace them (the same name).
-//     POST, PUT and PATCH on _schema/{t}/_related/{name} take one relationship, which must
-//     have that name. DELETE _schema/{t}/_related/{name} (or the collection with ids= or a body
-//     of names) removes virtual ones. The answer is {"resource":[{"name"}]} (bare for one by
-//     path; the described relationships with fields=), or {"success":true} for DELETE.
-//   - A relationship is DreamFactory's relation JSON with is_virtual true: type belongs_to,
-//     has_one, has_many or many_many; field, ref_table, ref_field; for many_many
-//     junction_table, junction_field, junction_ref_field. Fields may be a name or a list of one
-//     name. Its name is DreamFactory's automatic one (reference §2.5); a given name must be
-//     that one. label, description, alias and ref_on_* are ignored; ref_service_id and
-//     junction_service_id may only name this service. always_fetch, flatten and
-//     flatten_drop_prefix are true or false (absent: false; see related_extras.go); flatten
-//     only for belongs_to and has_one, flatten_drop_prefix only with flatten.
+//   - A relationship in a body with is_virtual true is virtual. POST _schema/{t}/_related with
+//     {"resource":[relationship…]} declares them; one whose name the table already has is a
+//     400. PUT and PATCH declare or replace them (the same name). POST, PUT and PATCH on
+//     _schema/{t}/_related/{name} take one relationship, which must have that name. The
+//     answer is {"resource":[{"name"}]} (bare for one by path; the described relationships
+//     with fields=).
+//   - A virtual relationship is DreamFactory's relation JSON: type belongs_to, has_one,
+//     has_many or many_many; field, ref_table, ref_field; for many_many junction_table,
+//     junction_field, junction_ref_field. Fields may be a name or a list of one name. Its name
+//     is DreamFactory's automatic one (reference §2.5); a given name must be that one.
+//     ref_on_* are ignored. ref_service_id may name another database service of the platform
+//     (virtual.go), whose tables and fields are then checked; a many_many's junction table
+//     must be in the service of its ref_table (junction_service_id the same id, or both this
+//     service). Its extras (parseExtras) are part of it: absent ones are unset.
+//   - A relationship without is_virtual true names (name, or the path) a relationship
+//     derived from a foreign key, whose extras PUT replaces (absent ones are unset) and PATCH
+//     merges (absent ones are kept), as DreamFactory's db_relationship_extras. Its definition
+//     (type, field, ref_table, ref_field, junction_*, ref_service_id, junction_service_id,
+//     ref_on_*) may be sent back as described but not changed: that is a 400 pointing to the
+//     foreign key's field on _field. POST of one is a 400 (it exists: PUT or PATCH).
+//   - DELETE _schema/{t}/_related/{name} (or the collection with ids= or a body of names)
+//     removes virtual relationships and clears the extras of foreign-key ones, which stay (as
+//     DreamFactory: its DbSchemaResource::deleteRelationship drops nothing from the database
+//     for them and deletes their db_relationship_extras row). The answer is {"success":true}.
 //   - Every table and field must exist (tables and views of this service), and the fields
 //     matched against each other must hold the same kind of value (whole numbers with whole
-//     numbers, text with text, …; JSON and other types can not be keys). Otherwise, and for relationships
-//     that are not virtual (those derived from foreign keys change through a field of type
-//     'reference'), the answer is a 400 and nothing is stored. The whole request is checked
-//     before anything is stored.
+//     numbers, text with text, …; JSON and other types can not be keys). A relationship's key
+//     (its alias, else its name) must name it alone: not a field of its table, not the name or
+//     alias of another of its relationships. Otherwise the answer is a 400 and nothing is
+//     stored. The whole request is checked before anything is stored.
 
 import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/apiary/apiary/platform"
@@ -44,7 +56,7 @@ func (s *Service) relatedRequest(ctx context.Context, req *platform.Request, tab
 		return nil, err
 	}
 	if req.Method == http.MethodDelete {
-		return s.deleteVirtual(ctx, req, c, t, name)
+		return s.deleteRelated(ctx, req, c, t, name)
 	}
 	var items []any
 	if name != "" {
@@ -59,18 +71,29 @@ func (s *Service) relatedRequest(ctx context.Context, req *platform.Request, tab
 	} else if items = unwrap(req.Payload); len(items) == 0 {
 		return nil, platform.BadRequest("No data in schema %s request.", map[bool]string{true: "create", false: "update"}[req.Method == http.MethodPost])
 	}
-	var rels []virtualRel
+	var virtuals []virtualRel
+	var fks []fkChange
+	var names []string
 	seen := map[string]bool{}
 	for _, it := range items {
 		m, ok := it.(map[string]any)
 		if !ok {
 			return nil, platform.BadRequest("Bad data format in request: each relationship must be an object.")
 		}
-		v, err := s.parseVirtual(c.base, t, m)
-		if err != nil {
-			return nil, err
+		var n string
+		if virtual, _ := boolValue(m["is_virtual"]); virtual {
+			v, err := s.parseVirtual(ctx, c.base, t, m)
+			if err != nil {
+				return nil, err
+			}
+			virtuals, n = append(virtuals, v), v.name()
+		} else {
+			fk, err := s.parseFKChange(c, t, m, name, req.Method)
+			if err != nil {
+				return nil, err
+			}
+			fks, n = append(fks, fk), fk.rel.Name
 		}
-		n := v.name()
 		if name != "" && !strings.EqualFold(n, name) {
 			return nil, platform.BadRequest("The relationship in the body is named '%s', not '%s' as in the path.", n, name)
 		}
@@ -78,35 +101,37 @@ func (s *Service) relatedRequest(ctx context.Context, req *platform.Request, tab
 			return nil, platform.BadRequest("Relationship '%s' is listed twice.", n)
 		}
 		seen[strings.ToLower(n)] = true
-		rels = append(rels, v)
+		names = append(names, n)
 	}
-	err = s.updateVirtual(ctx, func(list []virtualRel) ([]virtualRel, error) {
-		for _, v := range rels {
-			i := findVirtual(list, v.Table, v.name())
+	err = s.changeRelated(ctx, c, t, names, func(rc relConfig) (relConfig, error) {
+		for _, v := range virtuals {
+			i := findVirtual(rc.virtual, v.Table, v.name())
 			switch {
 			case i >= 0 && req.Method == http.MethodPost:
-				return nil, platform.BadRequest("Relationship '%s' already exists in table '%s'. Use PUT or PATCH to replace it.", v.name(), t.Name)
+				return rc, platform.BadRequest("Relationship '%s' already exists in table '%s'. Use PUT or PATCH to replace it.", v.name(), t.Name)
 			case i >= 0:
-				list[i] = v
+				rc.virtual[i] = v
 			default:
-				list = append(list, v)
+				rc.virtual = append(rc.virtual, v)
 			}
 		}
-		return list, nil
+		for _, fk := range fks {
+			var err error
+			if rc.extras, err = fk.apply(rc.extras, t.Name, req.Method == http.MethodPatch); err != nil {
+				return rc, err
+			}
+		}
+		return rc, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(rels))
-	for i, v := range rels {
-		names[i] = v.name()
-	}
 	return s.relatedResult(req, t.Name, names, name != "")
 }
 
-// deleteVirtual removes virtual relationships of t by name: name from the path, else ids= or
-// a body of names (or of objects with a name).
-func (s *Service) deleteVirtual(ctx context.Context, req *platform.Request, c *catalog, t *dbschema.Table, name string) (*platform.Response, error) {
+// deleteRelated removes virtual relationships of t, and clears the extras of foreign-key
+// ones, by name: name from the path, else ids= or a body of names (or of objects with a name).
+func (s *Service) deleteRelated(ctx context.Context, req *platform.Request, c *catalog, t *dbschema.Table, name string) (*platform.Response, error) {
 	names := []string{name}
 	if name == "" {
 		names = idsParam(req)
@@ -125,21 +150,21 @@ func (s *Service) deleteVirtual(ctx context.Context, req *platform.Request, c *c
 			return nil, platform.BadRequest("No data in schema delete request.")
 		}
 	}
-	err := s.updateVirtual(ctx, func(list []virtualRel) ([]virtualRel, error) {
+	bt, _ := c.base.Table(t.Name)
+	err := s.changeRelated(ctx, c, t, names, func(rc relConfig) (relConfig, error) {
 		for _, n := range names {
-			i := findVirtual(list, t.Name, n)
-			if i < 0 {
-				if r, ok := c.base.Table(t.Name); ok {
-					if fk, ok := r.Relation(n); ok {
-						return nil, platform.BadRequest("Relationship '%s' of table '%s' is derived from a foreign key, not virtual: "+
-							"change or drop the field '%s' (type 'reference') through _field to remove it.", fk.Name, t.Name, foreignKeyField(fk))
-					}
-				}
-				return nil, platform.NotFound("No requested relationships found in table '%s'.", t.Name)
+			if i := findVirtual(rc.virtual, t.Name, n); i >= 0 {
+				rc.virtual = slices.Delete(rc.virtual, i, i+1)
+				continue
 			}
-			list = append(list[:i], list[i+1:]...)
+			if _, ok := bt.Relation(n); !ok {
+				return rc, platform.NotFound("No requested relationships found in table '%s'.", t.Name)
+			}
+			if i := findFKExtras(rc.extras, t.Name, n); i >= 0 {
+				rc.extras = slices.Delete(rc.extras, i, i+1)
+			}
 		}
-		return list, nil
+		return rc, nil
 	})
 	if err != nil {
 		return nil, err
@@ -147,15 +172,43 @@ func (s *Service) deleteVirtual(ctx context.Context, req *platform.Request, c *c
 	return platform.OK(platform.Success()), nil
 }
 
-// foreignKeyField is the field holding the foreign key of an FK-derived relation.
-func foreignKeyField(r *dbschema.Relation) string {
+// changeRelated stores the relationship settings change returns for the current ones (see
+// updateRelConfig), unless the new settings leave out something the current ones did not
+// (buildSchema on c's inspected schema): then the answer is a 400 saying why, naming the
+// relationship (one of names, those of the request, or another of t's) and nothing is stored.
+func (s *Service) changeRelated(ctx context.Context, c *catalog, t *dbschema.Table, names []string, change func(relConfig) (relConfig, error)) error {
+	return s.updateRelConfig(ctx, func(rc relConfig) (relConfig, error) {
+		_, before := buildSchema(c.base, rc)
+		next, err := change(rc)
+		if err != nil {
+			return rc, err
+		}
+		_, after := buildSchema(c.base, next)
+		for _, l := range after {
+			if slices.Contains(before, l) {
+				continue
+			}
+			for _, n := range names {
+				if strings.EqualFold(n, l.relationship) {
+					return rc, platform.BadRequest("Invalid relationship '%s' of table '%s': %s.", l.relationship, t.Name, l.why)
+				}
+			}
+			return rc, platform.BadRequest("The change conflicts with relationship '%s' of table '%s': %s.", l.relationship, orDefault(l.table, t.Name), l.why)
+		}
+		return next, nil
+	})
+}
+
+// foreignKeyOf is where the foreign key of an FK-derived relation of table is: its table and
+// field.
+func foreignKeyOf(table string, r *dbschema.Relation) (string, string) {
 	switch r.Type {
 	case dbschema.BelongsTo:
-		return r.Field
+		return table, r.Field
 	case dbschema.HasMany:
-		return r.RefTable + "." + r.RefField
+		return r.RefTable, r.RefField
 	}
-	return r.JunctionTable + "." + r.JunctionField
+	return r.JunctionTable, r.JunctionField
 }
 
 // findVirtual is the index in list of table's virtual relationship name (case-insensitive), or -1.
@@ -197,35 +250,16 @@ func (s *Service) relatedResult(req *platform.Request, table string, names []str
 }
 
 // parseVirtual reads one relationship of table t from a request body and checks it against
-// sch (the inspected schema, without virtual relationships).
-func (s *Service) parseVirtual(sch *dbschema.Schema, t *dbschema.Table, m map[string]any) (virtualRel, error) {
+// sch (the inspected schema, without virtual relationships) and, for one to another service
+// (ref_service_id), that service's schema: it must be a database service of the platform, and
+// the junction table of a many_many must be there too (junction_service_id, the same id).
+func (s *Service) parseVirtual(ctx context.Context, sch *dbschema.Schema, t *dbschema.Table, m map[string]any) (virtualRel, error) {
 	label, _ := m["name"].(string)
 	if label == "" {
 		label = "(unnamed)"
 	}
 	bad := func(format string, args ...any) error {
 		return platform.BadRequest("Invalid relationship '%s' of table '%s': %s", label, t.Name, fmt.Sprintf(format, args...))
-	}
-	if virtual, _ := boolValue(m["is_virtual"]); !virtual {
-		return virtualRel{}, bad("it is not virtual (is_virtual is not true). Relationships derived from foreign keys are changed " +
-			"through a field of type 'reference' (ref_table, ref_field) on _schema/{table}/_field; send is_virtual: true to declare a virtual relationship.")
-	}
-	flags := map[string]bool{}
-	for _, k := range []string{"always_fetch", "flatten", "flatten_drop_prefix"} {
-		if v, ok := m[k]; ok && v != nil {
-			b, ok := boolValue(v)
-			if !ok {
-				return virtualRel{}, bad("%s must be true or false.", k)
-			}
-			flags[k] = b
-		}
-	}
-	for _, k := range []string{"ref_service_id", "junction_service_id"} {
-		if v, ok := m[k]; ok && v != nil && v != "" {
-			if id, ok := platform.IntValue(v); !ok || int(id) != s.id {
-				return virtualRel{}, bad("%s names another service: relationships to tables of other services are not supported.", k)
-			}
-		}
 	}
 	str := func(k string) (string, error) {
 		v, ok := m[k]
@@ -248,18 +282,39 @@ func (s *Service) parseVirtual(sch *dbschema.Schema, t *dbschema.Table, m map[st
 		return strings.TrimSpace(str), nil
 	}
 	typ, _ := m["type"].(string)
-	v := virtualRel{Table: t.Name, Type: strings.ToLower(strings.TrimSpace(typ)),
-		AlwaysFetch: flags["always_fetch"], Flatten: flags["flatten"], FlattenDropPrefix: flags["flatten_drop_prefix"]}
+	v := virtualRel{Table: t.Name, Type: strings.ToLower(strings.TrimSpace(typ))}
 	if !virtualType(v.Type) {
 		return virtualRel{}, bad("type '%v' is not supported: send belongs_to, has_one, has_many or many_many.", m["type"])
 	}
-	if v.Flatten && !flattens(v.Type) {
-		return virtualRel{}, bad("flatten is only for belongs_to and has_one relationships (one related record), not %s.", v.Type)
-	}
-	if v.FlattenDropPrefix && !v.Flatten {
-		return virtualRel{}, bad("flatten_drop_prefix only applies with flatten: true.")
-	}
 	var err error
+	if v.Extras, err = parseExtras(m, dbschema.Extras{}, v.Type, bad); err != nil {
+		return virtualRel{}, err
+	}
+	for _, f := range []struct {
+		key string
+		dst *int
+	}{{"ref_service_id", &v.RefServiceID}, {"junction_service_id", &v.JunctionServiceID}} {
+		if x, ok := m[f.key]; ok && x != nil && x != "" {
+			id, ok := platform.IntValue(x)
+			if !ok {
+				return virtualRel{}, bad("%s must be the id of a service.", f.key)
+			}
+			if int(id) != s.id { // this service's own id is the default
+				*f.dst = int(id)
+			}
+		}
+	}
+	switch {
+	case v.JunctionServiceID != 0 && v.Type != dbschema.ManyMany:
+		return virtualRel{}, bad("junction_service_id is only for many_many relationships.")
+	case v.Type == dbschema.ManyMany && v.JunctionServiceID != v.RefServiceID:
+		want := "null, for this service"
+		if v.RefServiceID != 0 {
+			want = fmt.Sprint(v.RefServiceID)
+		}
+		return virtualRel{}, bad("its junction table must be in the service of its ref_table (send junction_service_id %s): "+
+			"a junction table in another service than ref_table's is not supported.", want)
+	}
 	for _, f := range []struct {
 		key string
 		dst *string
@@ -276,35 +331,51 @@ func (s *Service) parseVirtual(sch *dbschema.Schema, t *dbschema.Table, m map[st
 			return virtualRel{}, bad("%s is only for many_many relationships.", f.key)
 		}
 	}
-	r, why := v.resolve(sch)
+	refSch := sch // the schema of ref_table's (and junction_table's) service
+	if v.RefServiceID != 0 {
+		other, why := s.serviceByID(ctx, v.RefServiceID)
+		if other == nil {
+			return virtualRel{}, bad("ref_service_id %s.", why)
+		}
+		v.RefService = other.name
+		if refSch, err = other.Schema(ctx, false); err != nil {
+			return virtualRel{}, err
+		}
+	}
+	r, why := v.resolve(sch, refSch)
 	if r == nil {
 		return virtualRel{}, bad("%s.", why)
 	}
-	// Keep the database's spelling of every name.
+	// Keep the databases' spelling of every name.
 	v.Field, v.RefTable, v.RefField = r.Field, r.RefTable, r.RefField
 	v.JunctionTable, v.JunctionField, v.JunctionRef = r.JunctionTable, r.JunctionField, r.JunctionRefField
 	if given, _ := m["name"].(string); given != "" && !strings.EqualFold(given, v.name()) {
-		return virtualRel{}, bad("a relationship's name is built from its fields (%s): this one is named '%s'.", namingRule(v.Type), v.name())
+		return virtualRel{}, bad("a relationship's name is built from its fields (%s): this one is named '%s'.", namingRule(v), v.name())
 	}
 	label = v.name()
 	// Matched fields must hold the same kind of value.
-	pairs := [][2][2]string{{{t.Name, v.Field}, {v.RefTable, v.RefField}}}
+	type side struct {
+		sch          *dbschema.Schema
+		table, field string
+	}
+	pairs := [][2]side{{{sch, t.Name, v.Field}, {refSch, v.RefTable, v.RefField}}}
 	if v.Type == dbschema.ManyMany {
-		pairs = [][2][2]string{{{t.Name, v.Field}, {v.JunctionTable, v.JunctionField}}, {{v.JunctionTable, v.JunctionRef}, {v.RefTable, v.RefField}}}
+		pairs = [][2]side{{{sch, t.Name, v.Field}, {refSch, v.JunctionTable, v.JunctionField}},
+			{{refSch, v.JunctionTable, v.JunctionRef}, {refSch, v.RefTable, v.RefField}}}
 	}
 	for _, p := range pairs {
-		a, b := columnOf(sch, p[0][0], p[0][1]), columnOf(sch, p[1][0], p[1][1])
+		a, b := columnOf(p[0].sch, p[0].table, p[0].field), columnOf(p[1].sch, p[1].table, p[1].field)
 		for _, c := range []struct {
 			col   *dbschema.Column
 			table string
-		}{{a, p[0][0]}, {b, p[1][0]}} {
+		}{{a, p[0].table}, {b, p[1].table}} {
 			if keyFamily(c.col.Kind) == "" {
 				return virtualRel{}, bad("field '%s.%s' (type %s) can not relate rows.", c.table, c.col.Name, c.col.Type)
 			}
 		}
 		if keyFamily(a.Kind) != keyFamily(b.Kind) {
 			return virtualRel{}, bad("fields '%s.%s' (type %s) and '%s.%s' (type %s) hold different kinds of values.",
-				p[0][0], a.Name, a.Type, p[1][0], b.Name, b.Type)
+				p[0].table, a.Name, a.Type, p[1].table, b.Name, b.Type)
 		}
 	}
 	if _, ok := t.Column(v.name()); ok {
@@ -316,15 +387,19 @@ func (s *Service) parseVirtual(sch *dbschema.Schema, t *dbschema.Table, m map[st
 	return v, nil
 }
 
-// namingRule says how DreamFactory names a relationship of type typ.
-func namingRule(typ string) string {
-	switch typ {
-	case dbschema.BelongsTo:
-		return "{ref_table}_by_{field}"
-	case dbschema.HasMany, dbschema.HasOne:
-		return "{ref_table}_by_{ref_field}"
+// namingRule says how DreamFactory names a relationship like v.
+func namingRule(v virtualRel) string {
+	ref, junction := "{ref_table}", "{junction_table}"
+	if v.RefServiceID != 0 {
+		ref, junction = "{ref_service}."+ref, "{ref_service}."+junction
 	}
-	return "{ref_table}_by_{junction_table}"
+	switch v.Type {
+	case dbschema.BelongsTo:
+		return ref + "_by_{field}"
+	case dbschema.HasMany, dbschema.HasOne:
+		return ref + "_by_{ref_field}"
+	}
+	return ref + "_by_" + junction
 }
 
 // columnOf returns a column of sch that resolve found.
@@ -345,24 +420,4 @@ func keyFamily(k dbschema.Kind) string {
 		return string(k)
 	}
 	return ""
-}
-
-// updateVirtual changes the stored virtual relationships of the service: change gets the
-// current list and returns the new one, or an error that leaves everything unchanged. The new
-// list applies at once on this node (and on the others when their caches learn of the change).
-func (s *Service) updateVirtual(ctx context.Context, change func([]virtualRel) ([]virtualRel, error)) error {
-	var stored []virtualRel
-	err := s.p.UpdateServiceConfig(ctx, s.id, func(cfg map[string]any) (map[string]any, error) {
-		list, err := change(virtualsFromConfig(cfg))
-		if err != nil {
-			return nil, err
-		}
-		cfg[ConfigVirtualRelationships] = virtualsConfig(list)
-		stored = list
-		return cfg, nil
-	})
-	if err == nil {
-		s.setVirtual(stored)
-	}
-	return err
 }

@@ -37,16 +37,16 @@ type Service struct {
 	// planned against the schema it is applied to.
 	schemaMu sync.Mutex
 	catalog  atomic.Pointer[catalog]
-	// catMu orders the catalog stores that merge virtual relationships into a schema, so that
-	// the last stored catalog always has the last stored virtual relationships.
-	catMu   sync.Mutex
-	virtual atomic.Pointer[[]virtualRel]
+	// catMu orders the catalog stores that merge relationship settings into a schema, so that
+	// the last stored catalog always has the last stored settings.
+	catMu sync.Mutex
+	rels  atomic.Pointer[relConfig]
 }
 
 // catalog is an introspected schema with a reader per table.
 type catalog struct {
 	base   *dbschema.Schema           // as inspected
-	schema *dbschema.Schema           // base with the virtual relationships
+	schema *dbschema.Schema           // base with the relationship settings (relationship_schema.go)
 	tables map[string]*sqltable.Table // by lower-case table name
 }
 
@@ -57,8 +57,8 @@ func New(p *platform.Platform, row *ent.Service, kind string) (*Service, error) 
 	if s.cfgErr == nil {
 		s.connKey = connKey(s.conn)
 	}
-	list := virtualsFromConfig(row.Config)
-	s.virtual.Store(&list)
+	rc := relConfigOf(row.Config, s.serviceNamesNow())
+	s.rels.Store(&rc)
 	return s, nil
 }
 
@@ -125,7 +125,7 @@ func (s *Service) schema(ctx context.Context, refresh bool) (*catalog, *store.Ca
 		c.tables[key] = sqltable.New(t.Name, cols)
 	}
 	s.catMu.Lock()
-	c.schema = s.withVirtual(sch, s.virtuals())
+	c.schema = s.withRelConfig(sch, s.relConfig())
 	s.catalog.Store(c)
 	s.catMu.Unlock()
 	return c, db, nil

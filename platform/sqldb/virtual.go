@@ -4,21 +4,35 @@ package sqldb
 // _schema/{table}/_related between columns that have no foreign key. They are kept in the
 // service's config under ConfigVirtualRelationships, a list of
 // {table, type, field, ref_table, ref_field[, junction_table, junction_field, junction_ref_field],
-// always_fetch, flatten, flatten_drop_prefix} with the names as the database spells them, so
-// they survive restarts and reach every node. Types are belongs_to, has_one, has_many and
-// many_many; the three flags are DreamFactory's relationship extras (see
-// dbschema.Relation and related_extras.go), false when absent.
+// [ref_service_id, ref_service, junction_service_id,] always_fetch, flatten,
+// flatten_drop_prefix[, alias, label, description]} with the names as the databases spell them,
+// so they survive restarts and reach every node. Types are
+// belongs_to, has_one, has_many and many_many; the rest are DreamFactory's relationship extras
+// (dbschema.Extras, related_extras.go), false or empty when absent. The extras of relationships
+// derived from foreign keys are kept beside them (relationship_extras.go).
 // On top of each introspected schema they are added to their tables' relations (see
 // dbschema.WithRelations), after the foreign-key ones, and serve related=, _schema and the
 // GraphQL data API like those. A stored relationship whose table or fields are gone (changed
 // outside Apiary or dropped) is left out of the schema, and logged, until they are back; it
 // can still be deleted by name.
+//
+// Relationships to another service (DreamFactory's ref_service_id): ref_table (and for
+// many_many the junction table, which must be in that same service: junction_service_id) is a
+// table of another database service of the platform, read through that service
+// (related.go). ref_service_id is stored with the service's name as it was when the
+// relationship was last written (ref_service); the name in use is looked up by id whenever
+// the config is read (a new instance, Reconfigure), so the relationship follows a renamed
+// service then, and is left out while no service has that id. The other service's table and
+// fields are checked when the relationship is written (schema_related.go); afterwards only
+// this service's side is, as the other's schema is not at hand when this one's is built (a
+// relation whose other side went away fails when it is read). DreamFactory names them with
+// the service as a prefix (RelationSchema::buildName): "{service}.{ref_table}_by_{field}".
 
 import (
-	"slices"
-	"strings"
+	"fmt"
+	"maps"
 
-	"github.com/apiary/apiary/ent"
+	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/dbschema"
 )
 
@@ -29,35 +43,56 @@ const ConfigVirtualRelationships = "virtual_relationships"
 type virtualRel struct {
 	Table, Type, Field, RefTable, RefField    string
 	JunctionTable, JunctionField, JunctionRef string
-	AlwaysFetch, Flatten, FlattenDropPrefix   bool
+	// RefServiceID: the service of RefTable (and JunctionTable), 0 for this one; RefService its
+	// name. JunctionServiceID: the service of JunctionTable, 0 for this one, else RefServiceID.
+	RefServiceID, JunctionServiceID int
+	RefService                      string
+	// refGone: no service has RefServiceID (as the config was read).
+	refGone bool
+	dbschema.Extras
 }
 
 // name is DreamFactory's name of the relationship (reference §2.5): belongs_to
 // {ref_table}_by_{field}, has_many and has_one {ref_table}_by_{ref_field}, many_many
-// {ref_table}_by_{junction_table}.
+// {ref_table}_by_{junction_table}, where a table of another service is "{service}.{table}".
 func (v virtualRel) name() string {
+	ref := v.RefTable
+	if v.RefServiceID != 0 {
+		ref = v.RefService + "." + ref
+	}
 	switch v.Type {
 	case dbschema.BelongsTo:
-		return v.RefTable + "_by_" + v.Field
+		return ref + "_by_" + v.Field
 	case dbschema.HasMany, dbschema.HasOne:
-		return v.RefTable + "_by_" + v.RefField
+		return ref + "_by_" + v.RefField
 	}
-	return v.RefTable + "_by_" + v.JunctionTable
+	if v.JunctionServiceID != 0 {
+		return ref + "_by_" + v.RefService + "." + v.JunctionTable
+	}
+	return ref + "_by_" + v.JunctionTable
 }
 
 // config is v as stored.
 func (v virtualRel) config() map[string]any {
-	m := map[string]any{"table": v.Table, "type": v.Type, "field": v.Field, "ref_table": v.RefTable, "ref_field": v.RefField,
-		"always_fetch": v.AlwaysFetch, "flatten": v.Flatten, "flatten_drop_prefix": v.FlattenDropPrefix}
+	m := map[string]any{"table": v.Table, "type": v.Type, "field": v.Field, "ref_table": v.RefTable, "ref_field": v.RefField}
+	maps.Copy(m, extrasConfig(v.Extras))
 	if v.Type == dbschema.ManyMany {
 		m["junction_table"], m["junction_field"], m["junction_ref_field"] = v.JunctionTable, v.JunctionField, v.JunctionRef
+	}
+	if v.RefServiceID != 0 {
+		m["ref_service_id"], m["ref_service"] = v.RefServiceID, v.RefService
+	}
+	if v.JunctionServiceID != 0 {
+		m["junction_service_id"] = v.JunctionServiceID
 	}
 	return m
 }
 
 // virtualsFromConfig reads the stored virtual relationships of a service config (entries that
-// are not objects with the keys above are skipped).
-func virtualsFromConfig(cfg map[string]any) []virtualRel {
+// are not objects with the keys above are skipped). services maps the platform's service ids
+// to their names, for relationships to other services; nil when unknown (the stored names
+// are used).
+func virtualsFromConfig(cfg map[string]any, services map[int]string) []virtualRel {
 	list, _ := cfg[ConfigVirtualRelationships].([]any)
 	var out []virtualRel
 	for _, it := range list {
@@ -66,14 +101,27 @@ func virtualsFromConfig(cfg map[string]any) []virtualRel {
 			continue
 		}
 		str := func(k string) string { v, _ := m[k].(string); return v }
-		flag := func(k string) bool { b, _ := m[k].(bool); return b }
 		v := virtualRel{Table: str("table"), Type: str("type"), Field: str("field"), RefTable: str("ref_table"), RefField: str("ref_field"),
 			JunctionTable: str("junction_table"), JunctionField: str("junction_field"), JunctionRef: str("junction_ref_field"),
-			AlwaysFetch: flag("always_fetch"), Flatten: flag("flatten"), FlattenDropPrefix: flag("flatten_drop_prefix")}
+			RefService: str("ref_service"), Extras: extrasOf(m)}
+		if id, ok := platform.IntValue(m["ref_service_id"]); ok {
+			v.RefServiceID = int(id)
+		}
+		if id, ok := platform.IntValue(m["junction_service_id"]); ok {
+			v.JunctionServiceID = int(id)
+		}
 		if v.Table == "" || v.Field == "" || v.RefTable == "" || v.RefField == "" ||
 			(v.Type == dbschema.ManyMany && (v.JunctionTable == "" || v.JunctionField == "" || v.JunctionRef == "")) ||
-			!virtualType(v.Type) || (v.Flatten && !flattens(v.Type)) || (v.FlattenDropPrefix && !v.Flatten) {
+			!virtualType(v.Type) || !validExtras(v.Extras, v.Type) ||
+			(v.JunctionServiceID != 0 && (v.JunctionServiceID != v.RefServiceID || v.Type != dbschema.ManyMany)) {
 			continue
+		}
+		if v.RefServiceID != 0 && services != nil {
+			name, ok := services[v.RefServiceID]
+			v.refGone = !ok
+			if ok {
+				v.RefService = name
+			}
 		}
 		out = append(out, v)
 	}
@@ -104,10 +152,25 @@ func virtualsConfig(list []virtualRel) []any {
 	return out
 }
 
-// resolve checks v against sch and returns its relation with the schema's spelling of every
-// name, or "" and a reason when a table or field does not exist (or is left out of the API).
-func (v virtualRel) resolve(sch *dbschema.Schema) (*dbschema.Relation, string) {
-	t, ok := sch.Table(v.Table)
+// resolve checks v against local (this service's schema) and ref (the schema of the service
+// of its ref_table: local for this one, nil when not at hand, then its names there are taken as
+// stored) and returns its relation with the schemas' spelling of every name, or "" and a
+// reason when a service, table or field does not exist (or is left out of the API).
+func (v virtualRel) resolve(local, ref *dbschema.Schema) (*dbschema.Relation, string) {
+	if v.RefServiceID == 0 {
+		ref = local
+	}
+	in := "" // where ref tables are, in messages
+	if v.RefServiceID != 0 {
+		in = " in service '" + v.RefService + "'"
+	}
+	switch {
+	case v.refGone:
+		return nil, fmt.Sprintf("ref_service_id %d names no service (was '%s' deleted?)", v.RefServiceID, v.RefService)
+	case v.JunctionServiceID != v.RefServiceID && v.Type == dbschema.ManyMany:
+		return nil, "its junction_table is not in the service of its ref_table"
+	}
+	t, ok := local.Table(v.Table)
 	if !ok {
 		return nil, "table '" + v.Table + "' does not exist"
 	}
@@ -115,87 +178,41 @@ func (v virtualRel) resolve(sch *dbschema.Schema) (*dbschema.Relation, string) {
 	if !ok {
 		return nil, "field '" + v.Field + "' does not exist in table '" + t.Name + "'"
 	}
-	rt, ok := sch.Table(v.RefTable)
-	if !ok {
-		return nil, "ref_table '" + v.RefTable + "' does not exist"
-	}
-	rf, ok := rt.Column(v.RefField)
-	if !ok {
-		return nil, "ref_field '" + v.RefField + "' does not exist in table '" + rt.Name + "'"
-	}
-	r := &dbschema.Relation{Type: v.Type, Field: f.Name, RefTable: rt.Name, RefField: rf.Name, Virtual: true,
-		AlwaysFetch: v.AlwaysFetch, Flatten: v.Flatten, FlattenDropPrefix: v.FlattenDropPrefix}
+	r := &dbschema.Relation{Type: v.Type, Field: f.Name, RefTable: v.RefTable, RefField: v.RefField, Virtual: true, Extras: v.Extras}
 	if v.Type == dbschema.ManyMany {
-		jt, ok := sch.Table(v.JunctionTable)
-		if !ok {
-			return nil, "junction_table '" + v.JunctionTable + "' does not exist"
-		}
-		jf, ok := jt.Column(v.JunctionField)
-		if !ok {
-			return nil, "junction_field '" + v.JunctionField + "' does not exist in table '" + jt.Name + "'"
-		}
-		jr, ok := jt.Column(v.JunctionRef)
-		if !ok {
-			return nil, "junction_ref_field '" + v.JunctionRef + "' does not exist in table '" + jt.Name + "'"
-		}
-		r.JunctionTable, r.JunctionField, r.JunctionRefField = jt.Name, jf.Name, jr.Name
+		r.JunctionTable, r.JunctionField, r.JunctionRefField = v.JunctionTable, v.JunctionField, v.JunctionRef
 	}
-	r.Name = virtualRel{Type: r.Type, Field: r.Field, RefTable: r.RefTable, RefField: r.RefField, JunctionTable: r.JunctionTable}.name()
+	if v.RefServiceID != 0 {
+		r.RefService, r.RefServiceID = v.RefService, v.RefServiceID
+	}
+	if ref != nil {
+		rt, ok := ref.Table(v.RefTable)
+		if !ok {
+			return nil, "ref_table '" + v.RefTable + "' does not exist" + in
+		}
+		rf, ok := rt.Column(v.RefField)
+		if !ok {
+			return nil, "ref_field '" + v.RefField + "' does not exist in table '" + rt.Name + "'" + in
+		}
+		r.RefTable, r.RefField = rt.Name, rf.Name
+		if v.Type == dbschema.ManyMany {
+			jt, ok := ref.Table(v.JunctionTable)
+			if !ok {
+				return nil, "junction_table '" + v.JunctionTable + "' does not exist" + in
+			}
+			jf, ok := jt.Column(v.JunctionField)
+			if !ok {
+				return nil, "junction_field '" + v.JunctionField + "' does not exist in table '" + jt.Name + "'" + in
+			}
+			jr, ok := jt.Column(v.JunctionRef)
+			if !ok {
+				return nil, "junction_ref_field '" + v.JunctionRef + "' does not exist in table '" + jt.Name + "'" + in
+			}
+			r.JunctionTable, r.JunctionField, r.JunctionRefField = jt.Name, jf.Name, jr.Name
+		}
+	}
+	spelled := v
+	spelled.Field, spelled.RefTable, spelled.RefField, spelled.JunctionTable = r.Field, r.RefTable, r.RefField, r.JunctionTable
+	r.Name = spelled.name()
 	return r, ""
-}
-
-// withVirtual returns base with the virtual relationships in list added; those that do not
-// resolve, or whose name the table already has, are left out and logged.
-func (s *Service) withVirtual(base *dbschema.Schema, list []virtualRel) *dbschema.Schema {
-	extra := map[string][]*dbschema.Relation{}
-	for _, v := range list {
-		r, why := v.resolve(base)
-		if r == nil {
-			s.p.Logger().Warn("virtual relationship left out: "+why, "service", s.name, "table", v.Table, "relationship", v.name())
-			continue
-		}
-		key := strings.ToLower(v.Table)
-		extra[key] = append(extra[key], r)
-	}
-	out, skipped := dbschema.WithRelations(base, extra)
-	for _, r := range skipped {
-		s.p.Logger().Warn("virtual relationship left out: its table already has a relationship of that name", "service", s.name, "relationship", r.Name)
-	}
-	return out
-}
-
-// setVirtual makes list the service's virtual relationships and rebuilds the cached catalog's
-// schema on the inspected one, without introspecting again.
-func (s *Service) setVirtual(list []virtualRel) {
-	s.catMu.Lock()
-	defer s.catMu.Unlock()
-	s.virtual.Store(&list)
-	if c := s.catalog.Load(); c != nil {
-		s.catalog.Store(&catalog{base: c.base, schema: s.withVirtual(c.base, list), tables: c.tables})
-	}
-}
-
-// virtuals returns the service's virtual relationships.
-func (s *Service) virtuals() []virtualRel {
-	if p := s.virtual.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
-
-// Reconfigure adopts a changed row of this service when it reaches the same database with the
-// same limits (only the virtual relationships or settings read per request changed): the pool
-// and the inspected schema are kept. It implements platform.Reconfigurer.
-func (s *Service) Reconfigure(row *ent.Service) bool {
-	if row.Name != s.name || s.cfgErr != nil {
-		return false
-	}
-	c, err := parseConfig(s.kind, row.Config, s.p.Config.DataDir)
-	if err != nil || connKey(c) != s.connKey {
-		return false
-	}
-	if list := virtualsFromConfig(row.Config); !slices.Equal(list, s.virtuals()) {
-		s.setVirtual(list) // a new schema only when they changed: GraphQL keeps its schema otherwise
-	}
-	return true
 }

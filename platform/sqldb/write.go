@@ -203,7 +203,7 @@ func (w *txn) values(rec map[string]any, create bool) ([]string, []any, error) {
 			seen[c.Name] = true
 		}
 		if !ok {
-			if _, rel := w.t.Relation(k); rel { // written by nested
+			if _, rel := w.t.RelationByKey(k); rel { // written by nested
 				continue
 			}
 			return nil, nil, platform.BadRequest("Invalid field '%s': table '%s' has no such field.", k, w.t.Name)
