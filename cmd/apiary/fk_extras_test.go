@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -189,7 +188,7 @@ func TestForeignKeyRelationshipExtras(t *testing.T) {
 			if d := s.must(200, "GET", "/api/v2/db/_schema/contact_info?refresh=true", nil).(map[string]any)["related"].([]any)[0].(map[string]any); d["alias"] != "owner" {
 				t.Errorf("after refresh=true: %v", d)
 			}
-			s2 := s.restart()
+			s2 := s.restarted()
 			if d := describedRelation(s2, "contact_info", "contact_by_contact_id"); d["alias"] != "owner" || d["label"] != "Owner" {
 				t.Errorf("after a restart: %v", d)
 			}
@@ -232,21 +231,4 @@ func TestForeignKeyRelationshipExtras(t *testing.T) {
 			}
 		})
 	}
-}
-
-// restart closes s's server and starts another on the same data directory and system
-// database, with the same admin session.
-func (s *server) restart() *server {
-	s.t.Helper()
-	dir, db := s.m.DataDir, s.m.DB
-	if err := s.m.Close(); err != nil {
-		s.t.Fatal(err)
-	}
-	m := NewMain()
-	m.HTTPAddr, m.DataDir, m.DB, m.Logger = "127.0.0.1:0", dir, db, s.m.Logger
-	if err := m.Run(context.Background()); err != nil {
-		s.t.Fatal(err)
-	}
-	s.t.Cleanup(func() { _ = m.Close() })
-	return &server{t: s.t, m: m, rec: &recorder{}, admin: s.admin}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -229,17 +228,7 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 			if got := storedConfig(); !strings.Contains(got, "always_fetch:true") || !strings.Contains(got, "flatten_drop_prefix:true") || !strings.Contains(got, "type:has_one") {
 				t.Errorf("stored: %s", got)
 			}
-			dir, db := s.m.DataDir, s.m.DB
-			if err := s.m.Close(); err != nil {
-				t.Fatal(err)
-			}
-			m := NewMain()
-			m.HTTPAddr, m.DataDir, m.DB, m.Logger = "127.0.0.1:0", dir, db, s.m.Logger
-			if err := m.Run(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = m.Close() })
-			s2 := &server{t: t, m: m, rec: &recorder{}, admin: s.admin}
+			s2 := s.restarted()
 			if d := describedRelation(s2, "note", "contact_by_contact_ref"); d["always_fetch"] != true || d["flatten"] != true || d["flatten_drop_prefix"] != true {
 				t.Errorf("after a restart, _schema/note/_related: %v", d)
 			}

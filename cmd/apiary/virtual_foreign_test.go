@@ -259,7 +259,7 @@ func TestVirtualRelationshipsToAnotherService(t *testing.T) {
 			}
 
 			// Kept across a restart (the services refer to each other).
-			s2 := s.restart()
+			s2 := s.restarted()
 			reads(s2)
 
 			// The other side gone: reading the relationship fails clearly; it can still be deleted.

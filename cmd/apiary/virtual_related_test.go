@@ -213,17 +213,7 @@ func TestVirtualRelationships(t *testing.T) {
 			if got := storedConfig(); !strings.Contains(got, "contact_ref") || !strings.Contains(got, "note_tag") {
 				t.Errorf("stored: %s", got)
 			}
-			dir, db := s.m.DataDir, s.m.DB
-			if err := s.m.Close(); err != nil {
-				t.Fatal(err)
-			}
-			m := NewMain()
-			m.HTTPAddr, m.DataDir, m.DB, m.Logger = "127.0.0.1:0", dir, db, s.m.Logger
-			if err := m.Run(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = m.Close() })
-			s2 := &server{t: t, m: m, rec: &recorder{}, admin: s.admin}
+			s2 := s.restarted()
 			reads(s2)
 
 			// Delete: virtual ones go; a foreign-key one stays (DELETE clears its extras, see
