@@ -1,15 +1,11 @@
 package main
 
 import (
-	"database/sql"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/apiary/apiary/platform/store"
 )
 
 // addressBookGroups adds DreamFactory's contact_group and the junction
@@ -17,22 +13,10 @@ import (
 // Jane in both, John in Work.
 func addressBookGroups(t *testing.T, kind, dataDir string, cfg map[string]any) {
 	t.Helper()
-	var db *sql.DB
-	var err error
-	idType := "INTEGER PRIMARY KEY AUTOINCREMENT"
-	switch kind {
-	case "sqlite":
-		db, err = sql.Open("sqlite", store.SQLiteDSN(filepath.Join(dataDir, "addressbook.db")))
-	case "pgsql":
-		db, err = sql.Open("pgx", cfg["dsn"].(string))
-		idType = "SERIAL PRIMARY KEY"
-	case "mysql":
-		db, err = sql.Open("mysql", cfg["dsn"].(string))
-		idType = "INT AUTO_INCREMENT PRIMARY KEY"
+	if kind == "sqlite" { // the address book's file, whatever cfg the caller has
+		cfg = map[string]any{"database": "addressbook.db"}
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, idType := openDatabase(t, kind, dataDir, cfg)
 	defer db.Close()
 	for _, st := range []string{
 		"CREATE TABLE contact_group (id " + idType + ", name VARCHAR(128) NOT NULL)",

@@ -50,32 +50,48 @@ func freshMySQL(t *testing.T) string {
 	return strings.Replace(base, "/test", "/"+name, 1)
 }
 
-// addressBook creates DreamFactory's sample tables (contact, contact_info) in a fresh database
-// of kind, fills them, and returns the service config that reaches it.
-func addressBook(t *testing.T, kind, dataDir string) map[string]any {
+// freshDatabase makes an empty database of kind — for SQLite the file sqliteFile under the
+// data directory, which the service creates — and returns the service config that reaches it.
+func freshDatabase(t *testing.T, kind, sqliteFile string) map[string]any {
+	t.Helper()
+	switch kind {
+	case "pgsql":
+		return map[string]any{"dsn": freshPostgres(t)}
+	case "mysql":
+		return map[string]any{"dsn": freshMySQL(t)}
+	}
+	return map[string]any{"database": sqliteFile}
+}
+
+// openDatabase opens the database a service config of kind reaches (a SQLite file relative
+// to dataDir) and returns it with the column type of an auto-increment primary key there.
+func openDatabase(t *testing.T, kind, dataDir string, cfg map[string]any) (*sql.DB, string) {
 	t.Helper()
 	var db *sql.DB
-	var cfg map[string]any
 	var err error
 	idType := "INTEGER PRIMARY KEY AUTOINCREMENT"
 	switch kind {
 	case "sqlite":
-		db, err = sql.Open("sqlite", store.SQLiteDSN(filepath.Join(dataDir, "addressbook.db")))
-		cfg = map[string]any{"database": "addressbook.db"}
+		db, err = sql.Open("sqlite", store.SQLiteDSN(filepath.Join(dataDir, cfg["database"].(string))))
 	case "pgsql":
-		dsn := freshPostgres(t)
-		db, err = sql.Open("pgx", dsn)
-		cfg = map[string]any{"dsn": dsn}
+		db, err = sql.Open("pgx", cfg["dsn"].(string))
 		idType = "SERIAL PRIMARY KEY"
 	case "mysql":
-		dsn := freshMySQL(t)
-		db, err = sql.Open("mysql", dsn)
-		cfg = map[string]any{"dsn": dsn}
+		db, err = sql.Open("mysql", cfg["dsn"].(string))
 		idType = "INT AUTO_INCREMENT PRIMARY KEY"
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db, idType
+}
+
+// addressBook creates DreamFactory's sample tables (contact, contact_info) in a fresh database
+// of kind, fills them, and returns the service config that reaches it.
+func addressBook(t *testing.T, kind, dataDir string) map[string]any {
+	t.Helper()
+	cfg := freshDatabase(t, kind, "addressbook.db")
+	db, idType := openDatabase(t, kind, dataDir, cfg)
 	defer db.Close()
 	stmts := []string{
 		"CREATE TABLE contact (id " + idType + ", first_name VARCHAR(40) NOT NULL, last_name VARCHAR(40) NOT NULL, notes TEXT)",

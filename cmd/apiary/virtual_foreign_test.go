@@ -1,15 +1,11 @@
 package main
 
 import (
-	"database/sql"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/apiary/apiary/platform/store"
 )
 
 // crmDatabase creates a second database of kind beside an address book: accounts owned by
@@ -18,28 +14,8 @@ import (
 // It returns the service config that reaches it.
 func crmDatabase(t *testing.T, kind, dataDir string) map[string]any {
 	t.Helper()
-	var db *sql.DB
-	var cfg map[string]any
-	var err error
-	idType := "INTEGER PRIMARY KEY AUTOINCREMENT"
-	switch kind {
-	case "sqlite":
-		db, err = sql.Open("sqlite", store.SQLiteDSN(filepath.Join(dataDir, "crm.db")))
-		cfg = map[string]any{"database": "crm.db"}
-	case "pgsql":
-		dsn := freshPostgres(t)
-		db, err = sql.Open("pgx", dsn)
-		cfg = map[string]any{"dsn": dsn}
-		idType = "SERIAL PRIMARY KEY"
-	case "mysql":
-		dsn := freshMySQL(t)
-		db, err = sql.Open("mysql", dsn)
-		cfg = map[string]any{"dsn": dsn}
-		idType = "INT AUTO_INCREMENT PRIMARY KEY"
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := freshDatabase(t, kind, "crm.db")
+	db, idType := openDatabase(t, kind, dataDir, cfg)
 	defer db.Close()
 	for _, st := range []string{
 		"CREATE TABLE account (id " + idType + ", owner_contact INTEGER, name VARCHAR(40) NOT NULL)",
