@@ -188,8 +188,45 @@ func (x *run) field(buf *bytes.Buffer, typ *ast.Type, path ast.Path, value func(
 }
 
 func writeKey(buf *bytes.Buffer, k string) {
-	graphql.MarshalString(k).MarshalGQL(buf)
+	writeString(buf, k)
 	buf.WriteByte(':')
+}
+
+// upperHex are the digits of gqlgen's \u00XX escapes.
+const upperHex = "0123456789ABCDEF"
+
+// writeString writes s quoted exactly as graphql.MarshalString does (", \ and control
+// characters escaped; everything else, invalid UTF-8 included, as is), without its closure
+// and io.Writer calls.
+func writeString(buf *bytes.Buffer, s string) {
+	buf.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '\\' && c != '"' {
+			continue
+		}
+		buf.WriteString(s[start:i])
+		switch c {
+		case '\t':
+			buf.WriteString(`\t`)
+		case '\r':
+			buf.WriteString(`\r`)
+		case '\n':
+			buf.WriteString(`\n`)
+		case '\\':
+			buf.WriteString(`\\`)
+		case '"':
+			buf.WriteString(`\"`)
+		default:
+			buf.WriteString(`\u00`)
+			buf.WriteByte(upperHex[c>>4])
+			buf.WriteByte(upperHex[c&0xf])
+		}
+		start = i + 1
+	}
+	buf.WriteString(s[start:])
+	buf.WriteByte('"')
 }
 
 // pathName is alias as a path element.
@@ -216,7 +253,7 @@ func (x *run) writeObject(buf *bytes.Buffer, typ string, fields []graphql.Collec
 		}
 		writeKey(buf, f.Alias)
 		if f.Name == "__typename" {
-			graphql.MarshalString(typ).MarshalGQL(buf)
+			writeString(buf, typ)
 			continue
 		}
 		if err := value(f, append(path, x.e.pathName(f.Alias))); err != nil {
@@ -264,7 +301,7 @@ func (x *run) resolveRoot(buf *bytes.Buffer, typ string, f graphql.CollectedFiel
 		}
 		return x.intro(buf, introspection.WrapTypeFromDef(x.e.schema, def), "__Type", f.Selections, path)
 	case "no_queries_available":
-		graphql.MarshalString("This role may read no table of service '" + x.e.service + "'.").MarshalGQL(buf)
+		writeString(buf, "This role may read no table of service '" + x.e.service + "'.")
 		return nil
 	}
 	rt, ok := x.e.roots[f.Name]
@@ -374,14 +411,14 @@ func writeScalar(buf *bytes.Buffer, c *column, v any, nonNull bool) error {
 		if !ok {
 			return fmt.Errorf("field %s: %v is not an integer", c.name, v)
 		}
-		buf.WriteString(strconv.FormatInt(n, 10))
+		buf.Write(strconv.AppendInt(buf.AvailableBuffer(), n, 10))
 		return nil
 	case "Float":
 		f, ok := platform.FloatValue(v)
 		if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
 			return fmt.Errorf("field %s: %v is not a number", c.name, v)
 		}
-		buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+		buf.Write(strconv.AppendFloat(buf.AvailableBuffer(), f, 'g', -1, 64))
 		return nil
 	case "Boolean":
 		switch b := v.(type) {
@@ -399,15 +436,15 @@ func writeScalar(buf *bytes.Buffer, c *column, v any, nonNull bool) error {
 	case "String", "ID", "DateTime":
 		switch s := v.(type) {
 		case string:
-			graphql.MarshalString(s).MarshalGQL(buf)
+			writeString(buf, s)
 		case json.Number:
-			graphql.MarshalString(s.String()).MarshalGQL(buf)
+			writeString(buf, s.String())
 		case int64:
-			graphql.MarshalString(strconv.FormatInt(s, 10)).MarshalGQL(buf)
+			writeString(buf, strconv.FormatInt(s, 10))
 		case float64:
-			graphql.MarshalString(strconv.FormatFloat(s, 'f', -1, 64)).MarshalGQL(buf)
+			writeString(buf, strconv.FormatFloat(s, 'f', -1, 64))
 		default:
-			graphql.MarshalString(fmt.Sprint(s)).MarshalGQL(buf)
+			writeString(buf, fmt.Sprint(s))
 		}
 		return nil
 	}

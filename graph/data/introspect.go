@@ -39,17 +39,17 @@ func (x *run) introValue(buf *bytes.Buffer, v any, sel ast.SelectionSet, path as
 	case nil:
 		buf.WriteString("null")
 	case string:
-		graphql.MarshalString(v).MarshalGQL(buf)
+		writeString(buf, v)
 	case *string:
 		if v == nil {
 			buf.WriteString("null")
 		} else {
-			graphql.MarshalString(*v).MarshalGQL(buf)
+			writeString(buf, *v)
 		}
 	case bool:
 		graphql.MarshalBoolean(v).MarshalGQL(buf)
 	case []string:
-		return list(len(v), func(i int) error { graphql.MarshalString(v[i]).MarshalGQL(buf); return nil })
+		return list(len(v), func(i int) error { writeString(buf, v[i]); return nil })
 	case *introspection.Schema:
 		return x.intro(buf, v, "__Schema", sel, path)
 	case *introspection.Type:
