@@ -301,7 +301,7 @@ func (x *run) resolveRoot(buf *bytes.Buffer, typ string, f graphql.CollectedFiel
 		}
 		return x.intro(buf, introspection.WrapTypeFromDef(x.e.schema, def), "__Type", f.Selections, path)
 	case "no_queries_available":
-		writeString(buf, "This role may read no table of service '" + x.e.service + "'.")
+		writeString(buf, "This role may read no table of service '"+x.e.service+"'.")
 		return nil
 	}
 	rt, ok := x.e.roots[f.Name]
