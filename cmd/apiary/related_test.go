@@ -31,6 +31,32 @@ func addressBookGroups(t *testing.T, kind, dataDir string, cfg map[string]any) {
 	}
 }
 
+// pluck renders each row's relation rel as the given field of its related rows, the rows named
+// by key: "Jane:[a b]" for lists, "x:Jane" for an object, "x:<nil>" for null, "x:missing"
+// when the row lacks rel.
+func pluck(rows []map[string]any, key, rel, field string) string {
+	var out []string
+	for _, r := range rows {
+		switch v := r[rel].(type) {
+		case []any:
+			var vals []string
+			for _, x := range v {
+				vals = append(vals, fmt.Sprint(x.(map[string]any)[field]))
+			}
+			out = append(out, fmt.Sprintf("%v:%v", r[key], vals))
+		case map[string]any:
+			out = append(out, fmt.Sprintf("%v:%v", r[key], v[field]))
+		default:
+			if _, ok := r[rel]; !ok {
+				out = append(out, fmt.Sprintf("%v:missing", r[key]))
+			} else {
+				out = append(out, fmt.Sprintf("%v:%v", r[key], v))
+			}
+		}
+	}
+	return strings.Join(out, " ")
+}
+
 // TestDatabaseServiceRelated: related=… on the address book, on every database kind —
 // belongs_to, has_many and many_many (DreamFactory's names), *, per-relation options in both
 // spellings, by id, unknown names, and the related table's RBAC.
@@ -42,40 +68,9 @@ func TestDatabaseServiceRelated(t *testing.T) {
 			addressBookGroups(t, kind, s.m.DataDir, cfg)
 			dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg})))
 			q := url.QueryEscape
-			resource := func(body any) []map[string]any {
-				var out []map[string]any
-				for _, r := range body.(map[string]any)["resource"].([]any) {
-					out = append(out, r.(map[string]any))
-				}
-				return out
-			}
-			// pluck renders each row's relation as the given field of its related rows:
-			// "Jane:[a b]" for lists, "x:Jane" for an object, "x:<nil>" for null.
-			pluck := func(rows []map[string]any, key, rel, field string) string {
-				var out []string
-				for _, r := range rows {
-					switch v := r[rel].(type) {
-					case []any:
-						var vals []string
-						for _, x := range v {
-							vals = append(vals, fmt.Sprint(x.(map[string]any)[field]))
-						}
-						out = append(out, fmt.Sprintf("%v:%v", r[key], vals))
-					case map[string]any:
-						out = append(out, fmt.Sprintf("%v:%v", r[key], v[field]))
-					default:
-						if _, ok := r[rel]; !ok {
-							out = append(out, fmt.Sprintf("%v:missing", r[key]))
-						} else {
-							out = append(out, fmt.Sprintf("%v:%v", r[key], v))
-						}
-					}
-				}
-				return strings.Join(out, " ")
-			}
 
 			// has_many
-			rows := resource(s.must(200, "GET", "/api/v2/db/_table/contact?related=contact_info_by_contact_id&order=id", nil))
+			rows := recordsOf(s.must(200, "GET", "/api/v2/db/_table/contact?related=contact_info_by_contact_id&order=id", nil))
 			if got, want := pluck(rows, "first_name", "contact_info_by_contact_id", "email"),
 				"Jane:[jane@home.test jane@work.test] John:[john@home.test] Jim:[] Alice:[]"; got != want {
 				t.Errorf("has_many: %s, want %s", got, want)
@@ -84,7 +79,7 @@ func TestDatabaseServiceRelated(t *testing.T) {
 				t.Errorf("has_many row: %v", info)
 			}
 			// belongs_to
-			rows = resource(s.must(200, "GET", "/api/v2/db/_table/contact_info?related=contact_by_contact_id", nil))
+			rows = recordsOf(s.must(200, "GET", "/api/v2/db/_table/contact_info?related=contact_by_contact_id", nil))
 			if got, want := pluck(rows, "email", "contact_by_contact_id", "first_name"),
 				"jane@home.test:Jane jane@work.test:Jane john@home.test:John"; got != want {
 				t.Errorf("belongs_to: %s, want %s", got, want)
@@ -95,19 +90,19 @@ func TestDatabaseServiceRelated(t *testing.T) {
 				}
 			}
 			// many_many through the junction table
-			rows = resource(s.must(200, "GET", "/api/v2/db/_table/contact?related=contact_group_by_contact_group_relationship", nil))
+			rows = recordsOf(s.must(200, "GET", "/api/v2/db/_table/contact?related=contact_group_by_contact_group_relationship", nil))
 			if got, want := pluck(rows, "first_name", "contact_group_by_contact_group_relationship", "name"),
 				"Jane:[Family Work] John:[Work] Jim:[] Alice:[]"; got != want {
 				t.Errorf("many_many: %s, want %s", got, want)
 			}
-			rows = resource(s.must(200, "GET", "/api/v2/db/_table/contact_group?related=contact_by_contact_group_relationship&"+
+			rows = recordsOf(s.must(200, "GET", "/api/v2/db/_table/contact_group?related=contact_by_contact_group_relationship&"+
 				"contact_by_contact_group_relationship.order="+q("first_name desc"), nil))
 			if got, want := pluck(rows, "name", "contact_by_contact_group_relationship", "first_name"),
 				"Family:[Jane] Work:[John Jane]"; got != want {
 				t.Errorf("many_many mirror: %s, want %s", got, want)
 			}
 			// related=*: every relation of the table, by DreamFactory's names.
-			rows = resource(s.must(200, "GET", "/api/v2/db/_table/contact?related=*&filter="+q("id = 1"), nil))
+			rows = recordsOf(s.must(200, "GET", "/api/v2/db/_table/contact?related=*&filter="+q("id = 1"), nil))
 			for _, rel := range []string{"contact_info_by_contact_id", "contact_group_relationship_by_contact_id", "contact_group_by_contact_group_relationship"} {
 				if list, ok := rows[0][rel].([]any); !ok || len(list) != 2 {
 					t.Errorf("related=*: %s = %v", rel, rows[0][rel])
@@ -117,7 +112,7 @@ func TestDatabaseServiceRelated(t *testing.T) {
 			// fields on the parent leave out the key but the relation still loads.
 			for _, sep := range []string{".", "_"} {
 				p := "contact_info_by_contact_id" + sep
-				rows = resource(s.must(200, "GET", "/api/v2/db/_table/contact?fields=first_name&related=contact_info_by_contact_id&"+
+				rows = recordsOf(s.must(200, "GET", "/api/v2/db/_table/contact?fields=first_name&related=contact_info_by_contact_id&"+
 					p+"fields=email&"+p+"order="+q("email desc")+"&"+p+"limit=1", nil))
 				want := []map[string]any{
 					{"first_name": "Jane", "contact_info_by_contact_id": []any{map[string]any{"email": "jane@work.test"}}},
@@ -131,7 +126,7 @@ func TestDatabaseServiceRelated(t *testing.T) {
 			}
 			// A per-parent limit on many_many, in the relation's order (read in SQL, one row per
 			// parent here).
-			rows = resource(s.must(200, "GET", "/api/v2/db/_table/contact_group?related=contact_by_contact_group_relationship&"+
+			rows = recordsOf(s.must(200, "GET", "/api/v2/db/_table/contact_group?related=contact_by_contact_group_relationship&"+
 				"contact_by_contact_group_relationship.order="+q("first_name desc")+"&contact_by_contact_group_relationship.limit=1", nil))
 			if got, want := pluck(rows, "name", "contact_by_contact_group_relationship", "first_name"), "Family:[Jane] Work:[John]"; got != want {
 				t.Errorf("many_many with a limit: %s, want %s", got, want)
@@ -181,7 +176,7 @@ func TestDatabaseServiceRelated(t *testing.T) {
 				map[string]any{"service_id": dbID, "component": "_table/contact_group_relationship", "verb_mask": 1, "requestor_mask": 1},
 			}})
 			if status, body := s.do("GET", "/api/v2/db/_table/contact?related=contact_group_by_contact_group_relationship", nil, as); status != 200 ||
-				pluck(resource(body), "first_name", "contact_group_by_contact_group_relationship", "name") != "Jane:[Family Work] John:[Work] Jim:[] Alice:[]" {
+				pluck(recordsOf(body), "first_name", "contact_group_by_contact_group_relationship", "name") != "Jane:[Family Work] John:[Work] Jim:[] Alice:[]" {
 				t.Errorf("many_many with access to the target and the junction: %d %v", status, body)
 			}
 			// The per-parent limit counts only the rows the role's filters leave.
@@ -190,7 +185,7 @@ func TestDatabaseServiceRelated(t *testing.T) {
 					"filters": []any{map[string]any{"name": "info_type", "operator": "=", "value": "work"}}},
 			}})
 			if status, body := s.do("GET", "/api/v2/db/_table/contact?order=id&related=contact_info_by_contact_id&contact_info_by_contact_id.limit=1", nil, as); status != 200 ||
-				pluck(resource(body), "first_name", "contact_info_by_contact_id", "email") != "Jane:[jane@work.test] John:[] Jim:[] Alice:[]" {
+				pluck(recordsOf(body), "first_name", "contact_info_by_contact_id", "email") != "Jane:[jane@work.test] John:[] Jim:[] Alice:[]" {
 				t.Errorf("a limit under row filters: %d %v", status, body)
 			}
 		})

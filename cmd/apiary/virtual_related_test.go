@@ -157,43 +157,18 @@ func TestVirtualRelationships(t *testing.T) {
 			}
 
 			// Reads with related=, like relationships from foreign keys.
-			resource := func(body any) []map[string]any {
-				var out []map[string]any
-				for _, r := range body.(map[string]any)["resource"].([]any) {
-					out = append(out, r.(map[string]any))
-				}
-				return out
-			}
-			pluck := func(rows []map[string]any, key, rel, field string) string {
-				var out []string
-				for _, r := range rows {
-					switch v := r[rel].(type) {
-					case []any:
-						var vals []string
-						for _, x := range v {
-							vals = append(vals, fmt.Sprint(x.(map[string]any)[field]))
-						}
-						out = append(out, fmt.Sprintf("%v:%v", r[key], vals))
-					case map[string]any:
-						out = append(out, fmt.Sprintf("%v:%v", r[key], v[field]))
-					default:
-						out = append(out, fmt.Sprintf("%v:%v", r[key], v))
-					}
-				}
-				return strings.Join(out, " ")
-			}
 			reads := func(s *server) {
 				t.Helper()
 				q := url.QueryEscape
-				if got, want := pluck(resource(s.must(200, "GET", "/api/v2/db/_table/contact?order=id&related=note_by_contact_ref", nil)), "first_name", "note_by_contact_ref", "body"),
+				if got, want := pluck(recordsOf(s.must(200, "GET", "/api/v2/db/_table/contact?order=id&related=note_by_contact_ref", nil)), "first_name", "note_by_contact_ref", "body"),
 					"Jane:[n1 n2] John:[n3] Jim:[] Alice:[]"; got != want {
 					t.Errorf("has_many: %s, want %s", got, want)
 				}
-				if got, want := pluck(resource(s.must(200, "GET", "/api/v2/db/_table/contact?order=id&related=note_by_contact_ref&note_by_contact_ref.limit=1&note_by_contact_ref.order="+q("body desc"), nil)),
+				if got, want := pluck(recordsOf(s.must(200, "GET", "/api/v2/db/_table/contact?order=id&related=note_by_contact_ref&note_by_contact_ref.limit=1&note_by_contact_ref.order="+q("body desc"), nil)),
 					"first_name", "note_by_contact_ref", "body"), "Jane:[n2] John:[n3] Jim:[] Alice:[]"; got != want {
 					t.Errorf("has_many with a limit: %s, want %s", got, want)
 				}
-				notes := resource(s.must(200, "GET", "/api/v2/db/_table/note?order=id&related="+q("contact_by_contact_ref,tag_by_note_tag"), nil))
+				notes := recordsOf(s.must(200, "GET", "/api/v2/db/_table/note?order=id&related="+q("contact_by_contact_ref,tag_by_note_tag"), nil))
 				if got, want := pluck(notes, "body", "contact_by_contact_ref", "first_name"), "n1:Jane n2:Jane n3:John"; got != want {
 					t.Errorf("belongs_to: %s, want %s", got, want)
 				}
