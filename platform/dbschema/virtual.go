@@ -15,10 +15,7 @@ func WithRelations(s *Schema, extra map[string][]*Relation) (out *Schema, skippe
 	if len(extra) == 0 {
 		return s, nil
 	}
-	out = &Schema{Tables: make(map[string]*Table, len(s.Tables)), Names: s.Names}
-	for k, t := range s.Tables {
-		out.Tables[k] = t
-	}
+	out = s.shallowCopy()
 	for key, rels := range extra {
 		t, ok := s.Tables[strings.ToLower(key)]
 		if !ok {
@@ -48,10 +45,7 @@ func WithExtras(s *Schema, extras map[string]map[string]Extras) (out *Schema, mi
 	if len(extras) == 0 {
 		return s, nil
 	}
-	out = &Schema{Tables: make(map[string]*Table, len(s.Tables)), Names: s.Names}
-	for k, t := range s.Tables {
-		out.Tables[k] = t
-	}
+	out = s.shallowCopy()
 	for key, byName := range extras {
 		t, ok := s.Tables[strings.ToLower(key)]
 		if !ok {
@@ -78,4 +72,13 @@ func WithExtras(s *Schema, extras map[string]map[string]Extras) (out *Schema, mi
 	}
 	sort.Strings(missing)
 	return out, missing
+}
+
+// shallowCopy returns a copy of s whose table map is its own; the tables are shared.
+func (s *Schema) shallowCopy() *Schema {
+	out := &Schema{Tables: make(map[string]*Table, len(s.Tables)), Names: s.Names}
+	for k, t := range s.Tables {
+		out.Tables[k] = t
+	}
+	return out
 }
