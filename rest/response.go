@@ -2,7 +2,9 @@ package rest
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -48,18 +50,21 @@ func writeResponse(w http.ResponseWriter, r *http.Request, resp *platform.Respon
 	if status < 100 || status > 599 {
 		status = http.StatusInternalServerError
 	}
-	w.WriteHeader(status)
-	if r.Method == http.MethodHead {
+	if r.Method == http.MethodHead || !bodyAllowed(status) {
+		w.WriteHeader(status)
 		return
 	}
 	if s, ok := body.(string); ok && !strings.HasPrefix(ct, "application/json") {
-		_, _ = w.Write([]byte(s))
+		w.Header().Set("Content-Length", strconv.Itoa(len(s)))
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, s)
 		return
 	}
 	bp := bodyBuffers.Get().(*[]byte)
 	defer putBodyBuffer(bp)
 	buf, err := appendJSON((*bp)[:0], body)
 	if err != nil { // a value JSON can not hold (NaN): encoding/json reports the same failure
+		w.WriteHeader(status)
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		_ = enc.Encode(body)
@@ -67,7 +72,16 @@ func writeResponse(w http.ResponseWriter, r *http.Request, resp *platform.Respon
 	}
 	buf = append(buf, '\n')
 	*bp = buf
+	// The whole body is known: a Content-Length, not chunks, as DreamFactory answers.
+	w.Header().Set("Content-Length", strconv.Itoa(len(buf)))
+	w.WriteHeader(status)
 	_, _ = w.Write(buf)
+}
+
+// bodyAllowed reports whether a response with status may have a body (RFC 9110: not 1xx,
+// 204 or 304).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
 // bodyBuffers holds the buffers response bodies are encoded into.

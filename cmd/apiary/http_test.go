@@ -189,3 +189,29 @@ func TestPlaygroundAndStatus(t *testing.T) {
 		t.Errorf("status: %d", st.StatusCode)
 	}
 }
+
+// TestResponsesHaveContentLength: REST and GraphQL answers, large or small, errors too, come
+// with a Content-Length that matches the body, not in chunks.
+func TestResponsesHaveContentLength(t *testing.T) {
+	s := MustServe(t, "sqlite")
+	for i := 0; i < 40; i++ { // a list well over net/http's 2 KiB buffer
+		s.must(201, "POST", "/api/v2/system/role", rec(map[string]any{"name": fmt.Sprintf("role-%02d", i), "description": strings.Repeat("d", 60)}))
+	}
+	admin := map[string]string{"X-DreamFactory-Session-Token": s.admin, "Content-Type": "application/json"}
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "/api/v2/system/role", ""},
+		{"GET", "/api/v2/system/role/999999", ""},
+		{"POST", "/graphql", `{"query":"{ roles(first: 40) { edges { node { id name description } } } }"}`},
+		{"POST", "/graphql", `{"query":"{ nope }"}`},
+	} {
+		resp := rawRequest(t, c.method, s.m.URL+c.path, c.body, admin)
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.TransferEncoding) > 0 || resp.ContentLength != int64(len(body)) || len(body) == 0 {
+			t.Errorf("%s %s: status %d, Transfer-Encoding %v, Content-Length %d, body %d bytes", c.method, c.path,
+				resp.StatusCode, resp.TransferEncoding, resp.ContentLength, len(body))
+		}
+	}
+}

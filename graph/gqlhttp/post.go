@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -108,7 +109,7 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 		if err != nil {
 			panic(err) // as transport.POST: a response gqlgen built always encodes
 		}
-		_, _ = w.Write(b)
+		writeBody(w, b)
 		return
 	}
 	buf := bodyBuffers.Get().(*bytes.Buffer)
@@ -117,7 +118,15 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 	buf.WriteString(`{"data":`)
 	json.HTMLEscape(buf, resp.Data)
 	buf.WriteByte('}')
-	_, _ = w.Write(buf.Bytes())
+	writeBody(w, buf.Bytes())
+}
+
+// writeBody writes a whole response body, with its Content-Length when w is the response.
+func writeBody(w io.Writer, b []byte) {
+	if hw, ok := w.(http.ResponseWriter); ok {
+		hw.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	}
+	_, _ = w.Write(b)
 }
 
 // release returns a buffer to bodyBuffers unless it grew large.
