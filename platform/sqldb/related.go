@@ -178,6 +178,18 @@ func (s *Service) maxRecords() int {
 // related table, and sets it on each.
 func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *dbschema.Table, q *relQuery, rows []map[string]any) error {
 	rel, name := q.rel, q.rel.Key()
+	// key matches the parents' keys with those the related rows carry (of the junction table's
+	// column for many_many, which holds the same kind of value as the parent's field).
+	var kinds []string
+	for _, c := range []struct {
+		t     *dbschema.Table
+		field string
+	}{{t, rel.Field}, {q.ref, rel.RefField}} {
+		if col, ok := c.t.Column(c.field); ok {
+			kinds = append(kinds, string(col.Kind))
+		}
+	}
+	key := matchKey(kinds...)
 	// Parent rows by key; rows without a key get null or [].
 	parents := map[string][]int{}
 	var keys []any
@@ -191,7 +203,7 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 		if v == nil {
 			continue
 		}
-		k := keyOf(v)
+		k := key(v)
 		if _, ok := parents[k]; !ok {
 			keys = append(keys, v)
 		}
@@ -239,7 +251,7 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 			r = maps.Clone(r)
 			delete(r, pp.Key)
 		}
-		k := keyOf(pv)
+		k := key(pv)
 		if q.limit == 0 || len(children[k]) < q.limit {
 			children[k] = append(children[k], r)
 		}
