@@ -474,12 +474,17 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 			}
 		}
 		for _, r := range rows {
-			k, _ := keyOf(r.vals[rel.field.c.Name])
+			// A NULL key relates to nothing (not to the rows of the key "", which keyOf also gives).
+			k, ok := keyOf(r.vals[rel.field.c.Name])
 			if rel.single() { // has_one: the first related row in the target's order (its key), or null
 				r.rel[f.Alias] = nil
-				if g := groups[k]; len(g) > 0 {
+				if g := groups[k]; ok && len(g) > 0 {
 					r.rel[f.Alias] = g[0]
 				}
+				continue
+			}
+			if !ok {
+				r.rel[f.Alias] = []*row{}
 				continue
 			}
 			r.rel[f.Alias] = window(groups[k], limit, offset)
@@ -522,9 +527,9 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 		}
 	}
 	for _, r := range rows {
-		k, _ := keyOf(r.vals[rel.field.c.Name])
+		k, ok := keyOf(r.vals[rel.field.c.Name])
 		var list []*row
-		if set := linked[k]; set != nil {
+		if set := linked[k]; ok && set != nil { // a NULL key links to nothing
 			for _, c := range found { // in the target order
 				if tk, ok := keyOf(c.vals[rel.refField.c.Name]); ok && set[tk] {
 					list = append(list, c)

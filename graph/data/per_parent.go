@@ -82,9 +82,9 @@ func (x *run) relatedLinked(rel *relation, f graphql.CollectedField, rows []*row
 		}
 	}
 	for _, r := range rows {
-		k, _ := keyOf(r.vals[rel.field.c.Name])
+		k, ok := keyOf(r.vals[rel.field.c.Name])
 		list := groups[k]
-		if list == nil {
+		if list == nil || !ok { // a NULL key links to nothing
 			list = []*row{}
 		}
 		r.rel[f.Alias] = list

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"strconv"
 
 	entsql "entgo.io/ent/dialect/sql"
 
@@ -107,6 +108,7 @@ func (s *Service) selectLinked(ctx context.Context, req *platform.Request, c *ca
 		return nil, nil, err
 	}
 	// linked maps a target key to the parent keys that link to it (each once).
+	parentKey, targetKey := matchKey(parentCol.Kind), matchKey(childCol.Kind, refCol.Kind)
 	linked := map[string][]any{}
 	seen := map[[2]string]bool{}
 	var targets []any
@@ -115,7 +117,7 @@ func (s *Service) selectLinked(ctx context.Context, req *platform.Request, c *ca
 		if pv == nil || tv == nil {
 			continue
 		}
-		pk, tk := keyOf(pv), keyOf(tv)
+		pk, tk := parentKey(pv), targetKey(tv)
 		if seen[[2]string{pk, tk}] {
 			continue
 		}
@@ -139,7 +141,7 @@ func (s *Service) selectLinked(ctx context.Context, req *platform.Request, c *ca
 		if v == nil {
 			continue
 		}
-		for i, pv := range linked[keyOf(v)] {
+		for i, pv := range linked[targetKey(v)] {
 			if i > 0 {
 				row = maps.Clone(row)
 			}
@@ -229,6 +231,29 @@ func bindKey(kind string, v any) any {
 		}
 	}
 	return v
+}
+
+// matchKey returns how values of columns of the given kinds are matched: keyOf, or for
+// numbers with fractions (a decimal or float column on either side) the number's shortest
+// float form, because a decimal reads as its text ("1.50" on PostgreSQL and MySQL) where a
+// float, or a decimal of another scale, reads 1.5 and the database matched them as numbers.
+// (Decimals that differ only past float64's precision are matched alike; they are keys of the
+// same statement's rows only when the database matched both.)
+func matchKey(kinds ...string) func(any) string {
+	for _, k := range kinds {
+		if k == string(dbschema.KindDecimal) || k == string(dbschema.KindFloat) {
+			return fractionKey
+		}
+	}
+	return keyOf
+}
+
+// fractionKey is the matching key of a number with a fraction (see matchKey).
+func fractionKey(v any) string {
+	if f, ok := platform.FloatValue(v); ok {
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return keyOf(v)
 }
 
 // keyOf is the matching key of a JSON-ready value. Both sides of a foreign key normalize alike

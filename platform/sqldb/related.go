@@ -16,11 +16,12 @@ import (
 
 // relQuery is one requested relation with its per-relation options.
 type relQuery struct {
-	rel    *dbschema.Relation
-	ref    *dbschema.Table
-	fields []string // nil: every column
-	order  string   // the order option as the client wrote it; "": the related table's primary key
-	limit  int      // related rows per parent row; 0: no limit
+	rel     *dbschema.Relation
+	service string // the service of ref (refCatalog)
+	ref     *dbschema.Table
+	fields  []string // nil: every column
+	order   string   // the order option as the client wrote it; "": the related table's primary key
+	limit   int      // related rows per parent row; 0: no limit
 	// perParent: the client asked for a limit, so has_many and many_many read at most limit
 	// rows per parent in SQL; without one, at most max_records rows per parent are kept from
 	// a read without a per-parent limit.
@@ -121,7 +122,7 @@ func requestedRelations(v string, t *dbschema.Table) (rels []*dbschema.Relation,
 // the dots of a key to another service's table as underscores too, as DreamFactory reads
 // them) against the related table, in its service.
 func (s *Service) relationOptions(ctx context.Context, req *platform.Request, c *catalog, rel *dbschema.Relation, asked string) (*relQuery, error) {
-	rc, err := s.refCatalog(ctx, c, rel)
+	rc, service, err := s.refCatalog(ctx, c, rel)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func (s *Service) relationOptions(ctx context.Context, req *platform.Request, c 
 	if err != nil {
 		return nil, err
 	}
-	q := &relQuery{rel: rel, ref: refSchema, limit: s.maxRecords()}
+	q := &relQuery{rel: rel, service: service, ref: refSchema, limit: s.maxRecords()}
 	opt := func(name string) (string, bool) {
 		var keys []string
 		for _, k := range []string{rel.Key(), asked} {
@@ -177,6 +178,18 @@ func (s *Service) maxRecords() int {
 // related table, and sets it on each.
 func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *dbschema.Table, q *relQuery, rows []map[string]any) error {
 	rel, name := q.rel, q.rel.Key()
+	// key matches the parents' keys with those the related rows carry (of the junction table's
+	// column for many_many, which holds the same kind of value as the parent's field).
+	var kinds []string
+	for _, c := range []struct {
+		t     *dbschema.Table
+		field string
+	}{{t, rel.Field}, {q.ref, rel.RefField}} {
+		if col, ok := c.t.Column(c.field); ok {
+			kinds = append(kinds, string(col.Kind))
+		}
+	}
+	key := matchKey(kinds...)
 	// Parent rows by key; rows without a key get null or [].
 	parents := map[string][]int{}
 	var keys []any
@@ -190,7 +203,7 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 		if v == nil {
 			continue
 		}
-		k := keyOf(v)
+		k := key(v)
 		if _, ok := parents[k]; !ok {
 			keys = append(keys, v)
 		}
@@ -220,11 +233,8 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 	if q.order != "" {
 		params.Set("order", q.order)
 	}
-	service := s.name
-	if rel.RefService != "" { // a table of another service, read through it (related_foreign.go)
-		service = rel.RefService
-	}
-	resp := s.p.Handle(ctx, &platform.Request{Method: http.MethodGet, Service: service, Resource: "_table/" + q.ref.Name,
+	// q.service: this one, or another service whose table is read through it (related_foreign.go)
+	resp := s.p.Handle(ctx, &platform.Request{Method: http.MethodGet, Service: q.service, Resource: "_table/" + q.ref.Name,
 		Query: params, Requestor: req.Requestor, Session: req.Session, PerParent: pp})
 	if resp.Err != nil {
 		return resp.Err
@@ -241,7 +251,7 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 			r = maps.Clone(r)
 			delete(r, pp.Key)
 		}
-		k := keyOf(pv)
+		k := key(pv)
 		if q.limit == 0 || len(children[k]) < q.limit {
 			children[k] = append(children[k], r)
 		}

@@ -6,8 +6,8 @@ package sqldb
 import (
 	"context"
 	"fmt"
-	"strings"
 
+	"github.com/apiary/apiary/ent"
 	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/dbschema"
 )
@@ -36,34 +36,44 @@ func (s *Service) serviceByID(ctx context.Context, id int) (*Service, string) {
 	return nil, fmt.Sprintf("%d names no service", id)
 }
 
-// refCatalog returns the catalog that holds rel's RefTable (and JunctionTable): c, this
-// service's, or that of the service rel reads from (RefService), introspected when needed.
-// For the latter, whose tables were checked only when the relationship was written, a table
-// or field that is gone there is a 404 naming the relationship.
-func (s *Service) refCatalog(ctx context.Context, c *catalog, rel *dbschema.Relation) (*catalog, error) {
+// refCatalog returns the catalog that holds rel's RefTable (and JunctionTable) and the name
+// of the service to read them through: c and this service's name, or the catalog of the
+// service rel reads from (RefServiceID), introspected when needed, and that service's name
+// now. That service is found by its id, not by the name the relation was built with
+// (RefService): the instance that holds rel lives on when the other service is renamed or
+// deleted, and a service that took the name since is another one. For the other service,
+// whose tables were checked only when the relationship was written, a table or field that is
+// gone there is a 404 naming the relationship.
+func (s *Service) refCatalog(ctx context.Context, c *catalog, rel *dbschema.Relation) (*catalog, string, error) {
 	if rel.RefService == "" {
-		return c, nil
+		return c, s.name, nil
 	}
 	rows, err := s.p.ServiceRows(ctx)
 	if err != nil {
-		return nil, platform.Internal(err)
+		return nil, "", platform.Internal(err)
 	}
 	gone := platform.NotFound("Relationship '%s' reads service '%s', which no longer exists.", rel.Key(), rel.RefService)
-	row := rows[strings.ToLower(rel.RefService)]
+	var row *ent.Service
+	for _, r := range rows {
+		if r.ID == rel.RefServiceID {
+			row = r
+			break
+		}
+	}
 	if row == nil {
-		return nil, gone
+		return nil, "", gone
 	}
 	inst, err := s.p.ServiceInstance(row)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	other, ok := inst.(*Service)
 	if !ok {
-		return nil, gone
+		return nil, "", gone
 	}
 	oc, _, err := other.schema(ctx, false)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	need := [][2]string{{rel.RefTable, rel.RefField}}
 	if rel.JunctionTable != "" {
@@ -72,9 +82,9 @@ func (s *Service) refCatalog(ctx context.Context, c *catalog, rel *dbschema.Rela
 	for _, n := range need {
 		t, ok := oc.schema.Table(n[0])
 		if _, found := t.Column(n[1]); !ok || !found {
-			return nil, platform.NotFound("Relationship '%s' reads field '%s' of table '%s' in service '%s', which no longer exists.",
-				rel.Key(), n[1], n[0], rel.RefService)
+			return nil, "", platform.NotFound("Relationship '%s' reads field '%s' of table '%s' in service '%s', which no longer exists.",
+				rel.Key(), n[1], n[0], row.Name)
 		}
 	}
-	return oc, nil
+	return oc, row.Name, nil
 }
