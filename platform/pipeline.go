@@ -94,6 +94,12 @@ func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response
 			break
 		}
 	}
+	// A pre_process script may change the method (DreamFactory merges result.request.method):
+	// the new verb is authorized too, so that no script turns a read into a write the caller
+	// may not make.
+	if failed == nil && ev.Response == nil && req.Method != strings.ToUpper(verb) {
+		failed = p.authorize(req)
+	}
 	switch {
 	case failed != nil:
 		ev.Response = ErrorResponse(failed)
