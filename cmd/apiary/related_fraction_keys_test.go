@@ -5,7 +5,7 @@ import "testing"
 // TestRelatedByFractionKeys: a virtual relationship may match a decimal column with a float
 // column, or decimals of different scales (they hold the same kind of value); related= finds
 // the rows the database matched, on every database kind, though a decimal reads as its text
-// ("1.50") on PostgreSQL and MySQL and a float as a number (1.5).
+// ("1.50") on PostgreSQL and MySQL and a float as a number (1.5); so does the GraphQL data API.
 func TestRelatedByFractionKeys(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
@@ -33,6 +33,14 @@ func TestRelatedByFractionKeys(t *testing.T) {
 				}
 				if got, want := pluck(items, "id", "tier_by_price", "label"), "1:[t1] 2:[t2]"; got != want {
 					t.Errorf("decimal to decimal of another scale%s: %s, want %s", limit, got, want)
+				}
+			}
+			for _, args := range []string{"", "(limit: 5)"} {
+				data := s.mustData("db", `{ item(order_by: {id: asc}) { id band_by_price`+args+` { label } tier_by_price`+args+` { label } } }`, nil)
+				items := recordsOf(map[string]any{"resource": data["item"]})
+				if got, want := pluck(items, "id", "band_by_price", "label")+" "+pluck(items, "id", "tier_by_price", "label"),
+					"1:[a] 2:[b] 1:[t1] 2:[t2]"; got != want {
+					t.Errorf("GraphQL%s: %s, want %s", args, got, want)
 				}
 			}
 		})

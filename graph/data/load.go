@@ -283,6 +283,22 @@ func keyOf(v any) (string, bool) {
 	return "", false
 }
 
+// keyIn is the matching key of v, a value of column c: as keyOf, but a value of a decimal or
+// float column is matched as the number it is, so that a decimal that reads as "1.50" (its
+// text, on PostgreSQL and MySQL) matches a float 1.5 or a decimal "1.5" of another scale, and
+// an integral one matches the integer (a virtual relationship may pair such columns).
+func keyIn(c *column, v any) (string, bool) {
+	if k := c.c.Kind; k == dbschema.KindDecimal || k == dbschema.KindFloat {
+		if f, ok := platform.FloatValue(v); ok {
+			if n, ok := platform.IntValue(f); ok {
+				return strconv.FormatInt(n, 10), true
+			}
+			return strconv.FormatFloat(f, 'g', -1, 64), true
+		}
+	}
+	return keyOf(v)
+}
+
 // inFilter is "col IN (…)" over the distinct non-null values of rows' column src (nil when
 // there are none).
 func inFilter(w *whereBuilder, target *column, rows []*row, src *column) (filter.Expr, error) {
@@ -290,7 +306,7 @@ func inFilter(w *whereBuilder, target *column, rows []*row, src *column) (filter
 	var vals []filter.Value
 	for _, r := range rows {
 		v := r.vals[src.c.Name]
-		k, ok := keyOf(v)
+		k, ok := keyIn(src, v)
 		if !ok || seen[k] {
 			continue
 		}
@@ -427,14 +443,14 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 		}
 		byKey := map[string]*row{}
 		for _, c := range found {
-			if k, ok := keyOf(c.vals[rel.refField.c.Name]); ok {
+			if k, ok := keyIn(rel.refField, c.vals[rel.refField.c.Name]); ok {
 				if _, dup := byKey[k]; !dup {
 					byKey[k] = c
 				}
 			}
 		}
 		for _, r := range rows {
-			if k, ok := keyOf(r.vals[rel.field.c.Name]); ok && byKey[k] != nil {
+			if k, ok := keyIn(rel.field, r.vals[rel.field.c.Name]); ok && byKey[k] != nil {
 				r.rel[f.Alias] = byKey[k]
 			} else {
 				r.rel[f.Alias] = (*row)(nil)
@@ -469,13 +485,13 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 		}
 		groups := map[string][]*row{}
 		for _, c := range found {
-			if k, ok := keyOf(c.vals[rel.refField.c.Name]); ok {
+			if k, ok := keyIn(rel.refField, c.vals[rel.refField.c.Name]); ok {
 				groups[k] = append(groups[k], c)
 			}
 		}
 		for _, r := range rows {
 			// A NULL key relates to nothing (not to the rows of the key "", which keyOf also gives).
-			k, ok := keyOf(r.vals[rel.field.c.Name])
+			k, ok := keyIn(rel.field, r.vals[rel.field.c.Name])
 			if rel.single() { // has_one: the first related row in the target's order (its key), or null
 				r.rel[f.Alias] = nil
 				if g := groups[k]; ok && len(g) > 0 {
@@ -517,8 +533,8 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 	// parent key → set of target keys
 	linked := map[string]map[string]bool{}
 	for _, l := range links {
-		pk, ok1 := keyOf(l.vals[rel.jField.c.Name])
-		tk, ok2 := keyOf(l.vals[rel.jRef.c.Name])
+		pk, ok1 := keyIn(rel.jField, l.vals[rel.jField.c.Name])
+		tk, ok2 := keyIn(rel.jRef, l.vals[rel.jRef.c.Name])
 		if ok1 && ok2 {
 			if linked[pk] == nil {
 				linked[pk] = map[string]bool{}
@@ -527,11 +543,11 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 		}
 	}
 	for _, r := range rows {
-		k, ok := keyOf(r.vals[rel.field.c.Name])
+		k, ok := keyIn(rel.field, r.vals[rel.field.c.Name])
 		var list []*row
 		if set := linked[k]; ok && set != nil { // a NULL key links to nothing
 			for _, c := range found { // in the target order
-				if tk, ok := keyOf(c.vals[rel.refField.c.Name]); ok && set[tk] {
+				if tk, ok := keyIn(rel.refField, c.vals[rel.refField.c.Name]); ok && set[tk] {
 					list = append(list, c)
 				}
 			}
