@@ -106,6 +106,13 @@ event.request.parameters.fields = "email,info_type";`, true)
 		t.Errorf("pre_process on the related table:\n got %s\nwant %s", got, want)
 	}
 
+	// group does not apply to a relation's read: a script that adds it changes nothing.
+	s.script("db._table.contact_info.get.pre_process", `event.request.parameters.group = "contact_id";`, true)
+	if got, want := related(infos, "contact_info_by_contact_id"),
+		`Jane:[{"email":"jane@home.test"},{"email":"jane@work.test"}] John:[{"email":"john@home.test"}] Jim:[] Alice:[]`; got != want {
+		t.Errorf("pre_process adding group on the related table:\n got %s\nwant %s", got, want)
+	}
+
 	s.script("db._table.contact_info.get.pre_process", `return;`, true)
 	s.script("db._table.contact_info.get.post_process", `
 var n = platform.store.get("runs", 0) + 1;

@@ -131,8 +131,9 @@ type Read struct {
 func (t *Table) ParseRead(req *platform.Request, maxRecords int, allowed func(string) bool, lookup func(string) (string, bool)) (*Read, error) {
 	r := &Read{Query: Query{Limit: maxRecords}}
 	var err error
-	if g, grouped := req.Param("group", "group_by"); req.Aggregate || grouped && strings.TrimSpace(g) != "" {
-		// a grouped (or internal aggregate) read's fields hold aggregates: ParseGroup reads them
+	if g, grouped := req.Param("group", "group_by"); req.PerParent == nil && (req.Aggregate || grouped && strings.TrimSpace(g) != "") {
+		// a grouped (or internal aggregate) read's fields hold aggregates: ParseGroup reads them;
+		// a per-parent read is never grouped (platform.PerParent)
 	} else if v, ok := req.Param("fields", "select"); ok {
 		if r.Fields, err = t.ParseFields(v, nil); err != nil {
 			return nil, err
