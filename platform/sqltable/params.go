@@ -73,17 +73,30 @@ func (t *Table) Filter(text string, allowed func(name string) bool, params map[s
 	if err != nil {
 		return nil, platform.BadRequest("%s", err.Error())
 	}
-	cols := make([]filter.Column, 0, len(t.Columns))
-	for _, c := range t.Columns {
-		if allowed == nil || allowed(c.Name) {
-			cols = append(cols, filter.Column{Name: c.Name, Column: c.Column, Type: FilterKind(c.Kind)})
-		}
-	}
-	p, err := filter.Predicate(e, filter.Env{Columns: filter.ColumnSet(cols...), Params: params, Lookup: lookup})
+	p, err := filter.Predicate(e, filter.Env{Columns: t.filterColumns(allowed), Params: params, Lookup: lookup})
 	if err != nil {
 		return nil, platform.BadRequest("%s", err.Error())
 	}
 	return p, nil
+}
+
+// filterColumns is the filter language's view of the columns allowed accepts (nil: all, built
+// once per table).
+func (t *Table) filterColumns(allowed func(name string) bool) func(name string) (filter.Column, bool) {
+	build := func() func(name string) (filter.Column, bool) {
+		cols := make([]filter.Column, 0, len(t.Columns))
+		for _, c := range t.Columns {
+			if allowed == nil || allowed(c.Name) {
+				cols = append(cols, filter.Column{Name: c.Name, Column: c.Column, Type: FilterKind(c.Kind)})
+			}
+		}
+		return filter.ColumnSet(cols...)
+	}
+	if allowed != nil {
+		return build()
+	}
+	t.filterOnce.Do(func() { t.filterCols = build() })
+	return t.filterCols
 }
 
 // FilterKind maps a column kind to the filter language's.

@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/apiary/apiary/platform/filter"
 )
 
 // Column is one selectable column: Name as clients write it, Column as in SQL, Kind its value
@@ -27,6 +29,9 @@ type Table struct {
 	byName  map[string]int // lower-case name → index
 	byKey   sync.Map       // dialect and key columns → the SELECT of one row by them (SelectByKey)
 	quoted  sync.Map       // dialect → *quotedNames
+	// every column for the filter language, built once (filterColumns)
+	filterOnce sync.Once
+	filterCols func(name string) (filter.Column, bool)
 }
 
 // quotedNames are a table's name and columns quoted for one dialect.
