@@ -15,11 +15,12 @@ import (
 )
 
 // translate builds the platform request: verb tunnelling, the parsed body and credentials.
-func (a *API) translate(w http.ResponseWriter, r *http.Request, service, resource string) (*platform.Request, error) {
+// q is the parsed query string.
+func (a *API) translate(w http.ResponseWriter, r *http.Request, service, resource string, q url.Values) (*platform.Request, error) {
 	method := r.Method
 	if method == http.MethodPost {
 		for _, o := range []string{r.Header.Get("X-HTTP-Method"), r.Header.Get("X-Method-Override"),
-			r.Header.Get("X-HTTP-Method-Override"), r.URL.Query().Get("method"), r.URL.Query().Get("_method")} {
+			r.Header.Get("X-HTTP-Method-Override"), q.Get("method"), q.Get("_method")} {
 			if o != "" {
 				method = strings.ToUpper(o)
 				break
@@ -33,7 +34,11 @@ func (a *API) translate(w http.ResponseWriter, r *http.Request, service, resourc
 	default:
 		return nil, platform.Errorf(http.StatusMethodNotAllowed, "The %s method is not allowed. Use GET, POST, PUT, PATCH or DELETE.", method)
 	}
-	content, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes))
+	var content []byte
+	var err error
+	if r.Body != nil && r.Body != http.NoBody { // a request without a body (most reads) reads nothing
+		content, err = io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes))
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -47,7 +52,6 @@ func (a *API) translate(w http.ResponseWriter, r *http.Request, service, resourc
 	if err != nil {
 		return nil, err
 	}
-	q := r.URL.Query()
 	req := &platform.Request{
 		Method: method, Service: service, Resource: resource, Query: q, Header: r.Header,
 		Payload: payload, Content: content, ContentType: ct, Requestor: platform.RequestorAPI,

@@ -59,25 +59,33 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 			resource = u
 		}
 	}
-	req, err := a.translate(w, r, service, resource)
+	q := r.URL.Query() // parsed once: the platform request gets it as its Query
+	bare := wrapOff(q, r.Header)
+	req, err := a.translate(w, r, service, resource, q)
 	if err != nil {
 		writeResponse(w, r, platform.ErrorResponse(err))
 		return
 	}
 	resp := a.p.Handle(r.Context(), req)
-	unwrap(resp, r)
+	if bare {
+		unwrap(resp)
+	}
 	writeResponse(w, r, resp)
 }
 
-// unwrap applies the per-request wrap=false override (query parameter or "wrap" header): a list
-// wrapped as {"resource": […]} with no meta is sent bare. Wrapping with meta is kept, as
-// DreamFactory keeps it.
-func unwrap(resp *platform.Response, r *http.Request) {
-	v := r.URL.Query().Get("wrap")
+// wrapOff reports the per-request wrap=false override (query parameter or "wrap" header).
+func wrapOff(q url.Values, h http.Header) bool {
+	v := q.Get("wrap")
 	if v == "" {
-		v = r.Header.Get("wrap")
+		v = h.Get("wrap")
 	}
-	if resp.Err != nil || !strings.EqualFold(v, "false") {
+	return strings.EqualFold(v, "false")
+}
+
+// unwrap sends a list wrapped as {"resource": […]} with no meta bare (wrap=false). Wrapping
+// with meta is kept, as DreamFactory keeps it.
+func unwrap(resp *platform.Response) {
+	if resp.Err != nil {
 		return
 	}
 	if m, ok := resp.Content.(map[string]any); ok && len(m) == 1 {
