@@ -80,12 +80,12 @@ func (ev *Event) Resource() string {
 // run fires the events around the service handler.
 func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response {
 	start := time.Now()
-	verb := strings.ToLower(req.Method)
+	method := req.Method
 	bases := svc.Events(req)
 	ev := &Event{Request: req}
 	var failed error
 	for _, b := range bases {
-		ev.Name, ev.Base = b+"."+verb+".pre_process", b
+		ev.Name, ev.Base = p.events.of(b, method).pre, b
 		if err := p.Config.Scripts.RunEvent(ctx, ev.Name, ev); err != nil {
 			failed = err
 			break
@@ -97,7 +97,7 @@ func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response
 	// A pre_process script may change the method (DreamFactory merges result.request.method):
 	// the new verb is authorized too, so that no script turns a read into a write the caller
 	// may not make.
-	if failed == nil && ev.Response == nil && req.Method != strings.ToUpper(verb) {
+	if failed == nil && ev.Response == nil && req.Method != method {
 		failed = p.authorize(req)
 	}
 	switch {
@@ -107,16 +107,16 @@ func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response
 		ev.Response = p.call(ctx, svc, req)
 	}
 	for _, b := range bases {
-		ev.Name, ev.Base = b+"."+verb+".post_process", b
+		ev.Name, ev.Base = p.events.of(b, method).post, b
 		if err := p.Config.Scripts.RunEvent(ctx, ev.Name, ev); err != nil {
 			ev.Response = ErrorResponse(err)
 		}
 	}
 	if u := UnitFrom(ctx); u != nil { // queued only once the unit's writes are committed
 		held := *ev // its request and response no longer change
-		u.hold(func() { p.queue(u.ctx, bases, verb, &held) })
+		u.hold(func() { p.queue(u.ctx, bases, method, &held) })
 	} else {
-		p.queue(ctx, bases, verb, ev)
+		p.queue(ctx, bases, method, ev)
 	}
 	if ev.Response.Err != nil {
 		p.logError(req, ev.Response.Err)
@@ -126,9 +126,9 @@ func (p *Platform) run(ctx context.Context, svc Service, req *Request) *Response
 }
 
 // queue fires the queued events of a finished request, templated name first.
-func (p *Platform) queue(ctx context.Context, bases []string, verb string, ev *Event) {
+func (p *Platform) queue(ctx context.Context, bases []string, method string, ev *Event) {
 	for _, b := range bases {
-		ev.Name, ev.Base = b+"."+verb+".queued", b
+		ev.Name, ev.Base = p.events.of(b, method).queued, b
 		if err := p.Config.Scripts.RunEvent(ctx, ev.Name, ev); err != nil {
 			p.log.Error("queueing event script", "event", ev.Name, "err", err)
 		}

@@ -46,6 +46,7 @@ type Platform struct {
 	throttle *throttle
 	verified verifiedTokens
 	journal  *journal
+	events   eventNameCache
 	log      *slog.Logger
 	stop     context.CancelFunc
 	stopped  chan struct{}
