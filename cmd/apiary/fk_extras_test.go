@@ -22,10 +22,6 @@ func TestForeignKeyRelationshipExtras(t *testing.T) {
 			cfg := addressBook(t, kind, s.m.DataDir)
 			addressBookGroups(t, kind, s.m.DataDir, cfg)
 			dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg})))
-			storedExtras := func(s *server) string {
-				c := s.must(200, "GET", fmt.Sprintf("/api/v2/system/service/%d", dbID), nil).(map[string]any)["config"].(map[string]any)
-				return fmt.Sprint(c["relationship_extras"])
-			}
 			const belongs, hasMany, manyMany = "contact_info/_related/contact_by_contact_id", "contact/_related/contact_info_by_contact_id",
 				"contact/_related/contact_group_by_contact_group_relationship"
 
@@ -82,7 +78,7 @@ func TestForeignKeyRelationshipExtras(t *testing.T) {
 					t.Errorf("%s %s %v: %d %v, want 400 %q", c.method, c.path, c.body, status, body, c.message)
 				}
 			}
-			if got := storedExtras(s); got != "<nil>" {
+			if got := s.storedConfig(dbID, "relationship_extras"); got != "<nil>" {
 				t.Errorf("bad input stored %s", got)
 			}
 			if d := describedRelation(s, "contact", "contact_info_by_contact_id"); d["label"] != "Contact Info By Contact Id" || d["alias"] != nil {
@@ -182,7 +178,7 @@ func TestForeignKeyRelationshipExtras(t *testing.T) {
 			}
 
 			// Kept across ?refresh=true and a restart.
-			if got := storedExtras(s); !strings.Contains(got, "relationship:contact_by_contact_id") || !strings.Contains(got, "alias:infos") {
+			if got := s.storedConfig(dbID, "relationship_extras"); !strings.Contains(got, "relationship:contact_by_contact_id") || !strings.Contains(got, "alias:infos") {
 				t.Errorf("stored: %s", got)
 			}
 			if d := s.must(200, "GET", "/api/v2/db/_schema/contact_info?refresh=true", nil).(map[string]any)["related"].([]any)[0].(map[string]any); d["alias"] != "owner" {
@@ -209,7 +205,7 @@ func TestForeignKeyRelationshipExtras(t *testing.T) {
 			if got := keysOf(s2.must(200, "GET", "/api/v2/db/_table/contact/2?fields=id", nil).(map[string]any)); got != "id" {
 				t.Errorf("after DELETE, a contact still has: %s", got)
 			}
-			if got := storedExtras(s2); strings.Contains(got, "infos") || !strings.Contains(got, "owner") {
+			if got := s2.storedConfig(dbID, "relationship_extras"); strings.Contains(got, "infos") || !strings.Contains(got, "owner") {
 				t.Errorf("stored after DELETE: %s", got)
 			}
 
@@ -218,7 +214,7 @@ func TestForeignKeyRelationshipExtras(t *testing.T) {
 			if status, _ := s2.do("GET", "/api/v2/db/_schema/contact_info/_related/contact_by_contact_id", nil, creds(s2.admin, "")); status != 404 {
 				t.Errorf("the relationship outlived its foreign key: %d", status)
 			}
-			if got := storedExtras(s2); strings.Contains(got, "contact_by_contact_id") {
+			if got := s2.storedConfig(dbID, "relationship_extras"); strings.Contains(got, "contact_by_contact_id") {
 				t.Errorf("the extras outlived the foreign key: %s", got)
 			}
 			s2.must(200, "PUT", "/api/v2/db/_schema/contact_info/_field/contact_id", map[string]any{"type": "reference", "ref_table": "contact",

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -147,6 +148,31 @@ func (s *server) restarted(configure ...func(*Main)) *server {
 	}
 	s.t.Cleanup(func() { _ = m.Close() })
 	return &server{t: s.t, m: m, rec: &recorder{}, admin: s.admin}
+}
+
+// storedConfig is the value of key in the config of service id as system/service answers it,
+// printed.
+func (s *server) storedConfig(id int, key string) string {
+	s.t.Helper()
+	c := s.must(200, "GET", fmt.Sprintf("/api/v2/system/service/%d", id), nil).(map[string]any)["config"].(map[string]any)
+	return fmt.Sprint(c[key])
+}
+
+// withKeys returns a copy of m with the pairs of kv (key, value, …) set; a nil value removes
+// the key.
+func withKeys(m map[string]any, kv ...any) map[string]any {
+	out := maps.Clone(m)
+	if out == nil {
+		out = map[string]any{}
+	}
+	for i := 0; i < len(kv); i += 2 {
+		if kv[i+1] == nil {
+			delete(out, kv[i].(string))
+		} else {
+			out[kv[i].(string)] = kv[i+1]
+		}
+	}
+	return out
 }
 
 // headers builds request headers: a session token and/or an API key.

@@ -34,20 +34,6 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 			s.must(200, "POST", "/api/v2/db/_table/profile", map[string]any{"resource": []any{
 				map[string]any{"contact_ref": 1, "nickname": "Dee"}, map[string]any{"contact_ref": 2, "nickname": "Johnny"},
 				map[string]any{"contact_ref": 1, "nickname": "Janie"}}})
-			storedConfig := func() string {
-				c := s.must(200, "GET", fmt.Sprintf("/api/v2/system/service/%d", dbID), nil).(map[string]any)["config"].(map[string]any)
-				return fmt.Sprint(c["virtual_relationships"])
-			}
-			with := func(m map[string]any, kv ...any) map[string]any {
-				out := map[string]any{}
-				for k, v := range m {
-					out[k] = v
-				}
-				for i := 0; i < len(kv); i += 2 {
-					out[kv[i].(string)] = kv[i+1]
-				}
-				return out
-			}
 			belongsTo := map[string]any{"type": "belongs_to", "field": "contact_ref", "ref_table": "contact", "ref_field": "id", "is_virtual": true}
 			hasOne := map[string]any{"type": "has_one", "field": "id", "ref_table": "profile", "ref_field": "contact_ref", "is_virtual": true}
 			hasMany := map[string]any{"type": "has_many", "field": "id", "ref_table": "note", "ref_field": "contact_ref", "is_virtual": true}
@@ -58,16 +44,16 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 				rel     map[string]any
 				message string
 			}{
-				{"contact", with(hasMany, "flatten", true), "flatten is only for belongs_to and has_one relationships (one related record), not has_many"},
-				{"contact", with(hasMany, "flatten", true, "flatten_drop_prefix", true), "flatten is only for belongs_to and has_one relationships"},
-				{"note", with(belongsTo, "flatten_drop_prefix", true), "flatten_drop_prefix only applies with flatten: true"},
-				{"note", with(belongsTo, "always_fetch", "maybe"), "always_fetch must be true or false"},
-				{"note", with(belongsTo, "flatten", 2), "flatten must be true or false"},
-				{"contact", with(hasOne, "junction_table", "note"), "junction_table is only for many_many relationships"},
-				{"contact", with(hasOne, "ref_field", "nope"), "ref_field 'nope' does not exist in table 'profile'"},
-				{"contact", with(hasOne, "ref_field", "nickname"), "hold different kinds of values"},
-				{"contact", with(hasOne, "name", "my_profile"), "this one is named 'profile_by_contact_ref'"},
-				{"contact", with(hasOne, "type", "has_two"), "type 'has_two' is not supported: send belongs_to, has_one, has_many or many_many"},
+				{"contact", withKeys(hasMany, "flatten", true), "flatten is only for belongs_to and has_one relationships (one related record), not has_many"},
+				{"contact", withKeys(hasMany, "flatten", true, "flatten_drop_prefix", true), "flatten is only for belongs_to and has_one relationships"},
+				{"note", withKeys(belongsTo, "flatten_drop_prefix", true), "flatten_drop_prefix only applies with flatten: true"},
+				{"note", withKeys(belongsTo, "always_fetch", "maybe"), "always_fetch must be true or false"},
+				{"note", withKeys(belongsTo, "flatten", 2), "flatten must be true or false"},
+				{"contact", withKeys(hasOne, "junction_table", "note"), "junction_table is only for many_many relationships"},
+				{"contact", withKeys(hasOne, "ref_field", "nope"), "ref_field 'nope' does not exist in table 'profile'"},
+				{"contact", withKeys(hasOne, "ref_field", "nickname"), "hold different kinds of values"},
+				{"contact", withKeys(hasOne, "name", "my_profile"), "this one is named 'profile_by_contact_ref'"},
+				{"contact", withKeys(hasOne, "type", "has_two"), "type 'has_two' is not supported: send belongs_to, has_one, has_many or many_many"},
 			}
 			for _, c := range bad {
 				status, body := s.do("POST", "/api/v2/db/_schema/"+c.path+"/_related", rec(c.rel), creds(s.admin, ""))
@@ -75,7 +61,7 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 					t.Errorf("POST %s/_related %v: %d %v, want 400 %q", c.path, c.rel, status, body, c.message)
 				}
 			}
-			if got := storedConfig(); got != "<nil>" {
+			if got := s.storedConfig(dbID, "virtual_relationships"); got != "<nil>" {
 				t.Errorf("bad input stored %s", got)
 			}
 
@@ -137,7 +123,7 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 			}
 
 			// always_fetch: every read of notes has the contact, by id too, once with related=.
-			s.must(200, "PATCH", "/api/v2/db/_schema/note/_related/contact_by_contact_ref", with(belongsTo, "always_fetch", true))
+			s.must(200, "PATCH", "/api/v2/db/_schema/note/_related/contact_by_contact_ref", withKeys(belongsTo, "always_fetch", true))
 			notes := recordsOf(s.must(200, "GET", "/api/v2/db/_table/note?order=id", nil))
 			if got, want := relatedShape(notes, "body", "contact_by_contact_ref", "first_name"), "n1:{Jane} n2:{Jane} n3:{John} n4:null"; got != want {
 				t.Errorf("always_fetch list: %s, want %s", got, want)
@@ -181,7 +167,7 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 			}
 
 			// flatten (with always_fetch): {relation}_{field} in the record, null without a contact.
-			s.must(200, "PUT", "/api/v2/db/_schema/note/_related/contact_by_contact_ref", with(belongsTo, "always_fetch", true, "flatten", true))
+			s.must(200, "PUT", "/api/v2/db/_schema/note/_related/contact_by_contact_ref", withKeys(belongsTo, "always_fetch", true, "flatten", true))
 			flat := recordsOf(s.must(200, "GET", "/api/v2/db/_table/note?order=id&fields=body", nil))
 			if got, want := keysOf(flat[0]), "body,contact_by_contact_ref_first_name,contact_by_contact_ref_id,contact_by_contact_ref_last_name,contact_by_contact_ref_notes"; got != want {
 				t.Errorf("flatten keys: %s, want %s", got, want)
@@ -193,7 +179,7 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 				t.Errorf("flatten with the relation's fields: %s", got)
 			}
 			// … without the prefix: the note keeps its own id, the contact's goes.
-			s.must(200, "PUT", "/api/v2/db/_schema/note/_related/contact_by_contact_ref", with(belongsTo, "always_fetch", true, "flatten", true, "flatten_drop_prefix", true))
+			s.must(200, "PUT", "/api/v2/db/_schema/note/_related/contact_by_contact_ref", withKeys(belongsTo, "always_fetch", true, "flatten", true, "flatten_drop_prefix", true))
 			flat = recordsOf(s.must(200, "GET", "/api/v2/db/_table/note?order=id", nil))
 			if got, want := keysOf(flat[0]), "body,contact_ref,first_name,id,last_name,notes"; got != want {
 				t.Errorf("flatten_drop_prefix keys: %s, want %s", got, want)
@@ -203,7 +189,7 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 			}
 
 			// flatten on has_one, with and without the prefix.
-			s.must(200, "PUT", "/api/v2/db/_schema/contact/_related/profile_by_contact_ref", with(hasOne, "flatten", true))
+			s.must(200, "PUT", "/api/v2/db/_schema/contact/_related/profile_by_contact_ref", withKeys(hasOne, "flatten", true))
 			pc := recordsOf(s.must(200, "GET", "/api/v2/db/_table/contact?order=id&related=profile_by_contact_ref", nil))
 			if got, want := column(pc, "first_name", "profile_by_contact_ref_nickname"), "Jane:Dee John:Johnny Jim:<nil> Alice:<nil>"; got != want {
 				t.Errorf("flatten has_one: %s, want %s", got, want)
@@ -211,7 +197,7 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 			if _, nested := pc[0]["profile_by_contact_ref"]; nested {
 				t.Errorf("flattened has_one still nested: %v", pc[0])
 			}
-			s.must(200, "PUT", "/api/v2/db/_schema/contact/_related/profile_by_contact_ref", with(hasOne, "flatten", true, "flatten_drop_prefix", true))
+			s.must(200, "PUT", "/api/v2/db/_schema/contact/_related/profile_by_contact_ref", withKeys(hasOne, "flatten", true, "flatten_drop_prefix", true))
 			pc = recordsOf(s.must(200, "GET", "/api/v2/db/_table/contact/1?related=profile_by_contact_ref", nil).(map[string]any))
 			if got, want := keysOf(pc[0]), "contact_ref,first_name,id,last_name,nickname,notes"; got != want || fmt.Sprintf("%v %v", pc[0]["id"], pc[0]["nickname"]) != "1 Dee" {
 				t.Errorf("flatten_drop_prefix has_one by id: %v, want keys %s", pc[0], want)
@@ -225,7 +211,7 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 			}
 
 			// Kept across a restart (in the service's config), and shown by _schema.
-			if got := storedConfig(); !strings.Contains(got, "always_fetch:true") || !strings.Contains(got, "flatten_drop_prefix:true") || !strings.Contains(got, "type:has_one") {
+			if got := s.storedConfig(dbID, "virtual_relationships"); !strings.Contains(got, "always_fetch:true") || !strings.Contains(got, "flatten_drop_prefix:true") || !strings.Contains(got, "type:has_one") {
 				t.Errorf("stored: %s", got)
 			}
 			s2 := s.restarted()
@@ -247,11 +233,11 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 
 			// alias, label and description are part of a virtual relationship; the alias is its
 			// key in records and related=, and must not be a field of the table.
-			if status, body := s2.do("PUT", "/api/v2/db/_schema/contact/_related/profile_by_contact_ref", with(hasOne, "alias", "notes"),
+			if status, body := s2.do("PUT", "/api/v2/db/_schema/contact/_related/profile_by_contact_ref", withKeys(hasOne, "alias", "notes"),
 				creds(s2.admin, "")); status != 400 || !strings.Contains(errorMessage(body), "its alias 'notes' is already a field") {
 				t.Errorf("PUT of an alias that is a field: %d %v", status, body)
 			}
-			s2.must(200, "PUT", "/api/v2/db/_schema/contact/_related/profile_by_contact_ref", with(hasOne, "alias", "profile", "description", "Nickname"))
+			s2.must(200, "PUT", "/api/v2/db/_schema/contact/_related/profile_by_contact_ref", withKeys(hasOne, "alias", "profile", "description", "Nickname"))
 			if d := describedRelation(s2, "contact", "profile_by_contact_ref"); d["alias"] != "profile" || d["label"] != "Profile" ||
 				d["description"] != "Nickname" || d["flatten"] != false {
 				t.Errorf("virtual relationship with an alias, described: %v", d)

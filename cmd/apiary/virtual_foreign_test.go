@@ -50,24 +50,6 @@ func TestVirtualRelationshipsToAnotherService(t *testing.T) {
 			s := MustServe(t, "sqlite")
 			dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": addressBook(t, kind, s.m.DataDir)})))
 			crmID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "crm", "type": kind, "config": crmDatabase(t, kind, s.m.DataDir)})))
-			storedVirtual := func(s *server) string {
-				c := s.must(200, "GET", fmt.Sprintf("/api/v2/system/service/%d", dbID), nil).(map[string]any)["config"].(map[string]any)
-				return fmt.Sprint(c["virtual_relationships"])
-			}
-			with := func(m map[string]any, kv ...any) map[string]any {
-				out := map[string]any{}
-				for k, v := range m {
-					out[k] = v
-				}
-				for i := 0; i < len(kv); i += 2 {
-					if kv[i+1] == nil {
-						delete(out, kv[i].(string))
-					} else {
-						out[kv[i].(string)] = kv[i+1]
-					}
-				}
-				return out
-			}
 			accounts := map[string]any{"type": "has_many", "field": "id", "ref_service_id": crmID, "ref_table": "account", "ref_field": "owner_contact", "is_virtual": true}
 			badges := map[string]any{"type": "many_many", "field": "id", "ref_service_id": crmID, "ref_table": "badge", "ref_field": "id",
 				"junction_service_id": crmID, "junction_table": "contact_badge", "junction_field": "contact_ref", "junction_ref_field": "badge_ref", "is_virtual": true}
@@ -78,17 +60,17 @@ func TestVirtualRelationshipsToAnotherService(t *testing.T) {
 				rel     map[string]any
 				message string
 			}{
-				{with(accounts, "ref_service_id", 99999), "ref_service_id 99999 names no service"},
-				{with(accounts, "ref_service_id", systemID), "ref_service_id names service 'system', which is not a database service"},
-				{with(accounts, "ref_service_id", "crm"), "ref_service_id must be the id of a service"},
-				{with(accounts, "ref_table", "nope"), "ref_table 'nope' does not exist in service 'crm'"},
-				{with(accounts, "ref_table", "contact_info"), "ref_table 'contact_info' does not exist in service 'crm'"},
-				{with(accounts, "ref_field", "nope"), "ref_field 'nope' does not exist in table 'account' in service 'crm'"},
-				{with(accounts, "ref_field", "name"), "fields 'contact.id' (type id) and 'account.name' (type string) hold different kinds of values"},
-				{with(accounts, "junction_service_id", crmID), "junction_service_id is only for many_many relationships"},
-				{with(badges, "junction_service_id", nil), fmt.Sprintf("its junction table must be in the service of its ref_table (send junction_service_id %d)", crmID)},
-				{with(badges, "junction_table", "contact_info"), "junction_table 'contact_info' does not exist in service 'crm'"},
-				{with(accounts, "name", "account_by_owner_contact"), "this one is named 'crm.account_by_owner_contact'"},
+				{withKeys(accounts, "ref_service_id", 99999), "ref_service_id 99999 names no service"},
+				{withKeys(accounts, "ref_service_id", systemID), "ref_service_id names service 'system', which is not a database service"},
+				{withKeys(accounts, "ref_service_id", "crm"), "ref_service_id must be the id of a service"},
+				{withKeys(accounts, "ref_table", "nope"), "ref_table 'nope' does not exist in service 'crm'"},
+				{withKeys(accounts, "ref_table", "contact_info"), "ref_table 'contact_info' does not exist in service 'crm'"},
+				{withKeys(accounts, "ref_field", "nope"), "ref_field 'nope' does not exist in table 'account' in service 'crm'"},
+				{withKeys(accounts, "ref_field", "name"), "fields 'contact.id' (type id) and 'account.name' (type string) hold different kinds of values"},
+				{withKeys(accounts, "junction_service_id", crmID), "junction_service_id is only for many_many relationships"},
+				{withKeys(badges, "junction_service_id", nil), fmt.Sprintf("its junction table must be in the service of its ref_table (send junction_service_id %d)", crmID)},
+				{withKeys(badges, "junction_table", "contact_info"), "junction_table 'contact_info' does not exist in service 'crm'"},
+				{withKeys(accounts, "name", "account_by_owner_contact"), "this one is named 'crm.account_by_owner_contact'"},
 			}
 			for _, c := range bad {
 				status, body := s.do("POST", "/api/v2/db/_schema/contact/_related", rec(c.rel), creds(s.admin, ""))
@@ -96,12 +78,12 @@ func TestVirtualRelationshipsToAnotherService(t *testing.T) {
 					t.Errorf("POST %v: %d %v, want 400 %q", c.rel, status, body, c.message)
 				}
 			}
-			if got := storedVirtual(s); got != "<nil>" {
+			if got := s.storedConfig(dbID, "virtual_relationships"); got != "<nil>" {
 				t.Errorf("bad input stored %s", got)
 			}
 
 			// Declared: DreamFactory's names, with the service.
-			got := s.must(200, "POST", "/api/v2/db/_schema/contact/_related", map[string]any{"resource": []any{accounts, with(badges, "name", "crm.badge_by_crm.contact_badge")}})
+			got := s.must(200, "POST", "/api/v2/db/_schema/contact/_related", map[string]any{"resource": []any{accounts, withKeys(badges, "name", "crm.badge_by_crm.contact_badge")}})
 			if want := map[string]any{"resource": []any{map[string]any{"name": "crm.account_by_owner_contact"}, map[string]any{"name": "crm.badge_by_crm.contact_badge"}}}; !reflect.DeepEqual(got, want) {
 				t.Errorf("POST: %v", got)
 			}

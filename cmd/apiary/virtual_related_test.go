@@ -50,59 +50,41 @@ func TestVirtualRelationships(t *testing.T) {
 			if _, errs := s.gqlData("db", `{ contact { note_by_contact_ref { body } } }`, nil, creds(s.admin, "")); len(errs) == 0 {
 				t.Error("GraphQL knows note_by_contact_ref before it is declared")
 			}
-			storedConfig := func() string {
-				c := s.must(200, "GET", fmt.Sprintf("/api/v2/system/service/%d", dbID), nil).(map[string]any)["config"].(map[string]any)
-				return fmt.Sprint(c["virtual_relationships"])
-			}
 
 			// Bad input: a 400 naming the problem, and nothing stored.
 			belongsTo := map[string]any{"type": "belongs_to", "field": "contact_ref", "ref_table": "contact", "ref_field": "id", "is_virtual": true}
-			with := func(m map[string]any, kv ...any) map[string]any {
-				out := map[string]any{}
-				for k, v := range m {
-					out[k] = v
-				}
-				for i := 0; i < len(kv); i += 2 {
-					if kv[i+1] == nil {
-						delete(out, kv[i].(string))
-					} else {
-						out[kv[i].(string)] = kv[i+1]
-					}
-				}
-				return out
-			}
 			bad := []struct {
 				path    string
 				body    any
 				status  int
 				message string
 			}{
-				{"note/_related", rec(with(belongsTo, "ref_table", "nope")), 400, "ref_table 'nope' does not exist"},
-				{"note/_related", rec(with(belongsTo, "field", "nope")), 400, "field 'nope' does not exist in table 'note'"},
-				{"note/_related", rec(with(belongsTo, "ref_field", "nope")), 400, "ref_field 'nope' does not exist in table 'contact'"},
-				{"note/_related", rec(with(belongsTo, "field", "body")), 400, "fields 'note.body' (type string) and 'contact.id' (type id) hold different kinds of values"},
-				{"note/_related", rec(with(belongsTo, "is_virtual", nil)), 400, "it is not virtual (is_virtual is not true)"},
-				{"note/_related", rec(with(belongsTo, "is_virtual", false)), 400, "through a field of type 'reference'"},
-				{"note/_related", rec(with(belongsTo, "type", "has_two")), 400, "type 'has_two' is not supported: send belongs_to, has_one, has_many or many_many"},
-				{"note/_related", rec(with(belongsTo, "name", "my_contact")), 400, "this one is named 'contact_by_contact_ref'"},
+				{"note/_related", rec(withKeys(belongsTo, "ref_table", "nope")), 400, "ref_table 'nope' does not exist"},
+				{"note/_related", rec(withKeys(belongsTo, "field", "nope")), 400, "field 'nope' does not exist in table 'note'"},
+				{"note/_related", rec(withKeys(belongsTo, "ref_field", "nope")), 400, "ref_field 'nope' does not exist in table 'contact'"},
+				{"note/_related", rec(withKeys(belongsTo, "field", "body")), 400, "fields 'note.body' (type string) and 'contact.id' (type id) hold different kinds of values"},
+				{"note/_related", rec(withKeys(belongsTo, "is_virtual", nil)), 400, "it is not virtual (is_virtual is not true)"},
+				{"note/_related", rec(withKeys(belongsTo, "is_virtual", false)), 400, "through a field of type 'reference'"},
+				{"note/_related", rec(withKeys(belongsTo, "type", "has_two")), 400, "type 'has_two' is not supported: send belongs_to, has_one, has_many or many_many"},
+				{"note/_related", rec(withKeys(belongsTo, "name", "my_contact")), 400, "this one is named 'contact_by_contact_ref'"},
 				{"note/_related", rec(map[string]any{"type": "many_many", "field": "id", "ref_table": "tag", "ref_field": "id", "junction_table": "note_tag",
 					"junction_field": "note_ref", "junction_ref_field": "tag_ref", "is_virtual": true, "flatten": true}), 400,
 					"flatten is only for belongs_to and has_one relationships (one related record), not many_many"},
-				{"note/_related", rec(with(belongsTo, "ref_service_id", 999)), 400, "ref_service_id 999 names no service"},
-				{"note/_related", rec(with(belongsTo, "field", []any{"contact_ref", "body"})), 400, "relationships over several fields are not supported"},
-				{"note/_related", rec(with(belongsTo, "junction_table", "note_tag")), 400, "junction_table is only for many_many relationships"},
+				{"note/_related", rec(withKeys(belongsTo, "ref_service_id", 999)), 400, "ref_service_id 999 names no service"},
+				{"note/_related", rec(withKeys(belongsTo, "field", []any{"contact_ref", "body"})), 400, "relationships over several fields are not supported"},
+				{"note/_related", rec(withKeys(belongsTo, "junction_table", "note_tag")), 400, "junction_table is only for many_many relationships"},
 				{"note/_related", rec(map[string]any{"type": "many_many", "field": "id", "ref_table": "tag", "ref_field": "id", "junction_table": "note_tag",
 					"junction_field": "note_ref", "is_virtual": true}), 400, "junction_ref_field is required"},
 				{"note/_related", rec(map[string]any{"type": "many_many", "field": "id", "ref_table": "tag", "ref_field": "id", "junction_table": "nope",
 					"junction_field": "note_ref", "junction_ref_field": "tag_ref", "is_virtual": true}), 400, "junction_table 'nope' does not exist"},
 				// One bad relationship in a list stores none of them.
-				{"note/_related", map[string]any{"resource": []any{belongsTo, with(belongsTo, "ref_table", "nope")}}, 400, "ref_table 'nope' does not exist"},
+				{"note/_related", map[string]any{"resource": []any{belongsTo, withKeys(belongsTo, "ref_table", "nope")}}, 400, "ref_table 'nope' does not exist"},
 				{"note/_related", map[string]any{"resource": []any{belongsTo, belongsTo}}, 400, "listed twice"},
 				{"contact_info/_related", rec(map[string]any{"type": "belongs_to", "field": "contact_id", "ref_table": "contact", "ref_field": "id", "is_virtual": true}), 400,
 					"already has relationship 'contact_by_contact_id', derived from a foreign key"},
 				{"nope/_related", rec(belongsTo), 404, "Table &quot;nope&quot; does not exist in the database."},
 				{"note/_related", map[string]any{}, 400, "No data in schema create request."},
-				{"note/_related/contact_by_contact_ref", map[string]any{"resource": []any{with(belongsTo, "field", "id")}}, 400, "named 'contact_by_id', not 'contact_by_contact_ref'"},
+				{"note/_related/contact_by_contact_ref", map[string]any{"resource": []any{withKeys(belongsTo, "field", "id")}}, 400, "named 'contact_by_id', not 'contact_by_contact_ref'"},
 			}
 			for _, c := range bad {
 				status, body := s.do("POST", "/api/v2/db/_schema/"+c.path, c.body, creds(s.admin, ""))
@@ -110,7 +92,7 @@ func TestVirtualRelationships(t *testing.T) {
 					t.Errorf("POST %s %v: %d %v, want %d %q", c.path, c.body, status, body, c.status, c.message)
 				}
 			}
-			if got := storedConfig(); got != "<nil>" {
+			if got := s.storedConfig(dbID, "virtual_relationships"); got != "<nil>" {
 				t.Errorf("bad input stored %s", got)
 			}
 
@@ -185,7 +167,7 @@ func TestVirtualRelationships(t *testing.T) {
 			}
 
 			// Kept across a restart (in the service's config).
-			if got := storedConfig(); !strings.Contains(got, "contact_ref") || !strings.Contains(got, "note_tag") {
+			if got := s.storedConfig(dbID, "virtual_relationships"); !strings.Contains(got, "contact_ref") || !strings.Contains(got, "note_tag") {
 				t.Errorf("stored: %s", got)
 			}
 			s2 := s.restarted()
