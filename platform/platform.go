@@ -85,6 +85,8 @@ func New(client *ent.Client, db DB, dialect string, cfg Config) *Platform {
 		throttle: newThrottle(),
 		log:      cfg.Logger,
 	}
+	p.events.names.Max = maxEventNames
+	p.verified.m.Max = maxVerified
 	if cfg.Journal != "" && cfg.Journal != JournalOff {
 		p.journal = &journal{mode: cfg.Journal, entries: make(chan journalEntry, journalBuffer)}
 	}

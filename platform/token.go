@@ -7,13 +7,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/apiary/apiary/ent"
 	"github.com/apiary/apiary/ent/token"
+	"github.com/apiary/apiary/platform/bounded"
 )
 
 // claims are DreamFactory's session token claims: sub = md5(email), user_id, forever.
@@ -116,31 +116,21 @@ func (p *Platform) verifyToken(raw string, ignoreExpiry bool) (*claims, error) {
 // on every use; revocation is checked by the caller through token_map. Bounded: it is emptied
 // when it reaches maxVerified entries.
 type verifiedTokens struct {
-	mu sync.RWMutex
-	m  map[string]*claims
+	m bounded.Map[string, *claims]
 }
 
 const maxVerified = 10000
 
 // get returns the remembered claims of raw (nil when unknown), or errTokenExpired.
 func (v *verifiedTokens) get(raw string, ignoreExpiry bool) (*claims, error) {
-	v.mu.RLock()
-	c := v.m[raw]
-	v.mu.RUnlock()
+	c, _ := v.m.Get(raw)
 	if c != nil && !ignoreExpiry && (c.ExpiresAt == nil || !time.Now().Before(c.ExpiresAt.Time)) {
 		return nil, errTokenExpired
 	}
 	return c, nil
 }
 
-func (v *verifiedTokens) put(raw string, c *claims) {
-	v.mu.Lock()
-	if v.m == nil || len(v.m) >= maxVerified {
-		v.m = map[string]*claims{}
-	}
-	v.m[raw] = c
-	v.mu.Unlock()
-}
+func (v *verifiedTokens) put(raw string, c *claims) { v.m.Put(raw, c) }
 
 // RevokeToken blacklists one token by its jti.
 func (p *Platform) RevokeToken(ctx context.Context, jti string) error {

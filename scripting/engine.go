@@ -132,6 +132,7 @@ func New(cfg Config) *Engine {
 	}
 	e := &Engine{cfg: cfg, log: cfg.Logger, store: newKVStore(), closed: make(chan struct{}),
 		bgSlots: make(chan struct{}, cfg.PoolSize)}
+	e.programs.progs.Max = maxPrograms
 	e.watch = newWatchdog(cfg.HeapBudget)
 	e.pool = newPool(e, cfg.PoolSize, cfg.MaxDepth+1, cfg.PoolWait)
 	e.http = newHTTPClient(cfg.HTTP)

@@ -1,22 +1,21 @@
 package scripting
 
 import (
-	"sync"
-
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/ast"
 	"github.com/dop251/goja/parser"
+
+	"github.com/apiary/apiary/platform/bounded"
 )
 
 // programCache holds each script version compiled once. A *goja.Program is immutable and is
 // shared by every runtime. The key is the script's type and content, so a saved script (new
 // content) compiles on its next run and dry runs of the same text reuse the compilation.
 type programCache struct {
-	mu    sync.RWMutex
-	progs map[string]*goja.Program
+	// at most maxPrograms; when full it starts over (scripts are few; dry runs may not be)
+	progs bounded.Map[string, *goja.Program]
 }
 
-// maxPrograms bounds the cache; when full it starts over (scripts are few; dry runs may not be).
 const maxPrograms = 2048
 
 // get returns the compiled wrapper of s: its body becomes the function
@@ -25,22 +24,14 @@ const maxPrograms = 2048
 // numbers in errors are the script's own.
 func (c *programCache) get(s script) (*goja.Program, error) {
 	key := s.typ + "\x00" + s.content
-	c.mu.RLock()
-	p := c.progs[key]
-	c.mu.RUnlock()
-	if p != nil {
+	if p, ok := c.progs.Get(key); ok {
 		return p, nil
 	}
 	p, err := compileWrapped(s.name, "event, platform, _event", s.content)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if c.progs == nil || len(c.progs) >= maxPrograms {
-		c.progs = map[string]*goja.Program{}
-	}
-	c.progs[key] = p
-	c.mu.Unlock()
+	c.progs.Put(key, p)
 	return p, nil
 }
 

@@ -1,10 +1,10 @@
 package data
 
 import (
-	"sync"
-
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/apiary/apiary/platform/bounded"
 )
 
 // maxCollected bounds a fieldCache; a full cache is emptied and fills again.
@@ -17,9 +17,8 @@ const maxCollected = 4096
 // these directives are cached; the others are collected on every request. Safe for concurrent
 // use.
 type fieldCache struct {
-	mu     sync.RWMutex
-	fields map[fieldKey][]graphql.CollectedField
-	static map[*ast.QueryDocument]bool // whether a document is free of those directives
+	fields bounded.Map[fieldKey, []graphql.CollectedField]
+	static bounded.Map[*ast.QueryDocument, bool] // whether a document is free of those directives
 }
 
 type fieldKey struct {
@@ -36,43 +35,27 @@ func (x *run) collect(sel ast.SelectionSet, typ string) []graphql.CollectedField
 		return graphql.CollectFields(x.op, sel, []string{typ})
 	}
 	key := fieldKey{first: sel[0], n: len(sel), typ: typ}
-	c.mu.RLock()
-	fields, ok := c.fields[key]
-	c.mu.RUnlock()
-	if ok {
+	if fields, ok := c.fields.Get(key); ok {
 		return fields
 	}
-	fields = graphql.CollectFields(x.op, sel, []string{typ})
-	c.mu.Lock()
-	if len(c.fields) >= maxCollected {
-		clear(c.fields)
-	}
-	c.fields[key] = fields
-	c.mu.Unlock()
+	fields := graphql.CollectFields(x.op, sel, []string{typ})
+	c.fields.Put(key, fields)
 	return fields
 }
 
 // isStatic reports (and remembers) whether doc uses none of @skip, @include and @defer.
 func (c *fieldCache) isStatic(doc *ast.QueryDocument) bool {
-	c.mu.RLock()
-	static, ok := c.static[doc]
-	c.mu.RUnlock()
-	if ok {
+	if static, ok := c.static.Get(doc); ok {
 		return static
 	}
-	static = true
+	static := true
 	for _, op := range doc.Operations {
 		static = static && !hasConditions(op.Directives) && setIsStatic(op.SelectionSet)
 	}
 	for _, f := range doc.Fragments {
 		static = static && !hasConditions(f.Directives) && setIsStatic(f.SelectionSet)
 	}
-	c.mu.Lock()
-	if len(c.static) >= maxCollected {
-		clear(c.static)
-	}
-	c.static[doc] = static
-	c.mu.Unlock()
+	c.static.Put(doc, static)
 	return static
 }
 
@@ -106,5 +89,7 @@ func hasConditions(ds ast.DirectiveList) bool {
 }
 
 func newFieldCache() *fieldCache {
-	return &fieldCache{fields: map[fieldKey][]graphql.CollectedField{}, static: map[*ast.QueryDocument]bool{}}
+	c := &fieldCache{}
+	c.fields.Max, c.static.Max = maxCollected, maxCollected
+	return c
 }

@@ -3,11 +3,11 @@ package sqltable
 import (
 	"strconv"
 	"strings"
-	"sync"
 
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/apiary/apiary/platform"
+	"github.com/apiary/apiary/platform/bounded"
 	"github.com/apiary/apiary/platform/filter"
 )
 
@@ -201,33 +201,20 @@ func Project(row map[string]any, fields []string, extra ...string) map[string]an
 }
 
 // parsedFilters caches parsed filters by text: a filter shape is parsed once (trees are never
-// changed by compiling). Bounded: it is emptied when it reaches maxParsed entries.
-var parsedFilters = struct {
-	sync.RWMutex
-	m map[string]filter.Expr
-}{m: map[string]filter.Expr{}}
+// changed by compiling).
+var parsedFilters = bounded.Map[string, filter.Expr]{Max: 1024}
 
-const (
-	maxParsed     = 1024
-	maxParsedText = 4 << 10 // longer filters (long IN lists) are one-offs: not kept
-)
+// maxParsedText: longer filters (long IN lists) are one-offs, not kept.
+const maxParsedText = 4 << 10
 
 func parsed(text string) (filter.Expr, error) {
-	parsedFilters.RLock()
-	e, ok := parsedFilters.m[text]
-	parsedFilters.RUnlock()
-	if ok {
+	if e, ok := parsedFilters.Get(text); ok {
 		return e, nil
 	}
 	e, err := filter.Parse(text)
 	if err != nil || len(text) > maxParsedText {
 		return e, err
 	}
-	parsedFilters.Lock()
-	if len(parsedFilters.m) >= maxParsed {
-		parsedFilters.m = map[string]filter.Expr{}
-	}
-	parsedFilters.m[text] = e
-	parsedFilters.Unlock()
+	parsedFilters.Put(text, e)
 	return e, nil
 }
