@@ -2,6 +2,7 @@ package platform
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -112,4 +113,35 @@ func TextValue(v any) (string, bool) {
 		return strconv.FormatBool(x), true
 	}
 	return "", false
+}
+
+// MatchKey is a JSON-ready value's identity when rows are joined by key in Go (false for
+// null): text as it is, integers and integral floats by their decimal text, anything else as
+// fmt prints it — so an int64 matches a driver's uint64 or a float64 a script handed back.
+// With fraction (a decimal or float column on either side of the match), numbers and text
+// that reads as one match by their float value: a decimal reads as its text ("1.50" on
+// PostgreSQL and MySQL) where a float, or a decimal of another scale, reads 1.5, and the
+// database matched them as numbers. (Decimals that differ only past float64's precision match
+// alike.)
+func MatchKey(v any, fraction bool) (string, bool) {
+	if v == nil {
+		return "", false
+	}
+	if fraction {
+		if f, ok := FloatValue(v); ok {
+			v = f
+		}
+	}
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case float64:
+		if n, ok := IntValue(x); ok {
+			return strconv.FormatInt(n, 10), true
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	}
+	return fmt.Sprint(v), true
 }

@@ -258,45 +258,11 @@ func (x *run) byPK(tb *table, args map[string]any, sel ast.SelectionSet) (*row, 
 	return nil, nil
 }
 
-// keyOf is a value's identity for joining rows in Go: numbers by their decimal text, strings
-// as they are (false for null).
-func keyOf(v any) (string, bool) {
-	switch x := v.(type) {
-	case nil:
-		return "", false
-	case string:
-		return x, true
-	case int64:
-		return strconv.FormatInt(x, 10), true
-	case int:
-		return strconv.Itoa(x), true
-	case float64:
-		if n, ok := platform.IntValue(x); ok {
-			return strconv.FormatInt(n, 10), true
-		}
-		return strconv.FormatFloat(x, 'g', -1, 64), true
-	case json.Number:
-		return x.String(), true
-	case bool:
-		return strconv.FormatBool(x), true
-	}
-	return "", false
-}
-
-// keyIn is the matching key of v, a value of column c: as keyOf, but a value of a decimal or
-// float column is matched as the number it is, so that a decimal that reads as "1.50" (its
-// text, on PostgreSQL and MySQL) matches a float 1.5 or a decimal "1.5" of another scale, and
-// an integral one matches the integer (a virtual relationship may pair such columns).
+// keyIn is the matching key of v, a value of column c (platform.MatchKey): a value of a
+// decimal or float column matches by number, so that a decimal that reads as "1.50" matches a
+// float 1.5 or a decimal "1.5" of another scale (a virtual relationship may pair such columns).
 func keyIn(c *column, v any) (string, bool) {
-	if k := c.c.Kind; k == dbschema.KindDecimal || k == dbschema.KindFloat {
-		if f, ok := platform.FloatValue(v); ok {
-			if n, ok := platform.IntValue(f); ok {
-				return strconv.FormatInt(n, 10), true
-			}
-			return strconv.FormatFloat(f, 'g', -1, 64), true
-		}
-	}
-	return keyOf(v)
+	return platform.MatchKey(v, c.c.Kind == dbschema.KindDecimal || c.c.Kind == dbschema.KindFloat)
 }
 
 // inFilter is "col IN (…)" over the distinct non-null values of rows' column src (nil when
@@ -490,7 +456,7 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 			}
 		}
 		for _, r := range rows {
-			// A NULL key relates to nothing (not to the rows of the key "", which keyOf also gives).
+			// A NULL key relates to nothing (not to the rows of the key "", which MatchKey gives for "" too).
 			k, ok := keyIn(rel.field, r.vals[rel.field.c.Name])
 			if rel.single() { // has_one: the first related row in the target's order (its key), or null
 				r.rel[f.Alias] = nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"strconv"
 
 	entsql "entgo.io/ent/dialect/sql"
 
@@ -233,38 +232,15 @@ func bindKey(kind string, v any) any {
 	return v
 }
 
-// matchKey returns how values of columns of the given kinds are matched: keyOf, or for
-// numbers with fractions (a decimal or float column on either side) the number's shortest
-// float form, because a decimal reads as its text ("1.50" on PostgreSQL and MySQL) where a
-// float, or a decimal of another scale, reads 1.5 and the database matched them as numbers.
-// (Decimals that differ only past float64's precision are matched alike; they are keys of the
-// same statement's rows only when the database matched both.)
+// matchKey returns how values of columns of the given kinds are matched (platform.MatchKey):
+// by number when a decimal or float column is on either side.
 func matchKey(kinds ...string) func(any) string {
+	fraction := false
 	for _, k := range kinds {
-		if k == string(dbschema.KindDecimal) || k == string(dbschema.KindFloat) {
-			return fractionKey
-		}
+		fraction = fraction || k == string(dbschema.KindDecimal) || k == string(dbschema.KindFloat)
 	}
-	return keyOf
-}
-
-// fractionKey is the matching key of a number with a fraction (see matchKey).
-func fractionKey(v any) string {
-	if f, ok := platform.FloatValue(v); ok {
-		return strconv.FormatFloat(f, 'g', -1, 64)
+	return func(v any) string {
+		k, _ := platform.MatchKey(v, fraction)
+		return k
 	}
-	return keyOf(v)
-}
-
-// keyOf is the matching key of a JSON-ready value. Both sides of a foreign key normalize alike
-// (integers to int64, text to strings); comparing printed values also matches an int64 with
-// a driver's uint64 (MySQL unsigned columns), and an integral float64 (a value a script
-// handed back) with an int64.
-func keyOf(v any) string {
-	if f, ok := v.(float64); ok {
-		if n, ok := platform.IntValue(f); ok {
-			return fmt.Sprint(n)
-		}
-	}
-	return fmt.Sprint(v)
 }
