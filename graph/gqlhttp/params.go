@@ -30,60 +30,31 @@ func decodeParams(body []byte, p *graphql.RawParams) bool {
 	}
 	for {
 		d.space()
-		key, ok := d.key()
-		if !ok {
+		i := d.key()
+		if i < 0 || seen[i] {
 			return false
 		}
+		seen[i] = true
 		d.space()
 		if !d.byte(':') {
 			return false
 		}
 		d.space()
-		switch key {
-		case "query", "operationName":
-			i := 0
-			if key == "operationName" {
-				i = 1
+		if !d.literal("null") {
+			var ok bool
+			switch i {
+			case keyQuery:
+				p.Query, ok = d.string()
+			case keyOperationName:
+				p.OperationName, ok = d.string()
+			case keyVariables:
+				p.Variables, ok = d.object(0)
+			case keyExtensions:
+				p.Extensions, ok = d.object(0)
 			}
-			if seen[i] {
-				return false
-			}
-			seen[i] = true
-			if d.literal("null") {
-				break
-			}
-			s, ok := d.string()
 			if !ok {
 				return false
 			}
-			if i == 0 {
-				p.Query = s
-			} else {
-				p.OperationName = s
-			}
-		case "variables", "extensions":
-			i := 2
-			if key == "extensions" {
-				i = 3
-			}
-			if seen[i] {
-				return false
-			}
-			seen[i] = true
-			if d.literal("null") {
-				break
-			}
-			m, ok := d.object(0)
-			if !ok {
-				return false
-			}
-			if i == 2 {
-				p.Variables = m
-			} else {
-				p.Extensions = m
-			}
-		default:
-			return false
 		}
 		d.space()
 		if d.byte('}') {
@@ -136,31 +107,40 @@ func (d *paramsDecoder) literal(word string) bool {
 	return false
 }
 
-// key reads one of the four keys of a request body, spelled exactly so.
-func (d *paramsDecoder) key() (string, bool) {
+// The four keys of a request body, as key numbers them.
+const (
+	keyQuery = iota
+	keyOperationName
+	keyVariables
+	keyExtensions
+)
+
+// key reads one of the four keys of a request body, spelled exactly so, and returns its
+// number (-1 for anything else).
+func (d *paramsDecoder) key() int {
 	if !d.byte('"') {
-		return "", false
+		return -1
 	}
 	start := d.i
 	for d.i < len(d.b) && d.b[d.i] != '"' {
 		d.i++
 	}
 	if d.i == len(d.b) {
-		return "", false
+		return -1
 	}
 	raw := d.b[start:d.i]
 	d.i++
 	switch string(raw) {
 	case "query":
-		return "query", true
+		return keyQuery
 	case "operationName":
-		return "operationName", true
+		return keyOperationName
 	case "variables":
-		return "variables", true
+		return keyVariables
 	case "extensions":
-		return "extensions", true
+		return keyExtensions
 	}
-	return "", false
+	return -1
 }
 
 // string reads a JSON string: escapes other than \u are decoded, a \u escape, a control
