@@ -143,7 +143,7 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 		r.Order = primaryKeyOrder(t)
 	}
 	if req.BoolParam("count_only") {
-		n, err := tbl.Count(ctx, db, s.conn.dialect, r.Where)
+		n, err := tbl.Count(ctx, db, s.conn.dialect, r.Query)
 		if err != nil {
 			return nil, s.dbError(err)
 		}
@@ -167,7 +167,7 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 			rows = rows[:r.Limit]
 		}
 		if more || r.Offset > 0 {
-			if count, err = tbl.Count(ctx, db, s.conn.dialect, r.Where); err != nil {
+			if count, err = tbl.Count(ctx, db, s.conn.dialect, r.Query); err != nil {
 				return nil, s.dbError(err)
 			}
 		} else {
@@ -193,7 +193,7 @@ func (s *Service) getRecords(ctx context.Context, req *platform.Request, c *cata
 	body := platform.Wrap(list)
 	if req.BoolParam("include_count") || count > r.Limit {
 		if count < 0 {
-			if count, err = tbl.Count(ctx, db, s.conn.dialect, r.Where); err != nil {
+			if count, err = tbl.Count(ctx, db, s.conn.dialect, r.Query); err != nil {
 				return nil, s.dbError(err)
 			}
 		}

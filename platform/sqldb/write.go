@@ -468,7 +468,7 @@ func (w *txn) updateOne(ctx context.Context, id map[string]any, rec map[string]a
 			return w.keysOf(id), nil
 		}
 	}
-	n, err := w.tbl.Count(ctx, w.tx, w.dialect, []*entsql.Predicate{where})
+	n, err := w.tbl.Count(ctx, w.tx, w.dialect, sqltable.Query{Where: []*entsql.Predicate{where}})
 	if err != nil {
 		return nil, w.s.dbError(err)
 	}

@@ -153,11 +153,19 @@ func (t *Table) ParseRead(req *platform.Request, maxRecords int, allowed func(st
 		}
 	}
 	if v, ok := req.Param("filter", "where"); ok && strings.TrimSpace(v) != "" {
-		p, err := t.Filter(v, allowed, Params(req), lookup)
+		params, looked := Params(req), false
+		look := lookup
+		if lookup != nil {
+			look = func(name string) (string, bool) { looked = true; return lookup(name) }
+		}
+		p, err := t.Filter(v, allowed, params, look)
 		if err != nil {
 			return nil, err
 		}
 		r.Where = append(r.Where, p)
+		if params == nil && !looked && len(v) <= maxParsedText {
+			r.filter = &shapedFilter{text: v, pred: p}
+		}
 	}
 	if v, ok := req.Param("limit", "top"); ok && v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))

@@ -8,11 +8,13 @@ package sqltable
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 	"sync"
 
 	entsql "entgo.io/ent/dialect/sql"
 
+	"github.com/apiary/apiary/platform/bounded"
 	"github.com/apiary/apiary/platform/filter"
 )
 
@@ -26,9 +28,10 @@ type Column struct {
 type Table struct {
 	Name    string // SQL name
 	Columns []Column
-	byName  map[string]int // lower-case name → index
-	byKey   sync.Map       // dialect and key columns → the SELECT of one row by them (SelectByKey)
-	quoted  sync.Map       // dialect → *quotedNames
+	byName  map[string]int                 // lower-case name → index
+	byKey   sync.Map                       // dialect and key columns → the SELECT of one row by them (SelectByKey)
+	shaped  bounded.Map[string, statement] // query shape → its SELECT (Select, shapeKey)
+	quoted  sync.Map                       // dialect → *quotedNames
 	// every column for the filter language, built once (filterColumns)
 	filterOnce sync.Once
 	filterCols func(name string) (filter.Column, bool)
@@ -56,6 +59,7 @@ func (t *Table) names(dialect string) *quotedNames {
 // New describes table name with its columns, in the order rows are read.
 func New(name string, cols []Column) *Table {
 	t := &Table{Name: name, Columns: cols, byName: make(map[string]int, len(cols))}
+	t.shaped.Max = maxShapes
 	for i, c := range cols {
 		t.byName[strings.ToLower(c.Name)] = i
 	}
@@ -84,6 +88,21 @@ type Query struct {
 	Order  []Order
 	Limit  int
 	Offset int
+	// filter is set by ParseRead when Where held only the predicate of a filter whose SQL
+	// depends on nothing but its text (no {lookup}, no :param): see shapeKey.
+	filter *shapedFilter
+}
+
+// shapedFilter is a filter's text and the predicate ParseRead compiled from it.
+type shapedFilter struct {
+	text string
+	pred *entsql.Predicate
+}
+
+// statement is a SELECT's text and its bound arguments (shared: never changed once built).
+type statement struct {
+	text string
+	args []any
 }
 
 // DB is what reads need of a database: a *sql.DB, a *sql.Tx, or an ent client (inside a
@@ -140,10 +159,74 @@ func (t *Table) SelectByKey(ctx context.Context, db DB, dialect string, keys []s
 	return t.scan(ctx, db, text.(string), vals, 1)
 }
 
+// countSQL builds the COUNT of the rows matching q.Where.
+func (t *Table) countSQL(dialect string, q Query) (string, []any) {
+	sel := entsql.Dialect(dialect).Select(entsql.Count("*")).From(entsql.Table(Quote(dialect, t.Name)))
+	if len(q.Where) > 0 {
+		sel.Where(entsql.And(q.Where...))
+	}
+	return sel.Query()
+}
+
 // Select reads the rows matching q.
 func (t *Table) Select(ctx context.Context, db DB, dialect string, q Query) ([]map[string]any, error) {
-	text, args := t.SelectSQL(dialect, q)
+	text, args := t.selectSQL(dialect, q)
 	return t.scan(ctx, db, text, args, min(max(q.Limit, 0), maxRowsHint))
+}
+
+// maxShapes bounds the statements kept per table.
+const maxShapes = 256
+
+// selectSQL is SelectSQL, built once per query shape when q has one (shapeKey).
+func (t *Table) selectSQL(dialect string, q Query) (string, []any) {
+	return t.shapedSQL("select", dialect, q, t.SelectSQL)
+}
+
+// shapedSQL returns build(dialect, q), kept per table under what and q's shape when q has one.
+func (t *Table) shapedSQL(what, dialect string, q Query, build func(string, Query) (string, []any)) (string, []any) {
+	key, ok := q.shapeKey(what, dialect)
+	if !ok {
+		return build(dialect, q)
+	}
+	if st, ok := t.shaped.Get(key); ok {
+		return st.text, st.args
+	}
+	text, args := build(dialect, q)
+	t.shaped.Put(key, statement{text: text, args: args})
+	return text, args
+}
+
+// shapeKey names what q's statement (what: select, count) depends on — dialect, page, order and the
+// filter's text — when that is all they depend on: Where is empty, or is exactly the one
+// predicate ParseRead compiled from a caller-independent filter. Any other predicate (a row
+// filter, ids, a key) makes q unshaped, so the SQL is built for this read alone.
+func (q Query) shapeKey(what, dialect string) (string, bool) {
+	var filter string
+	switch {
+	case len(q.Where) == 0:
+	case len(q.Where) == 1 && q.filter != nil && q.Where[0] == q.filter.pred:
+		filter = q.filter.text
+	default:
+		return "", false
+	}
+	b := make([]byte, 0, 32+len(filter)+16*len(q.Order))
+	b = append(b, what...)
+	b = append(b, 0)
+	b = append(b, dialect...)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, int64(q.Limit), 10)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, int64(q.Offset), 10)
+	for _, o := range q.Order {
+		b = append(b, 0)
+		b = append(b, o.Column...)
+		b = append(b, 0)
+		b = strconv.AppendBool(b, o.Desc)
+		b = append(b, o.Nulls...)
+	}
+	b = append(b, 0, 0)
+	b = append(b, filter...)
+	return string(b), true
 }
 
 // Scan runs a SELECT of every column (in order) and returns JSON-ready rows keyed by client name.
@@ -180,13 +263,10 @@ func (t *Table) scan(ctx context.Context, db DB, text string, args []any, hint i
 	return out, rows.Err()
 }
 
-// Count returns the number of rows matching where.
-func (t *Table) Count(ctx context.Context, db DB, dialect string, where []*entsql.Predicate) (int, error) {
-	sel := entsql.Dialect(dialect).Select(entsql.Count("*")).From(entsql.Table(Quote(dialect, t.Name)))
-	if len(where) > 0 {
-		sel.Where(entsql.And(where...))
-	}
-	text, args := sel.Query()
+// Count returns the number of rows matching q.Where (built once per query shape, as Select).
+func (t *Table) Count(ctx context.Context, db DB, dialect string, q Query) (int, error) {
+	q.Order, q.Limit, q.Offset = nil, 0, 0
+	text, args := t.shapedSQL("count", dialect, q, t.countSQL)
 	rows, err := db.QueryContext(ctx, text, args...)
 	if err != nil {
 		return 0, err

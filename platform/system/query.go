@@ -127,7 +127,7 @@ func (s *System) rowByID(ctx context.Context, sp *spec, id int) (map[string]any,
 
 // count returns the number of rows matching where.
 func (s *System) count(ctx context.Context, sp *spec, where []*sql.Predicate) (int, error) {
-	n, err := sp.table.Count(ctx, s.p.DB, s.p.Dialect, where)
+	n, err := sp.table.Count(ctx, s.p.DB, s.p.Dialect, sqltable.Query{Where: where})
 	if err != nil {
 		return 0, platform.Internal(err)
 	}
