@@ -44,10 +44,11 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			}
 			var err error
 			if m, ok := e.(map[string]any); ok {
-				if !sameKeys(m, keys) {
+				var same bool
+				if b, same, err = appendWithKeys(b, m, keys); err == nil && !same {
 					keys = sortedKeys(small[:0], m)
+					b, err = appendObject(b, m, keys)
 				}
-				b, err = appendObject(b, m, keys)
 			} else {
 				b, err = appendJSON(b, e)
 			}
@@ -64,11 +65,13 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if !sameKeys(m, keys) {
-				keys = sortedKeys(small[:0], m)
-			}
+			var same bool
 			var err error
-			if b, err = appendObject(b, m, keys); err != nil {
+			if b, same, err = appendWithKeys(b, m, keys); err == nil && !same {
+				keys = sortedKeys(small[:0], m)
+				b, err = appendObject(b, m, keys)
+			}
+			if err != nil {
 				return nil, err
 			}
 		}
@@ -93,18 +96,31 @@ func sortedKeys(keys []string, m map[string]any) []string {
 	return keys
 }
 
-// sameKeys reports whether m's keys are exactly keys: the rows of one list usually share
-// them, and then sort them once.
-func sameKeys(m map[string]any, keys []string) bool {
-	if keys == nil || len(m) != len(keys) {
-		return false
+// appendWithKeys writes m, one object of a list, with keys (the sorted keys of the list's
+// previous object) when m has exactly those keys — the rows of one list usually do, and then
+// their keys are sorted once. Otherwise it writes nothing and reports false.
+func appendWithKeys(b []byte, m map[string]any, keys []string) ([]byte, bool, error) {
+	if m == nil || keys == nil || len(m) != len(keys) {
+		return b, false, nil
 	}
-	for _, k := range keys {
-		if _, ok := m[k]; !ok {
-			return false
+	start := len(b)
+	b = append(b, '{')
+	for i, k := range keys {
+		v, ok := m[k]
+		if !ok {
+			return b[:start], false, nil
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		var err error
+		if b, err = appendJSON(b, v); err != nil {
+			return nil, false, err
 		}
 	}
-	return true
+	return append(b, '}'), true, nil
 }
 
 // appendObject writes m with its keys in the order of keys, which are m's keys sorted; a nil

@@ -20,7 +20,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		map[string]any{"b": 1.0, "a": []any{map[string]any{"z": "x", "y": nil}}, "c": map[string]any{"k": false}},
 		[]map[string]any{{"id": int64(1), "name": "x"}, {"id": int64(2)}},
 		// Rows sharing their keys, then not: each row is written with its own keys, sorted.
-		[]map[string]any{{"b": 1, "a": 2}, {"a": 3, "b": 4}, {"a": 5}, {"a": 6, "c": 7}, {"c": 8, "a": 9}, {}, nil},
+		[]map[string]any{{"b": 1, "a": 2}, {"a": 3, "b": 4}, {"a": 5}, {"a": 6, "c": 7}, {"c": 8, "a": 9}, {"d": 10, "a": 11}, {}, nil},
 		[]any{map[string]any{"b": 1, "a": 2}, map[string]any{"a": 3, "c": 4}, "x", map[string]any{"a": 5, "c": 6},
 			map[string]any{"a": 7, "b": []any{map[string]any{"z": 1, "y": 2}, map[string]any{"y": 3, "z": 4}}}},
 		struct{ A int }{3},

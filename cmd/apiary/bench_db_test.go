@@ -511,63 +511,67 @@ var dbBenchKinds = []string{"sqlite", "pgsql"}
 // nextID cycles over 1..dbBenchRows across all clients.
 func nextID(n *atomic.Int64) int { return int(n.Add(1)%dbBenchRows) + 1 }
 
-func BenchmarkDBBaselineByID(b *testing.B) {
+// baselineByID is GET /contact/{id} on the kind's baseline, ids cycling.
+func (k *dbBenchKind) baselineByID() load {
+	var n atomic.Int64
+	return load{db: k.baselineDB, newReq: func() (*http.Request, error) {
+		return http.NewRequest(http.MethodGet, k.baselineURL+"/contact/"+strconv.Itoa(nextID(&n)), nil)
+	}}
+}
+
+// byID is GET _table/contact/{id} as the benchmark user, ids cycling.
+func (d *dbBenchEnv) byID(k *dbBenchKind) load {
+	h := d.dbUserHeader()
+	var n atomic.Int64
+	return load{newReq: func() (*http.Request, error) {
+		req, err := http.NewRequest(http.MethodGet, d.byIDURL(k, nextID(&n)), nil)
+		if err == nil {
+			req.Header = h.Clone()
+		}
+		return req, err
+	}}
+}
+
+// baselineList is the kind's baseline list of Lisbon contacts.
+func (k *dbBenchKind) baselineList() load {
+	u := k.baselineURL + "/contact?city=" + url.QueryEscape(dbBenchCity)
+	return load{db: k.baselineDB, newReq: func() (*http.Request, error) { return http.NewRequest(http.MethodGet, u, nil) }}
+}
+
+// list is the filtered 20-row list as the benchmark user.
+func (d *dbBenchEnv) list(k *dbBenchKind) load {
+	u, h := d.listURL(k), d.dbUserHeader()
+	return load{newReq: func() (*http.Request, error) {
+		req, err := http.NewRequest(http.MethodGet, u, nil)
+		if err == nil {
+			req.Header = h.Clone()
+		}
+		return req, err
+	}}
+}
+
+// eachDBKind runs one subtest per database kind with its environment.
+func eachDBKind(b *testing.B, fn func(b *testing.B, d *dbBenchEnv, k *dbBenchKind)) {
 	for _, kind := range dbBenchKinds {
 		b.Run(kind, func(b *testing.B) {
 			d := dbBenchSetup(b)
-			k := d.kind(b, kind)
-			var n atomic.Int64
-			runLoad(b, d.benchEnv, k.baselineDB, func() (*http.Request, error) {
-				return http.NewRequest(http.MethodGet, k.baselineURL+"/contact/"+strconv.Itoa(nextID(&n)), nil)
-			}, nil)
+			fn(b, d, d.kind(b, kind))
 		})
 	}
+}
+
+func BenchmarkDBBaselineByID(b *testing.B) {
+	eachDBKind(b, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { k.baselineByID().run(b, d.benchEnv) })
 }
 
 func BenchmarkDBByID(b *testing.B) {
-	for _, kind := range dbBenchKinds {
-		b.Run(kind, func(b *testing.B) {
-			d := dbBenchSetup(b)
-			k := d.kind(b, kind)
-			h := d.dbUserHeader()
-			var n atomic.Int64
-			runLoad(b, d.benchEnv, nil, func() (*http.Request, error) {
-				req, err := http.NewRequest(http.MethodGet, d.byIDURL(k, nextID(&n)), nil)
-				if err == nil {
-					req.Header = h.Clone()
-				}
-				return req, err
-			}, nil)
-		})
-	}
+	eachDBKind(b, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { d.byID(k).run(b, d.benchEnv) })
 }
 
 func BenchmarkDBBaselineList(b *testing.B) {
-	for _, kind := range dbBenchKinds {
-		b.Run(kind, func(b *testing.B) {
-			d := dbBenchSetup(b)
-			k := d.kind(b, kind)
-			u := k.baselineURL + "/contact?city=" + url.QueryEscape(dbBenchCity)
-			runLoad(b, d.benchEnv, k.baselineDB, func() (*http.Request, error) {
-				return http.NewRequest(http.MethodGet, u, nil)
-			}, nil)
-		})
-	}
+	eachDBKind(b, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { k.baselineList().run(b, d.benchEnv) })
 }
 
 func BenchmarkDBList(b *testing.B) {
-	for _, kind := range dbBenchKinds {
-		b.Run(kind, func(b *testing.B) {
-			d := dbBenchSetup(b)
-			k := d.kind(b, kind)
-			u, h := d.listURL(k), d.dbUserHeader()
-			runLoad(b, d.benchEnv, nil, func() (*http.Request, error) {
-				req, err := http.NewRequest(http.MethodGet, u, nil)
-				if err == nil {
-					req.Header = h.Clone()
-				}
-				return req, err
-			}, nil)
-		})
-	}
+	eachDBKind(b, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { d.list(k).run(b, d.benchEnv) })
 }

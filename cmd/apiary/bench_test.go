@@ -451,43 +451,49 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func BenchmarkBaselineChiSQLite(b *testing.B) {
-	e := benchSetup(b)
+// baselineRole is GET /role/{id} on the bare chi baseline.
+func (e *benchEnv) baselineRole() load {
 	u := e.baselineURL + "/role/" + strconv.Itoa(e.roleID)
-	runLoad(b, e, e.baselineDB, func() (*http.Request, error) { return http.NewRequest(http.MethodGet, u, nil) }, nil)
+	return load{db: e.baselineDB, newReq: func() (*http.Request, error) { return http.NewRequest(http.MethodGet, u, nil) }}
 }
 
-func BenchmarkRESTRoleByID(b *testing.B) {
-	e := benchSetup(b)
+// restRole is GET /api/v2/system/role/{id} as the benchmark user.
+func (e *benchEnv) restRole() load {
 	u, h := e.restURL(), e.userHeader()
-	runLoad(b, e, e.main.Store.DB.DB, func() (*http.Request, error) {
+	return load{db: e.main.Store.DB.DB, newReq: func() (*http.Request, error) {
 		req, err := http.NewRequest(http.MethodGet, u, nil)
 		if err == nil {
 			req.Header = h.Clone()
 		}
 		return req, err
-	}, nil)
+	}}
 }
 
-func BenchmarkGraphQLRoleByID(b *testing.B) {
-	e := benchSetup(b)
+// graphQLRole is the role read through POST /graphql as the benchmark user.
+func (e *benchEnv) graphQLRole() load {
 	u, h := e.main.URL+"/graphql", e.userHeader()
 	h.Set("Content-Type", "application/json")
-	runLoad(b, e, e.main.Store.DB.DB, func() (*http.Request, error) {
+	return load{db: e.main.Store.DB.DB, newReq: func() (*http.Request, error) {
 		req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(e.graphQLBody))
 		if err == nil {
 			req.Header = h.Clone()
 		}
 		return req, err
-	}, func(body []byte) error {
+	}, check: func(body []byte) error {
 		// GraphQL answers 200 with an "errors" list on failure: a failing resolver must not pass
 		// for a fast one.
 		if bytes.Contains(body, []byte(`"errors"`)) || !bytes.Contains(body, []byte(`"name":"bench"`)) {
 			return fmt.Errorf("GraphQL answered %s (run with -v for the server log)", body)
 		}
 		return nil
-	})
+	}}
 }
+
+func BenchmarkBaselineChiSQLite(b *testing.B) { e := benchSetup(b); e.baselineRole().run(b, e) }
+
+func BenchmarkRESTRoleByID(b *testing.B) { e := benchSetup(b); e.restRole().run(b, e) }
+
+func BenchmarkGraphQLRoleByID(b *testing.B) { e := benchSetup(b); e.graphQLRole().run(b, e) }
 
 // BenchmarkGraphQLTypename is the floor of /graphql: `{__typename}` reaches no resolver and no
 // database, so what it costs over the baseline is gqlgen's handler and executor (with the

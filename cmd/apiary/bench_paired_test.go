@@ -1,0 +1,156 @@
+// Paired benchmarks: every performance target is a ratio of two endpoints' req/s "in one run",
+// and on a shared VM the machine's speed drifts by ±15 % within seconds, so two benchmarks run
+// one after the other measure the drift as much as the code. BenchmarkPaired measures each
+// target's two endpoints in alternating segments of pairedSegment requests (the same
+// ~8 concurrent keep-alive clients as runLoad) and reports, per target:
+//
+//	ratio       the median over segment pairs of candidate req/s ÷ baseline req/s
+//	base-req/s  the baseline's req/s over all its segments
+//	req/s       the candidate's req/s over all its segments
+//
+//	go test -run '^$' -bench Paired -benchtime 4000x -count 5 ./cmd/apiary/
+//
+// One op is one request to each side. The targets:
+//
+//	rest-role             GET /api/v2/system/role/{id}     ÷ chi + SQLite baseline  (issue 2: ≥ 0.70)
+//	graphql-role          POST /graphql roles(where: id)   ÷ chi + SQLite baseline  (issue 2: ≥ 0.70)
+//	db-by-id/{kind}       GET _table/contact/{id}          ÷ chi + database/sql     (issue 3: ≥ 0.70)
+//	db-list/{kind}        GET _table/contact?filter&limit  ÷ chi + database/sql     (issue 3: ≥ 0.80)
+//	graphql-by-pk/{kind}  contact_by_pk through /graphql/… ÷ REST GET by id         (issue 5: ≥ 0.85)
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"database/sql"
+)
+
+// load is one benchmarked endpoint: how to build a request, how to check an answer (nil: any
+// 200), and the *sql.DB whose idle-connection closes runLoad reports (nil: none).
+type load struct {
+	db     *sql.DB
+	newReq func() (*http.Request, error)
+	check  func([]byte) error
+}
+
+// run measures l alone (runLoad).
+func (l load) run(b *testing.B, e *benchEnv) { runLoad(b, e, l.db, l.newReq, l.check) }
+
+// pairedSegment is how many requests one side gets before the other's turn: long enough that
+// the ramp of a segment's start and end is small, short enough (tens of milliseconds) that the
+// machine's speed is the same for both halves of a pair.
+const pairedSegment = 500
+
+// pairedLoad measures cand against base in alternating segments (see the file comment).
+func pairedLoad(b *testing.B, e *benchEnv, base, cand load) {
+	b.Helper()
+	clients := 4 * runtime.GOMAXPROCS(0) // as runLoad: SetParallelism(4)
+	var (
+		ratios           []float64
+		tBase, tCand     time.Duration
+		nBase, nCand     int
+		segBase, segCand time.Duration
+		err              error
+	)
+	b.ResetTimer()
+	for done := 0; done < b.N; done += pairedSegment {
+		n := min(pairedSegment, b.N-done)
+		if segBase, err = segment(e, base, n, clients); err != nil {
+			b.Fatalf("baseline: %v", err)
+		}
+		if segCand, err = segment(e, cand, n, clients); err != nil {
+			b.Fatalf("candidate: %v", err)
+		}
+		tBase, tCand, nBase, nCand = tBase+segBase, tCand+segCand, nBase+n, nCand+n
+		if n == pairedSegment || len(ratios) == 0 && done+n == b.N {
+			ratios = append(ratios, segBase.Seconds()/segCand.Seconds())
+		}
+	}
+	b.StopTimer()
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], "ratio")
+	b.ReportMetric(float64(nBase)/tBase.Seconds(), "base-req/s")
+	b.ReportMetric(float64(nCand)/tCand.Seconds(), "req/s")
+}
+
+// segment sends n requests of l from clients concurrent clients and returns the wall time.
+func segment(e *benchEnv, l load, n, clients int) (time.Duration, error) {
+	var (
+		next  atomic.Int64
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	fail := func(err error) { once.Do(func() { first = err }) }
+	start := time.Now()
+	for range clients {
+		wg.Go(func() {
+			var buf bytes.Buffer
+			for next.Add(1) <= int64(n) {
+				req, err := l.newReq()
+				if err != nil {
+					fail(err)
+					return
+				}
+				resp, err := e.client.Do(req)
+				if err != nil {
+					fail(err)
+					return
+				}
+				buf.Reset()
+				_, err = buf.ReadFrom(resp.Body)
+				resp.Body.Close()
+				switch {
+				case err != nil:
+					fail(err)
+					return
+				case resp.StatusCode != http.StatusOK:
+					fail(fmt.Errorf("status %d: %s (run with -v for the server log)", resp.StatusCode, buf.Bytes()))
+					return
+				case l.check != nil:
+					if err := l.check(buf.Bytes()); err != nil {
+						fail(err)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start), first
+}
+
+func BenchmarkPaired(b *testing.B) {
+	b.Run("rest-role", func(b *testing.B) {
+		e := benchSetup(b)
+		pairedLoad(b, e, e.baselineRole(), e.restRole())
+	})
+	b.Run("graphql-role", func(b *testing.B) {
+		e := benchSetup(b)
+		pairedLoad(b, e, e.baselineRole(), e.graphQLRole())
+	})
+	b.Run("db-by-id", func(b *testing.B) {
+		eachDBKind(b, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) {
+			pairedLoad(b, d.benchEnv, k.baselineByID(), d.byID(k))
+		})
+	})
+	b.Run("db-list", func(b *testing.B) {
+		eachDBKind(b, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) {
+			pairedLoad(b, d.benchEnv, k.baselineList(), d.list(k))
+		})
+	})
+	b.Run("graphql-by-pk", func(b *testing.B) {
+		eachDBKind(b, func(b *testing.B, _ *dbBenchEnv, k *dbBenchKind) {
+			d := gqlBenchSetup(b)
+			pairedLoad(b, d.benchEnv, d.byID(k), d.graphQLByPK(k))
+		})
+	})
+}
