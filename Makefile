@@ -5,7 +5,7 @@ DATA    ?= ./apiary_data
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: generate check-generated build run test bench web
+.PHONY: generate check-generated build run test bench bench-targets web
 
 ## generate: regenerate ent (entc + entgql, writing schema/ent.graphql) and then gqlgen, in that order
 generate:
@@ -34,6 +34,10 @@ test:
 ## bench: the pipeline benchmarks against a plain chi + SQLite baseline (see README)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 5 ./cmd/apiary/ | tee bench.txt
+
+## bench-targets: each performance target's two endpoints in alternating segments (BenchmarkPaired; see README)
+bench-targets:
+	$(GO) test -run '^$$' -bench Paired -benchtime 6000x -count 5 ./cmd/apiary/ | tee bench-targets.txt
 
 ## web: rebuild the embedded GraphiQL playground (web/dist) from web/playground
 web:
