@@ -30,7 +30,7 @@ type Table struct {
 	Columns []Column
 	byName  map[string]int                 // lower-case name → index
 	byKey   sync.Map                       // dialect and key columns → the SELECT of one row by them (SelectByKey)
-	shaped  bounded.Map[string, statement] // query shape → its SELECT (Select, shapeKey)
+	shaped  bounded.Map[string, statement] // query shape → its SELECT or COUNT (shapedSQL)
 	quoted  sync.Map                       // dialect → *quotedNames
 	// every column for the filter language, built once (filterColumns)
 	filterOnce sync.Once
@@ -99,7 +99,7 @@ type shapedFilter struct {
 	pred *entsql.Predicate
 }
 
-// statement is a SELECT's text and its bound arguments (shared: never changed once built).
+// statement is a statement's text and its bound arguments (shared: never changed once built).
 type statement struct {
 	text string
 	args []any
