@@ -46,4 +46,20 @@ func TestGraphQLDataRepeatedQueries(t *testing.T) {
 			t.Errorf("id %d: contact_info_by_pk.contact_by_contact_id = %v", id, ci)
 		}
 	}
+
+	// Selection sets that gqlgen merges from a fragment and a field begin with the same
+	// selection and have the same length, yet ask for different fields.
+	const merged = `{
+		a: contact_info_by_pk(id: 1) { ...contactID contact_by_contact_id { first_name } }
+		b: contact_info_by_pk(id: 1) { ...contactID contact_by_contact_id { last_name } }
+	}
+	fragment contactID on contact_info { contact_by_contact_id { id } }`
+	for range 2 {
+		data := s.mustData("db", merged, nil)
+		for alias, want := range map[string]string{"a": `{"first_name":"Jane","id":1}`, "b": `{"id":1,"last_name":"Doe"}`} {
+			if got := data[alias].(map[string]any)["contact_by_contact_id"]; !jsonEqual(got, json.RawMessage(want)) {
+				t.Errorf("%s.contact_by_contact_id = %v, want %s", alias, got, want)
+			}
+		}
+	}
 }

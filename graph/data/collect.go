@@ -1,6 +1,8 @@
 package data
 
 import (
+	"slices"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -17,14 +19,23 @@ const maxCollected = 4096
 // these directives are cached; the others are collected on every request. Safe for concurrent
 // use.
 type fieldCache struct {
-	fields bounded.Map[fieldKey, []graphql.CollectedField]
+	fields bounded.Map[fieldKey, collected]
 	static bounded.Map[*ast.QueryDocument, bool] // whether a document is free of those directives
 }
 
+// fieldKey finds a set's entry cheaply. It does not identify the set: gqlgen merges the
+// selections of a fragment and a field into new sets that can share their first selection
+// and their length, so an entry holds its set and a hit compares them.
 type fieldKey struct {
-	first ast.Selection // the set's first selection: sets of one document never share it
+	first ast.Selection
 	n     int
 	typ   string
+}
+
+// collected is a set and what CollectFields made of it.
+type collected struct {
+	sel    ast.SelectionSet
+	fields []graphql.CollectedField
 }
 
 // collect is graphql.CollectFields(x.op, sel, []string{typ}), cached when it can be. The
@@ -35,11 +46,11 @@ func (x *run) collect(sel ast.SelectionSet, typ string) []graphql.CollectedField
 		return graphql.CollectFields(x.op, sel, []string{typ})
 	}
 	key := fieldKey{first: sel[0], n: len(sel), typ: typ}
-	if fields, ok := c.fields.Get(key); ok {
-		return fields
+	if e, ok := c.fields.Get(key); ok && slices.Equal(e.sel, sel) {
+		return e.fields
 	}
 	fields := graphql.CollectFields(x.op, sel, []string{typ})
-	c.fields.Put(key, fields)
+	c.fields.Put(key, collected{sel: sel, fields: fields})
 	return fields
 }
 
