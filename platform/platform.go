@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/apiary/apiary/ent"
@@ -47,6 +48,7 @@ type Platform struct {
 	verified verifiedTokens
 	journal  *journal
 	events   eventNameCache
+	configMu sync.Mutex // serialises UpdateServiceConfig on this node
 	log      *slog.Logger
 	stop     context.CancelFunc
 	stopped  chan struct{}

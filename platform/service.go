@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"sort"
-	"sync"
 
 	"github.com/apiary/apiary/ent"
 )
@@ -84,9 +83,6 @@ func (p *Platform) ServiceRows(ctx context.Context) (map[string]*ent.Service, er
 // ServiceInstance returns the running service of a row.
 func (p *Platform) ServiceInstance(row *ent.Service) (Service, error) { return p.instance(row) }
 
-// serviceConfigMu serialises UpdateServiceConfig on this node.
-var serviceConfigMu sync.Mutex
-
 // UpdateServiceConfig changes the stored config of service id: change gets a copy of the
 // current config and returns the new one, or an error that leaves everything unchanged (it is
 // returned as it is). The row is re-read and written in one transaction, its
@@ -95,8 +91,8 @@ var serviceConfigMu sync.Mutex
 // node are serialised; two nodes writing the same service at the same instant may lose one
 // change.
 func (p *Platform) UpdateServiceConfig(ctx context.Context, id int, change func(cfg map[string]any) (map[string]any, error)) error {
-	serviceConfigMu.Lock()
-	defer serviceConfigMu.Unlock()
+	p.configMu.Lock()
+	defer p.configMu.Unlock()
 	tx, err := p.Client.Tx(ctx)
 	if err != nil {
 		return Internal(err)

@@ -33,49 +33,12 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return append(b, x...), nil
 	case map[string]any:
 		var small [16]string
-		return appendObject(b, x, sortedKeys(small[:0], x))
+		b, _, err := appendObject(b, x, sortedKeys(small[:0], x))
+		return b, err
 	case []any:
-		var small [16]string
-		var keys []string // the sorted keys of the last row, which the next row likely shares
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if m, ok := e.(map[string]any); ok {
-				var same bool
-				if b, same, err = appendWithKeys(b, m, keys); err == nil && !same {
-					keys = sortedKeys(small[:0], m)
-					b, err = appendObject(b, m, keys)
-				}
-			} else {
-				b, err = appendJSON(b, e)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendList(b, x)
 	case []map[string]any:
-		var small [16]string
-		var keys []string
-		b = append(b, '[')
-		for i, m := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var same bool
-			var err error
-			if b, same, err = appendWithKeys(b, m, keys); err == nil && !same {
-				keys = sortedKeys(small[:0], m)
-				b, err = appendObject(b, m, keys)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendList(b, x)
 	case time.Time:
 		return appendString(b, x.Format(time.RFC3339Nano)), nil
 	}
@@ -96,11 +59,42 @@ func sortedKeys(keys []string, m map[string]any) []string {
 	return keys
 }
 
-// appendWithKeys writes m, one object of a list, with keys (the sorted keys of the list's
-// previous object) when m has exactly those keys — the rows of one list usually do, and then
-// their keys are sorted once. Otherwise it writes nothing and reports false.
-func appendWithKeys(b []byte, m map[string]any, keys []string) ([]byte, bool, error) {
-	if m == nil || keys == nil || len(m) != len(keys) {
+// appendList writes a list. Its objects are written with the sorted keys of the list's
+// previous object when they have exactly those — the rows of one list usually do, and then
+// their keys are sorted once.
+func appendList[E any](b []byte, list []E) ([]byte, error) {
+	var small [16]string
+	var keys []string
+	b = append(b, '[')
+	for i, e := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if m, ok := any(e).(map[string]any); ok {
+			var same bool
+			if b, same, err = appendObject(b, m, keys); err == nil && !same {
+				keys = sortedKeys(small[:0], m)
+				b, _, err = appendObject(b, m, keys)
+			}
+		} else {
+			b, err = appendJSON(b, e)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// appendObject writes m with its keys in the order of keys when they are exactly m's keys,
+// sorted; a nil map is null, as encoding/json writes it. When m has other keys it writes
+// nothing and reports false.
+func appendObject(b []byte, m map[string]any, keys []string) ([]byte, bool, error) {
+	if m == nil {
+		return append(b, "null"...), true, nil
+	}
+	if len(m) != len(keys) {
 		return b, false, nil
 	}
 	start := len(b)
@@ -121,27 +115,6 @@ func appendWithKeys(b []byte, m map[string]any, keys []string) ([]byte, bool, er
 		}
 	}
 	return append(b, '}'), true, nil
-}
-
-// appendObject writes m with its keys in the order of keys, which are m's keys sorted; a nil
-// map is null, as encoding/json writes it.
-func appendObject(b []byte, m map[string]any, keys []string) ([]byte, error) {
-	if m == nil {
-		return append(b, "null"...), nil
-	}
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, k)
-		b = append(b, ':')
-		var err error
-		if b, err = appendJSON(b, m[k]); err != nil {
-			return nil, err
-		}
-	}
-	return append(b, '}'), nil
 }
 
 // appendFloat formats like encoding/json: no exponent between 1e-6 and 1e21.

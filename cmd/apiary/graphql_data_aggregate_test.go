@@ -15,8 +15,7 @@ func TestGraphQLDataAggregates(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookService(kind)
 			s.must(200, "PATCH", "/api/v2/db/_schema/contact_info", map[string]any{"field": []any{
 				map[string]any{"name": "score", "type": "float"},
 				map[string]any{"name": "amount", "type": "decimal", "precision": 10, "scale": 2},

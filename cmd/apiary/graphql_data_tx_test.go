@@ -16,8 +16,7 @@ func TestGraphQLDataMutationTransaction(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookService(kind)
 			notes := func(filter string) string {
 				body := s.must(200, "GET", "/api/v2/db/_table/contact?order=id&fields=first_name,notes&filter="+url.QueryEscape(filter), nil)
 				return fmt.Sprint(body.(map[string]any)["resource"])

@@ -287,3 +287,11 @@ func (s *server) serviceID(name string) int {
 	out := s.must(200, "GET", "/api/v2/system/service?filter="+url.QueryEscape("name='"+name+"'")+"&fields=id", nil)
 	return firstID(out)
 }
+
+// addressBookService registers the address book (addressBook) on kind as the service "db" and
+// returns the service's id.
+func (s *server) addressBookService(kind string) int {
+	s.t.Helper()
+	cfg := addressBook(s.t, kind, s.m.DataDir)
+	return firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg})))
+}

@@ -14,8 +14,7 @@ func TestSQLInjection(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookService(kind)
 			q := url.QueryEscape
 			base := "/api/v2/db/_table/contact"
 			attacks := []string{

@@ -13,8 +13,7 @@ func TestRelationsOfNullKeys(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookService(kind)
 			s.must(200, "POST", "/api/v2/db/_schema", map[string]any{"resource": []any{
 				map[string]any{"name": "note", "field": []any{map[string]any{"name": "id", "type": "id"},
 					map[string]any{"name": "body", "type": "string"}, map[string]any{"name": "code", "type": "string"}}},

@@ -49,8 +49,7 @@ func TestLimitsOnClientInput(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookService(kind)
 			ids := make([]string, 10001)
 			for i := range ids {
 				ids[i] = fmt.Sprint(i + 1)
@@ -88,8 +87,7 @@ func TestIDFieldOnWrites(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookService(kind)
 			base := "/api/v2/db/_table/contact_info"
 			out := s.must(200, "POST", base+"?id_field=email", rec(map[string]any{"contact_id": 3, "info_type": "home", "email": "jim@home.test"}))
 			if got := fmt.Sprint(out); got != "map[resource:[map[email:jim@home.test]]]" {

@@ -134,8 +134,7 @@ func TestClientMistakesAreNot500(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookService(kind)
 			if status, _ := s.do("GET", "/api/v2/db/_table/contact/99999999999", nil, creds(s.admin, "")); status != 404 {
 				t.Errorf("id out of range: %d, want 404", status)
 			}

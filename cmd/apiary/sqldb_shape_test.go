@@ -15,8 +15,7 @@ func TestRepeatedReadsKeepCallerParts(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg})))
+			dbID := s.addressBookService(kind)
 			f := s.readerFixture() // the fixture's user has id 2, the admin id 1
 			s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), map[string]any{"role_service_access_by_role_id": []any{
 				map[string]any{"service_id": dbID, "component": "_table/contact/*", "verb_mask": 1, "requestor_mask": 1,

@@ -114,8 +114,7 @@ func TestDatabaseServiceReads(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookService(kind)
 			names := func(body any, field string) string {
 				var out []string
 				for _, r := range body.(map[string]any)["resource"].([]any) {
@@ -275,8 +274,7 @@ func TestGroupedReads(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookService(kind)
 			q := url.QueryEscape
 			out := s.must(200, "GET", "/api/v2/db/_table/contact_info?group=contact_id&fields="+q("contact_id,COUNT(*),MAX(id)")+"&order=contact_id", nil)
 			if got := fmt.Sprint(out); got != "map[resource:[map[COUNT_ALL:2 MAX_id:2 contact_id:1] map[COUNT_ALL:1 MAX_id:3 contact_id:2]]]" {

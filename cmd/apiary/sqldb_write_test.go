@@ -16,8 +16,7 @@ func TestDatabaseServiceWrites(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookService(kind)
 			base := "/api/v2/db/_table/contact"
 			count := func() int {
 				t.Helper()
@@ -125,8 +124,7 @@ func TestRowFilters(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg})))
+			dbID := s.addressBookService(kind)
 			f := s.readerFixture() // the fixture's user has id 2
 			s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), map[string]any{"role_service_access_by_role_id": []any{
 				map[string]any{"service_id": dbID, "component": "_table/contact/*", "verb_mask": 31, "requestor_mask": 1,
@@ -178,8 +176,7 @@ func TestNestedWrites(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookService(kind)
 			out := s.must(200, "POST", "/api/v2/db/_table/contact?rollback=true", rec(map[string]any{
 				"first_name": "Nia", "last_name": "Nested",
 				"contact_info_by_contact_id": []any{

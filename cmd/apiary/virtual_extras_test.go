@@ -18,8 +18,7 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg})))
+			dbID := s.addressBookService(kind)
 			// note belongs to a contact (or none); profile is a contact's has_one (Jane has two, Dee and Janie:
 			// the first by id is hers).
 			s.must(200, "POST", "/api/v2/db/_schema", map[string]any{"resource": []any{

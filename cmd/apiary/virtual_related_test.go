@@ -18,8 +18,7 @@ func TestVirtualRelationships(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg})))
+			dbID := s.addressBookService(kind)
 			// Tables without foreign keys: notes of contacts, tags of notes through note_tag.
 			s.must(200, "POST", "/api/v2/db/_schema", map[string]any{"resource": []any{
 				map[string]any{"name": "note", "field": []any{map[string]any{"name": "id", "type": "id"},

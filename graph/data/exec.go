@@ -109,10 +109,8 @@ func (e *execSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		typ := "Query"
 		if op.Operation.Operation == ast.Mutation {
 			typ = "Mutation"
-			var u *platform.Unit
-			x.ctx, u = platform.WithUnit(ctx)
-			x.unit = u
-			defer u.Rollback() // a no-op once committed; ends the unit on a panic too
+			x.ctx, x.unit = platform.WithUnit(ctx)
+			defer x.unit.Rollback() // a no-op once committed; rolls back a failed operation and ends the unit on a panic
 		}
 		var buf bytes.Buffer
 		err := x.rootObject(&buf, typ, op.Operation.SelectionSet)
@@ -123,7 +121,6 @@ func (e *execSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				}
 			}
 			if len(x.errs) > 0 {
-				x.unit.Rollback()
 				err = errRolledBack
 			}
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -120,7 +119,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	host := ClientHost(r)
 	q := r.URL.Query()
-	creds := platform.CredentialsFrom(r.Header, url.Values{"api_key": q["api_key"], "session_token": q["session_token"]}, nil, "")
+	creds := platform.CredentialsFrom(r.Header, q, nil, "")
 	preq := &platform.Request{Method: http.MethodGet, Service: name, Header: r.Header, RemoteAddr: host, Credentials: creds}
 	sess, err := h.p.Session(ctx, preq)
 	if err != nil {

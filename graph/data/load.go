@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/dbschema"
@@ -268,15 +268,8 @@ func keyIn(c *column, v any) (string, bool) {
 // inFilter is "col IN (…)" over the distinct non-null values of rows' column src (nil when
 // there are none).
 func inFilter(w *whereBuilder, target *column, rows []*row, src *column) (filter.Expr, error) {
-	seen := map[string]bool{}
 	var vals []filter.Value
-	for _, r := range rows {
-		v := r.vals[src.c.Name]
-		k, ok := keyIn(src, v)
-		if !ok || seen[k] {
-			continue
-		}
-		seen[k] = true
+	for _, v := range parentKeys(rows, src) {
 		fv, err := w.value(target, "_in", v)
 		if err != nil {
 			return nil, err

@@ -180,16 +180,14 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 	rel, name := q.rel, q.rel.Key()
 	// key matches the parents' keys with those the related rows carry (of the junction table's
 	// column for many_many, which holds the same kind of value as the parent's field).
-	var kinds []string
-	for _, c := range []struct {
-		t     *dbschema.Table
-		field string
-	}{{t, rel.Field}, {q.ref, rel.RefField}} {
-		if col, ok := c.t.Column(c.field); ok {
-			kinds = append(kinds, string(col.Kind))
+	kind := func(t *dbschema.Table, field string) string { // "" for an unknown column: ignored
+		col, _ := t.Column(field)
+		if col == nil {
+			return ""
 		}
+		return string(col.Kind)
 	}
-	key := matchKey(kinds...)
+	key := matchKey(kind(t, rel.Field), kind(q.ref, rel.RefField))
 	// Parent rows by key; rows without a key get null or [].
 	parents := map[string][]int{}
 	var keys []any
@@ -247,27 +245,32 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 		if pv == nil {
 			continue
 		}
-		if hidden {
-			r = maps.Clone(r)
-			delete(r, pp.Key)
-		}
 		k := key(pv)
 		if q.limit == 0 || len(children[k]) < q.limit {
 			children[k] = append(children[k], r)
 		}
+	}
+	// each parent gets its own copy of a row (rows shared by several parents are distinct
+	// maps), without the hidden key
+	copyRow := func(r map[string]any) map[string]any {
+		cp := maps.Clone(r)
+		if hidden {
+			delete(cp, pp.Key)
+		}
+		return cp
 	}
 	for k, idx := range parents {
 		list := children[k]
 		for _, i := range idx {
 			if rel.Type == dbschema.BelongsTo {
 				if len(list) > 0 {
-					rows[i][name] = maps.Clone(list[0])
+					rows[i][name] = copyRow(list[0])
 				}
 				continue
 			}
 			out := make([]any, len(list))
 			for j, r := range list {
-				out[j] = maps.Clone(r) // rows shared by several parents are distinct maps
+				out[j] = copyRow(r)
 			}
 			rows[i][name] = out
 		}

@@ -26,6 +26,8 @@ package sqldb
 // replaces the record's own.)
 
 import (
+	"slices"
+
 	"github.com/apiary/apiary/platform/dbschema"
 )
 
@@ -33,7 +35,7 @@ import (
 // relations that rels lacks appended, in t's order; asked holds their names.
 func withAlwaysFetch(t *dbschema.Table, rels []*dbschema.Relation, asked []string) ([]*dbschema.Relation, []string) {
 	for _, r := range t.Related {
-		if r.AlwaysFetch && !containsRelation(rels, r) {
+		if r.AlwaysFetch && !slices.Contains(rels, r) {
 			rels, asked = append(rels, r), append(asked, r.Key())
 		}
 	}
@@ -42,21 +44,7 @@ func withAlwaysFetch(t *dbschema.Table, rels []*dbschema.Relation, asked []strin
 
 // hasAlwaysFetch reports whether t has a relation with AlwaysFetch.
 func hasAlwaysFetch(t *dbschema.Table) bool {
-	for _, r := range t.Related {
-		if r.AlwaysFetch {
-			return true
-		}
-	}
-	return false
-}
-
-func containsRelation(rels []*dbschema.Relation, r *dbschema.Relation) bool {
-	for _, x := range rels {
-		if x == r {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(t.Related, func(r *dbschema.Relation) bool { return r.AlwaysFetch })
 }
 
 // readOneRowPerParent makes the query of each has_one relation a has_many read (a copy of its

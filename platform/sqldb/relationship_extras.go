@@ -18,6 +18,7 @@ package sqldb
 // and in related= (dbschema.Relation.Key), as DreamFactory's RelationSchema::getName(true).
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -106,9 +107,24 @@ func extrasConfig(x dbschema.Extras) map[string]any {
 
 // validExtras reports whether x may be stored for a relationship of type typ ("": any type
 // that flattens when x flattens): see parseExtras.
-func validExtras(x dbschema.Extras, typ string) bool {
-	return (!x.Flatten || typ == "" || flattens(typ)) && (!x.FlattenDropPrefix || x.Flatten) &&
-		(x.Alias == "" || reAlias.MatchString(x.Alias)) && len(x.Label) <= maxExtraText && len(x.Description) <= maxExtraText
+func validExtras(x dbschema.Extras, typ string) bool { return extrasProblem(x, typ) == "" }
+
+// extrasProblem says what is wrong with x for a relationship of type typ ("": any type that
+// flattens when x flattens), "" when nothing is.
+func extrasProblem(x dbschema.Extras, typ string) string {
+	switch {
+	case x.Flatten && typ != "" && !flattens(typ):
+		return fmt.Sprintf("flatten is only for belongs_to and has_one relationships (one related record), not %s.", typ)
+	case x.FlattenDropPrefix && !x.Flatten:
+		return "flatten_drop_prefix only applies with flatten: true."
+	case x.Alias != "" && !reAlias.MatchString(x.Alias):
+		return fmt.Sprintf("alias '%s' is not a plain name: it must start with a letter or an underscore and hold only letters, digits and underscores.", x.Alias)
+	case len(x.Label) > maxExtraText:
+		return fmt.Sprintf("label is longer than %d characters.", maxExtraText)
+	case len(x.Description) > maxExtraText:
+		return fmt.Sprintf("description is longer than %d characters.", maxExtraText)
+	}
+	return ""
 }
 
 // parseExtras reads the extras a request body m gives for a relationship of type typ, on top
@@ -155,17 +171,8 @@ func parseExtras(m map[string]any, cur dbschema.Extras, typ string, bad func(for
 			x.Description = str
 		}
 	}
-	switch {
-	case x.Flatten && !flattens(typ):
-		return cur, bad("flatten is only for belongs_to and has_one relationships (one related record), not %s.", typ)
-	case x.FlattenDropPrefix && !x.Flatten:
-		return cur, bad("flatten_drop_prefix only applies with flatten: true.")
-	case x.Alias != "" && !reAlias.MatchString(x.Alias):
-		return cur, bad("alias '%s' is not a plain name: it must start with a letter or an underscore and hold only letters, digits and underscores.", x.Alias)
-	case len(x.Label) > maxExtraText:
-		return cur, bad("label is longer than %d characters.", maxExtraText)
-	case len(x.Description) > maxExtraText:
-		return cur, bad("description is longer than %d characters.", maxExtraText)
+	if p := extrasProblem(x, typ); p != "" {
+		return cur, bad("%s", p)
 	}
 	return x, nil
 }
