@@ -774,7 +774,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_cancelScriptJob_args(ctx, rawArgs)
+		args, err := field_Mutation_cancelScriptJob_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -785,7 +785,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_createApp_args(ctx, rawArgs)
+		args, err := field_Mutation_createApp_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -796,7 +796,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_createEventScript_args(ctx, rawArgs)
+		args, err := field_Mutation_createEventScript_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -807,7 +807,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_createRole_args(ctx, rawArgs)
+		args, err := field_Mutation_createRole_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -818,7 +818,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_createRoleServiceAccess_args(ctx, rawArgs)
+		args, err := field_Mutation_createRoleServiceAccess_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -829,7 +829,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_createService_args(ctx, rawArgs)
+		args, err := field_Mutation_createService_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -840,7 +840,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_createUser_args(ctx, rawArgs)
+		args, err := field_Mutation_createUser_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -851,7 +851,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_deleteApp_args(ctx, rawArgs)
+		args, err := field_Mutation_deleteApp_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -862,7 +862,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_deleteEvent_args(ctx, rawArgs)
+		args, err := field_Mutation_deleteEvent_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -873,7 +873,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_deleteEventScript_args(ctx, rawArgs)
+		args, err := field_Mutation_deleteEventScript_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -884,7 +884,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_deleteRole_args(ctx, rawArgs)
+		args, err := field_Mutation_deleteRole_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -895,7 +895,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_deleteRoleServiceAccess_args(ctx, rawArgs)
+		args, err := field_Mutation_deleteRoleServiceAccess_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -906,7 +906,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_deleteService_args(ctx, rawArgs)
+		args, err := field_Mutation_deleteService_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -917,7 +917,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_deleteUser_args(ctx, rawArgs)
+		args, err := field_Mutation_deleteUser_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -928,7 +928,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_login_args(ctx, rawArgs)
+		args, err := field_Mutation_login_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -945,7 +945,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_retryScriptJob_args(ctx, rawArgs)
+		args, err := field_Mutation_retryScriptJob_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -956,7 +956,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_runScript_args(ctx, rawArgs)
+		args, err := field_Mutation_runScript_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -967,7 +967,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_updateApp_args(ctx, rawArgs)
+		args, err := field_Mutation_updateApp_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -978,7 +978,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_updateEventScript_args(ctx, rawArgs)
+		args, err := field_Mutation_updateEventScript_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -989,7 +989,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_updateRole_args(ctx, rawArgs)
+		args, err := field_Mutation_updateRole_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1000,7 +1000,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_updateRoleServiceAccess_args(ctx, rawArgs)
+		args, err := field_Mutation_updateRoleServiceAccess_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1011,7 +1011,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_updateService_args(ctx, rawArgs)
+		args, err := field_Mutation_updateService_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1022,7 +1022,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Mutation_updateUser_args(ctx, rawArgs)
+		args, err := field_Mutation_updateUser_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1059,7 +1059,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Query_apps_args(ctx, rawArgs)
+		args, err := field_Query_apps_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1070,7 +1070,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Query_eventScripts_args(ctx, rawArgs)
+		args, err := field_Query_eventScripts_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1081,7 +1081,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Query_events_args(ctx, rawArgs)
+		args, err := field_Query_events_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1099,7 +1099,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		args, err := field_Query_node_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1110,7 +1110,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		args, err := field_Query_nodes_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1121,7 +1121,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Query_roles_args(ctx, rawArgs)
+		args, err := field_Query_roles_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1132,7 +1132,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Query_scriptJobs_args(ctx, rawArgs)
+		args, err := field_Query_scriptJobs_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1143,7 +1143,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Query_services_args(ctx, rawArgs)
+		args, err := field_Query_services_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1154,7 +1154,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		args, err := ec.field_Query_users_args(ctx, rawArgs)
+		args, err := field_Query_users_args(ctx, ec, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -1808,33 +1808,33 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
-		ec.unmarshalInputAppOrder,
-		ec.unmarshalInputAppWhereInput,
-		ec.unmarshalInputCreateAppInput,
-		ec.unmarshalInputCreateEventScriptInput,
-		ec.unmarshalInputCreateRoleInput,
-		ec.unmarshalInputCreateRoleServiceAccessInput,
-		ec.unmarshalInputCreateServiceInput,
-		ec.unmarshalInputCreateUserInput,
-		ec.unmarshalInputEventOrder,
-		ec.unmarshalInputEventScriptOrder,
-		ec.unmarshalInputEventScriptWhereInput,
-		ec.unmarshalInputEventWhereInput,
-		ec.unmarshalInputRoleOrder,
-		ec.unmarshalInputRoleServiceAccessOrder,
-		ec.unmarshalInputRoleServiceAccessWhereInput,
-		ec.unmarshalInputRoleWhereInput,
-		ec.unmarshalInputRunScriptInput,
-		ec.unmarshalInputServiceOrder,
-		ec.unmarshalInputServiceWhereInput,
-		ec.unmarshalInputUpdateAppInput,
-		ec.unmarshalInputUpdateEventScriptInput,
-		ec.unmarshalInputUpdateRoleInput,
-		ec.unmarshalInputUpdateRoleServiceAccessInput,
-		ec.unmarshalInputUpdateServiceInput,
-		ec.unmarshalInputUpdateUserInput,
-		ec.unmarshalInputUserOrder,
-		ec.unmarshalInputUserWhereInput,
+		unmarshalInputAppOrder,
+		unmarshalInputAppWhereInput,
+		unmarshalInputCreateAppInput,
+		unmarshalInputCreateEventScriptInput,
+		unmarshalInputCreateRoleInput,
+		unmarshalInputCreateRoleServiceAccessInput,
+		unmarshalInputCreateServiceInput,
+		unmarshalInputCreateUserInput,
+		unmarshalInputEventOrder,
+		unmarshalInputEventScriptOrder,
+		unmarshalInputEventScriptWhereInput,
+		unmarshalInputEventWhereInput,
+		unmarshalInputRoleOrder,
+		unmarshalInputRoleServiceAccessOrder,
+		unmarshalInputRoleServiceAccessWhereInput,
+		unmarshalInputRoleWhereInput,
+		unmarshalInputRunScriptInput,
+		unmarshalInputServiceOrder,
+		unmarshalInputServiceWhereInput,
+		unmarshalInputUpdateAppInput,
+		unmarshalInputUpdateEventScriptInput,
+		unmarshalInputUpdateRoleInput,
+		unmarshalInputUpdateRoleServiceAccessInput,
+		unmarshalInputUpdateServiceInput,
+		unmarshalInputUpdateUserInput,
+		unmarshalInputUserOrder,
+		unmarshalInputUserWhereInput,
 	)
 	first := true
 
@@ -1846,7 +1846,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			if first {
 				first = false
 				ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
-				data = ec._Query(ctx, opCtx.Operation.SelectionSet)
+				data = _Query(ctx, ec, opCtx.Operation.SelectionSet)
 			} else {
 				if atomic.LoadInt32(&ec.PendingDeferred) > 0 {
 					result := <-ec.DeferredResults
@@ -1876,7 +1876,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 			first = false
 			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
-			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			data := _Mutation(ctx, ec, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
 			data.MarshalGQL(&buf)
 
@@ -3963,598 +3963,598 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
-func (ec *executionContext) childFields_App(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_App(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
-		return ec.fieldContext_App_id(ctx, field)
+		return fieldContext_App_id(ctx, ec, field)
 	case "createdDate":
-		return ec.fieldContext_App_createdDate(ctx, field)
+		return fieldContext_App_createdDate(ctx, ec, field)
 	case "lastModifiedDate":
-		return ec.fieldContext_App_lastModifiedDate(ctx, field)
+		return fieldContext_App_lastModifiedDate(ctx, ec, field)
 	case "createdByID":
-		return ec.fieldContext_App_createdByID(ctx, field)
+		return fieldContext_App_createdByID(ctx, ec, field)
 	case "lastModifiedByID":
-		return ec.fieldContext_App_lastModifiedByID(ctx, field)
+		return fieldContext_App_lastModifiedByID(ctx, ec, field)
 	case "name":
-		return ec.fieldContext_App_name(ctx, field)
+		return fieldContext_App_name(ctx, ec, field)
 	case "apiKey":
-		return ec.fieldContext_App_apiKey(ctx, field)
+		return fieldContext_App_apiKey(ctx, ec, field)
 	case "description":
-		return ec.fieldContext_App_description(ctx, field)
+		return fieldContext_App_description(ctx, ec, field)
 	case "isActive":
-		return ec.fieldContext_App_isActive(ctx, field)
+		return fieldContext_App_isActive(ctx, ec, field)
 	case "type":
-		return ec.fieldContext_App_type(ctx, field)
+		return fieldContext_App_type(ctx, ec, field)
 	case "path":
-		return ec.fieldContext_App_path(ctx, field)
+		return fieldContext_App_path(ctx, ec, field)
 	case "url":
-		return ec.fieldContext_App_url(ctx, field)
+		return fieldContext_App_url(ctx, ec, field)
 	case "requiresFullscreen":
-		return ec.fieldContext_App_requiresFullscreen(ctx, field)
+		return fieldContext_App_requiresFullscreen(ctx, ec, field)
 	case "allowFullscreenToggle":
-		return ec.fieldContext_App_allowFullscreenToggle(ctx, field)
+		return fieldContext_App_allowFullscreenToggle(ctx, ec, field)
 	case "toggleLocation":
-		return ec.fieldContext_App_toggleLocation(ctx, field)
+		return fieldContext_App_toggleLocation(ctx, ec, field)
 	case "roleID":
-		return ec.fieldContext_App_roleID(ctx, field)
+		return fieldContext_App_roleID(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type App", field.Name)
 }
 
-func (ec *executionContext) childFields_AppConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_AppConnection(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
-		return ec.fieldContext_AppConnection_edges(ctx, field)
+		return fieldContext_AppConnection_edges(ctx, ec, field)
 	case "pageInfo":
-		return ec.fieldContext_AppConnection_pageInfo(ctx, field)
+		return fieldContext_AppConnection_pageInfo(ctx, ec, field)
 	case "totalCount":
-		return ec.fieldContext_AppConnection_totalCount(ctx, field)
+		return fieldContext_AppConnection_totalCount(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AppConnection", field.Name)
 }
 
-func (ec *executionContext) childFields_AppEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_AppEdge(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
-		return ec.fieldContext_AppEdge_node(ctx, field)
+		return fieldContext_AppEdge_node(ctx, ec, field)
 	case "cursor":
-		return ec.fieldContext_AppEdge_cursor(ctx, field)
+		return fieldContext_AppEdge_cursor(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AppEdge", field.Name)
 }
 
-func (ec *executionContext) childFields_Event(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_Event(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
-		return ec.fieldContext_Event_id(ctx, field)
+		return fieldContext_Event_id(ctx, ec, field)
 	case "name":
-		return ec.fieldContext_Event_name(ctx, field)
+		return fieldContext_Event_name(ctx, ec, field)
 	case "phase":
-		return ec.fieldContext_Event_phase(ctx, field)
+		return fieldContext_Event_phase(ctx, ec, field)
 	case "service":
-		return ec.fieldContext_Event_service(ctx, field)
+		return fieldContext_Event_service(ctx, ec, field)
 	case "resource":
-		return ec.fieldContext_Event_resource(ctx, field)
+		return fieldContext_Event_resource(ctx, ec, field)
 	case "verb":
-		return ec.fieldContext_Event_verb(ctx, field)
+		return fieldContext_Event_verb(ctx, ec, field)
 	case "requestor":
-		return ec.fieldContext_Event_requestor(ctx, field)
+		return fieldContext_Event_requestor(ctx, ec, field)
 	case "userID":
-		return ec.fieldContext_Event_userID(ctx, field)
+		return fieldContext_Event_userID(ctx, ec, field)
 	case "request":
-		return ec.fieldContext_Event_request(ctx, field)
+		return fieldContext_Event_request(ctx, ec, field)
 	case "response":
-		return ec.fieldContext_Event_response(ctx, field)
+		return fieldContext_Event_response(ctx, ec, field)
 	case "status":
-		return ec.fieldContext_Event_status(ctx, field)
+		return fieldContext_Event_status(ctx, ec, field)
 	case "durationMs":
-		return ec.fieldContext_Event_durationMs(ctx, field)
+		return fieldContext_Event_durationMs(ctx, ec, field)
 	case "scripts":
-		return ec.fieldContext_Event_scripts(ctx, field)
+		return fieldContext_Event_scripts(ctx, ec, field)
 	case "console":
-		return ec.fieldContext_Event_console(ctx, field)
+		return fieldContext_Event_console(ctx, ec, field)
 	case "createdDate":
-		return ec.fieldContext_Event_createdDate(ctx, field)
+		return fieldContext_Event_createdDate(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
 
-func (ec *executionContext) childFields_EventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_EventConnection(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
-		return ec.fieldContext_EventConnection_edges(ctx, field)
+		return fieldContext_EventConnection_edges(ctx, ec, field)
 	case "pageInfo":
-		return ec.fieldContext_EventConnection_pageInfo(ctx, field)
+		return fieldContext_EventConnection_pageInfo(ctx, ec, field)
 	case "totalCount":
-		return ec.fieldContext_EventConnection_totalCount(ctx, field)
+		return fieldContext_EventConnection_totalCount(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventConnection", field.Name)
 }
 
-func (ec *executionContext) childFields_EventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_EventEdge(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
-		return ec.fieldContext_EventEdge_node(ctx, field)
+		return fieldContext_EventEdge_node(ctx, ec, field)
 	case "cursor":
-		return ec.fieldContext_EventEdge_cursor(ctx, field)
+		return fieldContext_EventEdge_cursor(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventEdge", field.Name)
 }
 
-func (ec *executionContext) childFields_EventScript(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_EventScript(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
-		return ec.fieldContext_EventScript_id(ctx, field)
+		return fieldContext_EventScript_id(ctx, ec, field)
 	case "createdDate":
-		return ec.fieldContext_EventScript_createdDate(ctx, field)
+		return fieldContext_EventScript_createdDate(ctx, ec, field)
 	case "lastModifiedDate":
-		return ec.fieldContext_EventScript_lastModifiedDate(ctx, field)
+		return fieldContext_EventScript_lastModifiedDate(ctx, ec, field)
 	case "createdByID":
-		return ec.fieldContext_EventScript_createdByID(ctx, field)
+		return fieldContext_EventScript_createdByID(ctx, ec, field)
 	case "lastModifiedByID":
-		return ec.fieldContext_EventScript_lastModifiedByID(ctx, field)
+		return fieldContext_EventScript_lastModifiedByID(ctx, ec, field)
 	case "name":
-		return ec.fieldContext_EventScript_name(ctx, field)
+		return fieldContext_EventScript_name(ctx, ec, field)
 	case "type":
-		return ec.fieldContext_EventScript_type(ctx, field)
+		return fieldContext_EventScript_type(ctx, ec, field)
 	case "content":
-		return ec.fieldContext_EventScript_content(ctx, field)
+		return fieldContext_EventScript_content(ctx, ec, field)
 	case "config":
-		return ec.fieldContext_EventScript_config(ctx, field)
+		return fieldContext_EventScript_config(ctx, ec, field)
 	case "isActive":
-		return ec.fieldContext_EventScript_isActive(ctx, field)
+		return fieldContext_EventScript_isActive(ctx, ec, field)
 	case "allowEventModification":
-		return ec.fieldContext_EventScript_allowEventModification(ctx, field)
+		return fieldContext_EventScript_allowEventModification(ctx, ec, field)
 	case "storageServiceID":
-		return ec.fieldContext_EventScript_storageServiceID(ctx, field)
+		return fieldContext_EventScript_storageServiceID(ctx, ec, field)
 	case "storagePath":
-		return ec.fieldContext_EventScript_storagePath(ctx, field)
+		return fieldContext_EventScript_storagePath(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventScript", field.Name)
 }
 
-func (ec *executionContext) childFields_EventScriptConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_EventScriptConnection(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
-		return ec.fieldContext_EventScriptConnection_edges(ctx, field)
+		return fieldContext_EventScriptConnection_edges(ctx, ec, field)
 	case "pageInfo":
-		return ec.fieldContext_EventScriptConnection_pageInfo(ctx, field)
+		return fieldContext_EventScriptConnection_pageInfo(ctx, ec, field)
 	case "totalCount":
-		return ec.fieldContext_EventScriptConnection_totalCount(ctx, field)
+		return fieldContext_EventScriptConnection_totalCount(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventScriptConnection", field.Name)
 }
 
-func (ec *executionContext) childFields_EventScriptEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_EventScriptEdge(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
-		return ec.fieldContext_EventScriptEdge_node(ctx, field)
+		return fieldContext_EventScriptEdge_node(ctx, ec, field)
 	case "cursor":
-		return ec.fieldContext_EventScriptEdge_cursor(ctx, field)
+		return fieldContext_EventScriptEdge_cursor(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventScriptEdge", field.Name)
 }
 
-func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_PageInfo(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
-		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+		return fieldContext_PageInfo_hasNextPage(ctx, ec, field)
 	case "hasPreviousPage":
-		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		return fieldContext_PageInfo_hasPreviousPage(ctx, ec, field)
 	case "startCursor":
-		return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		return fieldContext_PageInfo_startCursor(ctx, ec, field)
 	case "endCursor":
-		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+		return fieldContext_PageInfo_endCursor(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
-func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_Role(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
-		return ec.fieldContext_Role_id(ctx, field)
+		return fieldContext_Role_id(ctx, ec, field)
 	case "createdDate":
-		return ec.fieldContext_Role_createdDate(ctx, field)
+		return fieldContext_Role_createdDate(ctx, ec, field)
 	case "lastModifiedDate":
-		return ec.fieldContext_Role_lastModifiedDate(ctx, field)
+		return fieldContext_Role_lastModifiedDate(ctx, ec, field)
 	case "createdByID":
-		return ec.fieldContext_Role_createdByID(ctx, field)
+		return fieldContext_Role_createdByID(ctx, ec, field)
 	case "lastModifiedByID":
-		return ec.fieldContext_Role_lastModifiedByID(ctx, field)
+		return fieldContext_Role_lastModifiedByID(ctx, ec, field)
 	case "name":
-		return ec.fieldContext_Role_name(ctx, field)
+		return fieldContext_Role_name(ctx, ec, field)
 	case "description":
-		return ec.fieldContext_Role_description(ctx, field)
+		return fieldContext_Role_description(ctx, ec, field)
 	case "isActive":
-		return ec.fieldContext_Role_isActive(ctx, field)
+		return fieldContext_Role_isActive(ctx, ec, field)
 	case "roleServiceAccess":
-		return ec.fieldContext_Role_roleServiceAccess(ctx, field)
+		return fieldContext_Role_roleServiceAccess(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Role", field.Name)
 }
 
-func (ec *executionContext) childFields_RoleConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_RoleConnection(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
-		return ec.fieldContext_RoleConnection_edges(ctx, field)
+		return fieldContext_RoleConnection_edges(ctx, ec, field)
 	case "pageInfo":
-		return ec.fieldContext_RoleConnection_pageInfo(ctx, field)
+		return fieldContext_RoleConnection_pageInfo(ctx, ec, field)
 	case "totalCount":
-		return ec.fieldContext_RoleConnection_totalCount(ctx, field)
+		return fieldContext_RoleConnection_totalCount(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoleConnection", field.Name)
 }
 
-func (ec *executionContext) childFields_RoleEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_RoleEdge(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
-		return ec.fieldContext_RoleEdge_node(ctx, field)
+		return fieldContext_RoleEdge_node(ctx, ec, field)
 	case "cursor":
-		return ec.fieldContext_RoleEdge_cursor(ctx, field)
+		return fieldContext_RoleEdge_cursor(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoleEdge", field.Name)
 }
 
-func (ec *executionContext) childFields_RoleServiceAccess(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_RoleServiceAccess(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
-		return ec.fieldContext_RoleServiceAccess_id(ctx, field)
+		return fieldContext_RoleServiceAccess_id(ctx, ec, field)
 	case "createdDate":
-		return ec.fieldContext_RoleServiceAccess_createdDate(ctx, field)
+		return fieldContext_RoleServiceAccess_createdDate(ctx, ec, field)
 	case "lastModifiedDate":
-		return ec.fieldContext_RoleServiceAccess_lastModifiedDate(ctx, field)
+		return fieldContext_RoleServiceAccess_lastModifiedDate(ctx, ec, field)
 	case "createdByID":
-		return ec.fieldContext_RoleServiceAccess_createdByID(ctx, field)
+		return fieldContext_RoleServiceAccess_createdByID(ctx, ec, field)
 	case "lastModifiedByID":
-		return ec.fieldContext_RoleServiceAccess_lastModifiedByID(ctx, field)
+		return fieldContext_RoleServiceAccess_lastModifiedByID(ctx, ec, field)
 	case "roleID":
-		return ec.fieldContext_RoleServiceAccess_roleID(ctx, field)
+		return fieldContext_RoleServiceAccess_roleID(ctx, ec, field)
 	case "serviceID":
-		return ec.fieldContext_RoleServiceAccess_serviceID(ctx, field)
+		return fieldContext_RoleServiceAccess_serviceID(ctx, ec, field)
 	case "component":
-		return ec.fieldContext_RoleServiceAccess_component(ctx, field)
+		return fieldContext_RoleServiceAccess_component(ctx, ec, field)
 	case "verbMask":
-		return ec.fieldContext_RoleServiceAccess_verbMask(ctx, field)
+		return fieldContext_RoleServiceAccess_verbMask(ctx, ec, field)
 	case "requestorMask":
-		return ec.fieldContext_RoleServiceAccess_requestorMask(ctx, field)
+		return fieldContext_RoleServiceAccess_requestorMask(ctx, ec, field)
 	case "filters":
-		return ec.fieldContext_RoleServiceAccess_filters(ctx, field)
+		return fieldContext_RoleServiceAccess_filters(ctx, ec, field)
 	case "filterOp":
-		return ec.fieldContext_RoleServiceAccess_filterOp(ctx, field)
+		return fieldContext_RoleServiceAccess_filterOp(ctx, ec, field)
 	case "role":
-		return ec.fieldContext_RoleServiceAccess_role(ctx, field)
+		return fieldContext_RoleServiceAccess_role(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoleServiceAccess", field.Name)
 }
 
-func (ec *executionContext) childFields_ScriptJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_ScriptJob(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
-		return ec.fieldContext_ScriptJob_id(ctx, field)
+		return fieldContext_ScriptJob_id(ctx, ec, field)
 	case "kind":
-		return ec.fieldContext_ScriptJob_kind(ctx, field)
+		return fieldContext_ScriptJob_kind(ctx, ec, field)
 	case "script":
-		return ec.fieldContext_ScriptJob_script(ctx, field)
+		return fieldContext_ScriptJob_script(ctx, ec, field)
 	case "state":
-		return ec.fieldContext_ScriptJob_state(ctx, field)
+		return fieldContext_ScriptJob_state(ctx, ec, field)
 	case "attempt":
-		return ec.fieldContext_ScriptJob_attempt(ctx, field)
+		return fieldContext_ScriptJob_attempt(ctx, ec, field)
 	case "maxAttempts":
-		return ec.fieldContext_ScriptJob_maxAttempts(ctx, field)
+		return fieldContext_ScriptJob_maxAttempts(ctx, ec, field)
 	case "lastError":
-		return ec.fieldContext_ScriptJob_lastError(ctx, field)
+		return fieldContext_ScriptJob_lastError(ctx, ec, field)
 	case "errors":
-		return ec.fieldContext_ScriptJob_errors(ctx, field)
+		return fieldContext_ScriptJob_errors(ctx, ec, field)
 	case "createdAt":
-		return ec.fieldContext_ScriptJob_createdAt(ctx, field)
+		return fieldContext_ScriptJob_createdAt(ctx, ec, field)
 	case "scheduledAt":
-		return ec.fieldContext_ScriptJob_scheduledAt(ctx, field)
+		return fieldContext_ScriptJob_scheduledAt(ctx, ec, field)
 	case "attemptedAt":
-		return ec.fieldContext_ScriptJob_attemptedAt(ctx, field)
+		return fieldContext_ScriptJob_attemptedAt(ctx, ec, field)
 	case "finalizedAt":
-		return ec.fieldContext_ScriptJob_finalizedAt(ctx, field)
+		return fieldContext_ScriptJob_finalizedAt(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScriptJob", field.Name)
 }
 
-func (ec *executionContext) childFields_ScriptJobError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_ScriptJobError(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "attempt":
-		return ec.fieldContext_ScriptJobError_attempt(ctx, field)
+		return fieldContext_ScriptJobError_attempt(ctx, ec, field)
 	case "at":
-		return ec.fieldContext_ScriptJobError_at(ctx, field)
+		return fieldContext_ScriptJobError_at(ctx, ec, field)
 	case "error":
-		return ec.fieldContext_ScriptJobError_error(ctx, field)
+		return fieldContext_ScriptJobError_error(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScriptJobError", field.Name)
 }
 
-func (ec *executionContext) childFields_ScriptRunError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_ScriptRunError(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "status":
-		return ec.fieldContext_ScriptRunError_status(ctx, field)
+		return fieldContext_ScriptRunError_status(ctx, ec, field)
 	case "code":
-		return ec.fieldContext_ScriptRunError_code(ctx, field)
+		return fieldContext_ScriptRunError_code(ctx, ec, field)
 	case "message":
-		return ec.fieldContext_ScriptRunError_message(ctx, field)
+		return fieldContext_ScriptRunError_message(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScriptRunError", field.Name)
 }
 
-func (ec *executionContext) childFields_ScriptRunResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_ScriptRunResult(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "event":
-		return ec.fieldContext_ScriptRunResult_event(ctx, field)
+		return fieldContext_ScriptRunResult_event(ctx, ec, field)
 	case "request":
-		return ec.fieldContext_ScriptRunResult_request(ctx, field)
+		return fieldContext_ScriptRunResult_request(ctx, ec, field)
 	case "response":
-		return ec.fieldContext_ScriptRunResult_response(ctx, field)
+		return fieldContext_ScriptRunResult_response(ctx, ec, field)
 	case "returnValue":
-		return ec.fieldContext_ScriptRunResult_returnValue(ctx, field)
+		return fieldContext_ScriptRunResult_returnValue(ctx, ec, field)
 	case "console":
-		return ec.fieldContext_ScriptRunResult_console(ctx, field)
+		return fieldContext_ScriptRunResult_console(ctx, ec, field)
 	case "error":
-		return ec.fieldContext_ScriptRunResult_error(ctx, field)
+		return fieldContext_ScriptRunResult_error(ctx, ec, field)
 	case "durationMs":
-		return ec.fieldContext_ScriptRunResult_durationMs(ctx, field)
+		return fieldContext_ScriptRunResult_durationMs(ctx, ec, field)
 	case "shortCircuit":
-		return ec.fieldContext_ScriptRunResult_shortCircuit(ctx, field)
+		return fieldContext_ScriptRunResult_shortCircuit(ctx, ec, field)
 	case "wouldCall":
-		return ec.fieldContext_ScriptRunResult_wouldCall(ctx, field)
+		return fieldContext_ScriptRunResult_wouldCall(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScriptRunResult", field.Name)
 }
 
-func (ec *executionContext) childFields_Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_Service(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
-		return ec.fieldContext_Service_id(ctx, field)
+		return fieldContext_Service_id(ctx, ec, field)
 	case "createdDate":
-		return ec.fieldContext_Service_createdDate(ctx, field)
+		return fieldContext_Service_createdDate(ctx, ec, field)
 	case "lastModifiedDate":
-		return ec.fieldContext_Service_lastModifiedDate(ctx, field)
+		return fieldContext_Service_lastModifiedDate(ctx, ec, field)
 	case "createdByID":
-		return ec.fieldContext_Service_createdByID(ctx, field)
+		return fieldContext_Service_createdByID(ctx, ec, field)
 	case "lastModifiedByID":
-		return ec.fieldContext_Service_lastModifiedByID(ctx, field)
+		return fieldContext_Service_lastModifiedByID(ctx, ec, field)
 	case "name":
-		return ec.fieldContext_Service_name(ctx, field)
+		return fieldContext_Service_name(ctx, ec, field)
 	case "label":
-		return ec.fieldContext_Service_label(ctx, field)
+		return fieldContext_Service_label(ctx, ec, field)
 	case "description":
-		return ec.fieldContext_Service_description(ctx, field)
+		return fieldContext_Service_description(ctx, ec, field)
 	case "isActive":
-		return ec.fieldContext_Service_isActive(ctx, field)
+		return fieldContext_Service_isActive(ctx, ec, field)
 	case "type":
-		return ec.fieldContext_Service_type(ctx, field)
+		return fieldContext_Service_type(ctx, ec, field)
 	case "config":
-		return ec.fieldContext_Service_config(ctx, field)
+		return fieldContext_Service_config(ctx, ec, field)
 	case "mutable":
-		return ec.fieldContext_Service_mutable(ctx, field)
+		return fieldContext_Service_mutable(ctx, ec, field)
 	case "deletable":
-		return ec.fieldContext_Service_deletable(ctx, field)
+		return fieldContext_Service_deletable(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Service", field.Name)
 }
 
-func (ec *executionContext) childFields_ServiceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_ServiceConnection(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
-		return ec.fieldContext_ServiceConnection_edges(ctx, field)
+		return fieldContext_ServiceConnection_edges(ctx, ec, field)
 	case "pageInfo":
-		return ec.fieldContext_ServiceConnection_pageInfo(ctx, field)
+		return fieldContext_ServiceConnection_pageInfo(ctx, ec, field)
 	case "totalCount":
-		return ec.fieldContext_ServiceConnection_totalCount(ctx, field)
+		return fieldContext_ServiceConnection_totalCount(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceConnection", field.Name)
 }
 
-func (ec *executionContext) childFields_ServiceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_ServiceEdge(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
-		return ec.fieldContext_ServiceEdge_node(ctx, field)
+		return fieldContext_ServiceEdge_node(ctx, ec, field)
 	case "cursor":
-		return ec.fieldContext_ServiceEdge_cursor(ctx, field)
+		return fieldContext_ServiceEdge_cursor(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceEdge", field.Name)
 }
 
-func (ec *executionContext) childFields_Session(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_Session(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "sessionToken":
-		return ec.fieldContext_Session_sessionToken(ctx, field)
+		return fieldContext_Session_sessionToken(ctx, ec, field)
 	case "id":
-		return ec.fieldContext_Session_id(ctx, field)
+		return fieldContext_Session_id(ctx, ec, field)
 	case "name":
-		return ec.fieldContext_Session_name(ctx, field)
+		return fieldContext_Session_name(ctx, ec, field)
 	case "firstName":
-		return ec.fieldContext_Session_firstName(ctx, field)
+		return fieldContext_Session_firstName(ctx, ec, field)
 	case "lastName":
-		return ec.fieldContext_Session_lastName(ctx, field)
+		return fieldContext_Session_lastName(ctx, ec, field)
 	case "email":
-		return ec.fieldContext_Session_email(ctx, field)
+		return fieldContext_Session_email(ctx, ec, field)
 	case "isSysAdmin":
-		return ec.fieldContext_Session_isSysAdmin(ctx, field)
+		return fieldContext_Session_isSysAdmin(ctx, ec, field)
 	case "lastLoginDate":
-		return ec.fieldContext_Session_lastLoginDate(ctx, field)
+		return fieldContext_Session_lastLoginDate(ctx, ec, field)
 	case "tokenExpiryDate":
-		return ec.fieldContext_Session_tokenExpiryDate(ctx, field)
+		return fieldContext_Session_tokenExpiryDate(ctx, ec, field)
 	case "role":
-		return ec.fieldContext_Session_role(ctx, field)
+		return fieldContext_Session_role(ctx, ec, field)
 	case "roleID":
-		return ec.fieldContext_Session_roleID(ctx, field)
+		return fieldContext_Session_roleID(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Session", field.Name)
 }
 
-func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_User(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
-		return ec.fieldContext_User_id(ctx, field)
+		return fieldContext_User_id(ctx, ec, field)
 	case "createdDate":
-		return ec.fieldContext_User_createdDate(ctx, field)
+		return fieldContext_User_createdDate(ctx, ec, field)
 	case "lastModifiedDate":
-		return ec.fieldContext_User_lastModifiedDate(ctx, field)
+		return fieldContext_User_lastModifiedDate(ctx, ec, field)
 	case "createdByID":
-		return ec.fieldContext_User_createdByID(ctx, field)
+		return fieldContext_User_createdByID(ctx, ec, field)
 	case "lastModifiedByID":
-		return ec.fieldContext_User_lastModifiedByID(ctx, field)
+		return fieldContext_User_lastModifiedByID(ctx, ec, field)
 	case "name":
-		return ec.fieldContext_User_name(ctx, field)
+		return fieldContext_User_name(ctx, ec, field)
 	case "username":
-		return ec.fieldContext_User_username(ctx, field)
+		return fieldContext_User_username(ctx, ec, field)
 	case "firstName":
-		return ec.fieldContext_User_firstName(ctx, field)
+		return fieldContext_User_firstName(ctx, ec, field)
 	case "lastName":
-		return ec.fieldContext_User_lastName(ctx, field)
+		return fieldContext_User_lastName(ctx, ec, field)
 	case "email":
-		return ec.fieldContext_User_email(ctx, field)
+		return fieldContext_User_email(ctx, ec, field)
 	case "isActive":
-		return ec.fieldContext_User_isActive(ctx, field)
+		return fieldContext_User_isActive(ctx, ec, field)
 	case "isSysAdmin":
-		return ec.fieldContext_User_isSysAdmin(ctx, field)
+		return fieldContext_User_isSysAdmin(ctx, ec, field)
 	case "phone":
-		return ec.fieldContext_User_phone(ctx, field)
+		return fieldContext_User_phone(ctx, ec, field)
 	case "securityQuestion":
-		return ec.fieldContext_User_securityQuestion(ctx, field)
+		return fieldContext_User_securityQuestion(ctx, ec, field)
 	case "defaultAppID":
-		return ec.fieldContext_User_defaultAppID(ctx, field)
+		return fieldContext_User_defaultAppID(ctx, ec, field)
 	case "lastLoginDate":
-		return ec.fieldContext_User_lastLoginDate(ctx, field)
+		return fieldContext_User_lastLoginDate(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
 
-func (ec *executionContext) childFields_UserConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_UserConnection(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
-		return ec.fieldContext_UserConnection_edges(ctx, field)
+		return fieldContext_UserConnection_edges(ctx, ec, field)
 	case "pageInfo":
-		return ec.fieldContext_UserConnection_pageInfo(ctx, field)
+		return fieldContext_UserConnection_pageInfo(ctx, ec, field)
 	case "totalCount":
-		return ec.fieldContext_UserConnection_totalCount(ctx, field)
+		return fieldContext_UserConnection_totalCount(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserConnection", field.Name)
 }
 
-func (ec *executionContext) childFields_UserEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields_UserEdge(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
-		return ec.fieldContext_UserEdge_node(ctx, field)
+		return fieldContext_UserEdge_node(ctx, ec, field)
 	case "cursor":
-		return ec.fieldContext_UserEdge_cursor(ctx, field)
+		return fieldContext_UserEdge_cursor(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
 }
 
-func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields___Directive(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
-		return ec.fieldContext___Directive_name(ctx, field)
+		return fieldContext___Directive_name(ctx, ec, field)
 	case "description":
-		return ec.fieldContext___Directive_description(ctx, field)
+		return fieldContext___Directive_description(ctx, ec, field)
 	case "isRepeatable":
-		return ec.fieldContext___Directive_isRepeatable(ctx, field)
+		return fieldContext___Directive_isRepeatable(ctx, ec, field)
 	case "locations":
-		return ec.fieldContext___Directive_locations(ctx, field)
+		return fieldContext___Directive_locations(ctx, ec, field)
 	case "args":
-		return ec.fieldContext___Directive_args(ctx, field)
+		return fieldContext___Directive_args(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type __Directive", field.Name)
 }
 
-func (ec *executionContext) childFields___EnumValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields___EnumValue(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
-		return ec.fieldContext___EnumValue_name(ctx, field)
+		return fieldContext___EnumValue_name(ctx, ec, field)
 	case "description":
-		return ec.fieldContext___EnumValue_description(ctx, field)
+		return fieldContext___EnumValue_description(ctx, ec, field)
 	case "isDeprecated":
-		return ec.fieldContext___EnumValue_isDeprecated(ctx, field)
+		return fieldContext___EnumValue_isDeprecated(ctx, ec, field)
 	case "deprecationReason":
-		return ec.fieldContext___EnumValue_deprecationReason(ctx, field)
+		return fieldContext___EnumValue_deprecationReason(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type __EnumValue", field.Name)
 }
 
-func (ec *executionContext) childFields___Field(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields___Field(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
-		return ec.fieldContext___Field_name(ctx, field)
+		return fieldContext___Field_name(ctx, ec, field)
 	case "description":
-		return ec.fieldContext___Field_description(ctx, field)
+		return fieldContext___Field_description(ctx, ec, field)
 	case "args":
-		return ec.fieldContext___Field_args(ctx, field)
+		return fieldContext___Field_args(ctx, ec, field)
 	case "type":
-		return ec.fieldContext___Field_type(ctx, field)
+		return fieldContext___Field_type(ctx, ec, field)
 	case "isDeprecated":
-		return ec.fieldContext___Field_isDeprecated(ctx, field)
+		return fieldContext___Field_isDeprecated(ctx, ec, field)
 	case "deprecationReason":
-		return ec.fieldContext___Field_deprecationReason(ctx, field)
+		return fieldContext___Field_deprecationReason(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type __Field", field.Name)
 }
 
-func (ec *executionContext) childFields___InputValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields___InputValue(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
-		return ec.fieldContext___InputValue_name(ctx, field)
+		return fieldContext___InputValue_name(ctx, ec, field)
 	case "description":
-		return ec.fieldContext___InputValue_description(ctx, field)
+		return fieldContext___InputValue_description(ctx, ec, field)
 	case "type":
-		return ec.fieldContext___InputValue_type(ctx, field)
+		return fieldContext___InputValue_type(ctx, ec, field)
 	case "defaultValue":
-		return ec.fieldContext___InputValue_defaultValue(ctx, field)
+		return fieldContext___InputValue_defaultValue(ctx, ec, field)
 	case "isDeprecated":
-		return ec.fieldContext___InputValue_isDeprecated(ctx, field)
+		return fieldContext___InputValue_isDeprecated(ctx, ec, field)
 	case "deprecationReason":
-		return ec.fieldContext___InputValue_deprecationReason(ctx, field)
+		return fieldContext___InputValue_deprecationReason(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type __InputValue", field.Name)
 }
 
-func (ec *executionContext) childFields___Schema(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields___Schema(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "description":
-		return ec.fieldContext___Schema_description(ctx, field)
+		return fieldContext___Schema_description(ctx, ec, field)
 	case "types":
-		return ec.fieldContext___Schema_types(ctx, field)
+		return fieldContext___Schema_types(ctx, ec, field)
 	case "queryType":
-		return ec.fieldContext___Schema_queryType(ctx, field)
+		return fieldContext___Schema_queryType(ctx, ec, field)
 	case "mutationType":
-		return ec.fieldContext___Schema_mutationType(ctx, field)
+		return fieldContext___Schema_mutationType(ctx, ec, field)
 	case "subscriptionType":
-		return ec.fieldContext___Schema_subscriptionType(ctx, field)
+		return fieldContext___Schema_subscriptionType(ctx, ec, field)
 	case "directives":
-		return ec.fieldContext___Schema_directives(ctx, field)
+		return fieldContext___Schema_directives(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type __Schema", field.Name)
 }
 
-func (ec *executionContext) childFields___Type(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func childFields___Type(ctx context.Context, ec *executionContext, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
-		return ec.fieldContext___Type_kind(ctx, field)
+		return fieldContext___Type_kind(ctx, ec, field)
 	case "name":
-		return ec.fieldContext___Type_name(ctx, field)
+		return fieldContext___Type_name(ctx, ec, field)
 	case "description":
-		return ec.fieldContext___Type_description(ctx, field)
+		return fieldContext___Type_description(ctx, ec, field)
 	case "specifiedByURL":
-		return ec.fieldContext___Type_specifiedByURL(ctx, field)
+		return fieldContext___Type_specifiedByURL(ctx, ec, field)
 	case "fields":
-		return ec.fieldContext___Type_fields(ctx, field)
+		return fieldContext___Type_fields(ctx, ec, field)
 	case "interfaces":
-		return ec.fieldContext___Type_interfaces(ctx, field)
+		return fieldContext___Type_interfaces(ctx, ec, field)
 	case "possibleTypes":
-		return ec.fieldContext___Type_possibleTypes(ctx, field)
+		return fieldContext___Type_possibleTypes(ctx, ec, field)
 	case "enumValues":
-		return ec.fieldContext___Type_enumValues(ctx, field)
+		return fieldContext___Type_enumValues(ctx, ec, field)
 	case "inputFields":
-		return ec.fieldContext___Type_inputFields(ctx, field)
+		return fieldContext___Type_inputFields(ctx, ec, field)
 	case "ofType":
-		return ec.fieldContext___Type_ofType(ctx, field)
+		return fieldContext___Type_ofType(ctx, ec, field)
 	case "isOneOf":
-		return ec.fieldContext___Type_isOneOf(ctx, field)
+		return fieldContext___Type_isOneOf(ctx, ec, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type __Type", field.Name)
 }
@@ -4563,12 +4563,12 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
-func (ec *executionContext) field_Mutation_cancelScriptJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_cancelScriptJob_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4577,12 +4577,12 @@ func (ec *executionContext) field_Mutation_cancelScriptJob_args(ctx context.Cont
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_createApp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_createApp_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateAppInput, error) {
-			return ec.unmarshalNCreateAppInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateAppInput(ctx, v)
+			return unmarshalNCreateAppInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateAppInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4591,12 +4591,12 @@ func (ec *executionContext) field_Mutation_createApp_args(ctx context.Context, r
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_createEventScript_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_createEventScript_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateEventScriptInput, error) {
-			return ec.unmarshalNCreateEventScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateEventScriptInput(ctx, v)
+			return unmarshalNCreateEventScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateEventScriptInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4605,12 +4605,12 @@ func (ec *executionContext) field_Mutation_createEventScript_args(ctx context.Co
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_createRoleServiceAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_createRoleServiceAccess_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateRoleServiceAccessInput, error) {
-			return ec.unmarshalNCreateRoleServiceAccessInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateRoleServiceAccessInput(ctx, v)
+			return unmarshalNCreateRoleServiceAccessInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateRoleServiceAccessInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4619,12 +4619,12 @@ func (ec *executionContext) field_Mutation_createRoleServiceAccess_args(ctx cont
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_createRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_createRole_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateRoleInput, error) {
-			return ec.unmarshalNCreateRoleInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateRoleInput(ctx, v)
+			return unmarshalNCreateRoleInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateRoleInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4633,12 +4633,12 @@ func (ec *executionContext) field_Mutation_createRole_args(ctx context.Context, 
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_createService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_createService_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateServiceInput, error) {
-			return ec.unmarshalNCreateServiceInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateServiceInput(ctx, v)
+			return unmarshalNCreateServiceInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateServiceInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4647,12 +4647,12 @@ func (ec *executionContext) field_Mutation_createService_args(ctx context.Contex
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_createUser_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateUserInput, error) {
-			return ec.unmarshalNCreateUserInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateUserInput(ctx, v)
+			return unmarshalNCreateUserInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateUserInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4661,12 +4661,12 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_deleteApp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_deleteApp_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4675,12 +4675,12 @@ func (ec *executionContext) field_Mutation_deleteApp_args(ctx context.Context, r
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_deleteEventScript_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_deleteEventScript_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4689,12 +4689,12 @@ func (ec *executionContext) field_Mutation_deleteEventScript_args(ctx context.Co
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_deleteEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_deleteEvent_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4703,12 +4703,12 @@ func (ec *executionContext) field_Mutation_deleteEvent_args(ctx context.Context,
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_deleteRoleServiceAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_deleteRoleServiceAccess_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4717,12 +4717,12 @@ func (ec *executionContext) field_Mutation_deleteRoleServiceAccess_args(ctx cont
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_deleteRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_deleteRole_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4731,12 +4731,12 @@ func (ec *executionContext) field_Mutation_deleteRole_args(ctx context.Context, 
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_deleteService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_deleteService_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4745,12 +4745,12 @@ func (ec *executionContext) field_Mutation_deleteService_args(ctx context.Contex
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_deleteUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_deleteUser_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4759,12 +4759,12 @@ func (ec *executionContext) field_Mutation_deleteUser_args(ctx context.Context, 
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_login_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
 		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+			return unmarshalNString2string(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4772,7 +4772,7 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	args["email"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "password",
 		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+			return unmarshalNString2string(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4780,7 +4780,7 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	args["password"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "admin",
 		func(ctx context.Context, v any) (*bool, error) {
-			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			return unmarshalOBoolean2ᚖbool(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4788,7 +4788,7 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	args["admin"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "rememberMe",
 		func(ctx context.Context, v any) (*bool, error) {
-			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			return unmarshalOBoolean2ᚖbool(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4797,12 +4797,12 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_retryScriptJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_retryScriptJob_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4811,12 +4811,12 @@ func (ec *executionContext) field_Mutation_retryScriptJob_args(ctx context.Conte
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_runScript_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_runScript_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RunScriptInput, error) {
-			return ec.unmarshalNRunScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐRunScriptInput(ctx, v)
+			return unmarshalNRunScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐRunScriptInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4825,12 +4825,12 @@ func (ec *executionContext) field_Mutation_runScript_args(ctx context.Context, r
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_updateApp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_updateApp_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4838,7 +4838,7 @@ func (ec *executionContext) field_Mutation_updateApp_args(ctx context.Context, r
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.UpdateAppInput, error) {
-			return ec.unmarshalNUpdateAppInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateAppInput(ctx, v)
+			return unmarshalNUpdateAppInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateAppInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4846,7 +4846,7 @@ func (ec *executionContext) field_Mutation_updateApp_args(ctx context.Context, r
 	args["input"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "regenerateAPIKey",
 		func(ctx context.Context, v any) (*bool, error) {
-			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			return unmarshalOBoolean2ᚖbool(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4855,12 +4855,12 @@ func (ec *executionContext) field_Mutation_updateApp_args(ctx context.Context, r
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_updateEventScript_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_updateEventScript_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4868,7 +4868,7 @@ func (ec *executionContext) field_Mutation_updateEventScript_args(ctx context.Co
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.UpdateEventScriptInput, error) {
-			return ec.unmarshalNUpdateEventScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateEventScriptInput(ctx, v)
+			return unmarshalNUpdateEventScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateEventScriptInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4877,12 +4877,12 @@ func (ec *executionContext) field_Mutation_updateEventScript_args(ctx context.Co
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_updateRoleServiceAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_updateRoleServiceAccess_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4890,7 +4890,7 @@ func (ec *executionContext) field_Mutation_updateRoleServiceAccess_args(ctx cont
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.UpdateRoleServiceAccessInput, error) {
-			return ec.unmarshalNUpdateRoleServiceAccessInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateRoleServiceAccessInput(ctx, v)
+			return unmarshalNUpdateRoleServiceAccessInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateRoleServiceAccessInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4899,12 +4899,12 @@ func (ec *executionContext) field_Mutation_updateRoleServiceAccess_args(ctx cont
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_updateRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_updateRole_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4912,7 +4912,7 @@ func (ec *executionContext) field_Mutation_updateRole_args(ctx context.Context, 
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.UpdateRoleInput, error) {
-			return ec.unmarshalNUpdateRoleInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateRoleInput(ctx, v)
+			return unmarshalNUpdateRoleInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateRoleInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4921,12 +4921,12 @@ func (ec *executionContext) field_Mutation_updateRole_args(ctx context.Context, 
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_updateService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_updateService_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4934,7 +4934,7 @@ func (ec *executionContext) field_Mutation_updateService_args(ctx context.Contex
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.UpdateServiceInput, error) {
-			return ec.unmarshalNUpdateServiceInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateServiceInput(ctx, v)
+			return unmarshalNUpdateServiceInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateServiceInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4943,12 +4943,12 @@ func (ec *executionContext) field_Mutation_updateService_args(ctx context.Contex
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Mutation_updateUser_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4956,7 +4956,7 @@ func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, 
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.UpdateUserInput, error) {
-			return ec.unmarshalNUpdateUserInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateUserInput(ctx, v)
+			return unmarshalNUpdateUserInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateUserInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4965,12 +4965,12 @@ func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, 
 	return args, nil
 }
 
-func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Query___type_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
 		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+			return unmarshalNString2string(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4979,12 +4979,12 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
-func (ec *executionContext) field_Query_apps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Query_apps_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+			return unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4992,7 +4992,7 @@ func (ec *executionContext) field_Query_apps_args(ctx context.Context, rawArgs m
 	args["after"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5000,7 +5000,7 @@ func (ec *executionContext) field_Query_apps_args(ctx context.Context, rawArgs m
 	args["first"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+			return unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5008,7 +5008,7 @@ func (ec *executionContext) field_Query_apps_args(ctx context.Context, rawArgs m
 	args["before"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5016,7 +5016,7 @@ func (ec *executionContext) field_Query_apps_args(ctx context.Context, rawArgs m
 	args["last"] = arg3
 	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*ent.AppOrder, error) {
-			return ec.unmarshalOAppOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppOrder(ctx, v)
+			return unmarshalOAppOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppOrder(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5024,7 +5024,7 @@ func (ec *executionContext) field_Query_apps_args(ctx context.Context, rawArgs m
 	args["orderBy"] = arg4
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.AppWhereInput, error) {
-			return ec.unmarshalOAppWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInput(ctx, v)
+			return unmarshalOAppWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5033,12 +5033,12 @@ func (ec *executionContext) field_Query_apps_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
-func (ec *executionContext) field_Query_eventScripts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Query_eventScripts_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+			return unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5046,7 +5046,7 @@ func (ec *executionContext) field_Query_eventScripts_args(ctx context.Context, r
 	args["after"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5054,7 +5054,7 @@ func (ec *executionContext) field_Query_eventScripts_args(ctx context.Context, r
 	args["first"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+			return unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5062,7 +5062,7 @@ func (ec *executionContext) field_Query_eventScripts_args(ctx context.Context, r
 	args["before"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5070,7 +5070,7 @@ func (ec *executionContext) field_Query_eventScripts_args(ctx context.Context, r
 	args["last"] = arg3
 	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*ent.EventScriptOrder, error) {
-			return ec.unmarshalOEventScriptOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptOrder(ctx, v)
+			return unmarshalOEventScriptOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptOrder(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5078,7 +5078,7 @@ func (ec *executionContext) field_Query_eventScripts_args(ctx context.Context, r
 	args["orderBy"] = arg4
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.EventScriptWhereInput, error) {
-			return ec.unmarshalOEventScriptWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInput(ctx, v)
+			return unmarshalOEventScriptWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5087,12 +5087,12 @@ func (ec *executionContext) field_Query_eventScripts_args(ctx context.Context, r
 	return args, nil
 }
 
-func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Query_events_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+			return unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5100,7 +5100,7 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 	args["after"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5108,7 +5108,7 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 	args["first"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+			return unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5116,7 +5116,7 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 	args["before"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5124,7 +5124,7 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 	args["last"] = arg3
 	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*ent.EventOrder, error) {
-			return ec.unmarshalOEventOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventOrder(ctx, v)
+			return unmarshalOEventOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventOrder(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5132,7 +5132,7 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 	args["orderBy"] = arg4
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.EventWhereInput, error) {
-			return ec.unmarshalOEventWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInput(ctx, v)
+			return unmarshalOEventWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5141,12 +5141,12 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
-func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Query_node_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+			return unmarshalNID2int(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5155,12 +5155,12 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
-func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Query_nodes_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
 		func(ctx context.Context, v any) ([]int, error) {
-			return ec.unmarshalNID2ᚕintᚄ(ctx, v)
+			return unmarshalNID2ᚕintᚄ(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5169,12 +5169,12 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
-func (ec *executionContext) field_Query_roles_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Query_roles_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+			return unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5182,7 +5182,7 @@ func (ec *executionContext) field_Query_roles_args(ctx context.Context, rawArgs 
 	args["after"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5190,7 +5190,7 @@ func (ec *executionContext) field_Query_roles_args(ctx context.Context, rawArgs 
 	args["first"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+			return unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5198,7 +5198,7 @@ func (ec *executionContext) field_Query_roles_args(ctx context.Context, rawArgs 
 	args["before"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5206,7 +5206,7 @@ func (ec *executionContext) field_Query_roles_args(ctx context.Context, rawArgs 
 	args["last"] = arg3
 	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*ent.RoleOrder, error) {
-			return ec.unmarshalORoleOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleOrder(ctx, v)
+			return unmarshalORoleOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleOrder(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5214,7 +5214,7 @@ func (ec *executionContext) field_Query_roles_args(ctx context.Context, rawArgs 
 	args["orderBy"] = arg4
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.RoleWhereInput, error) {
-			return ec.unmarshalORoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInput(ctx, v)
+			return unmarshalORoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5223,12 +5223,12 @@ func (ec *executionContext) field_Query_roles_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
-func (ec *executionContext) field_Query_scriptJobs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Query_scriptJobs_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "state",
 		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
+			return unmarshalOString2ᚖstring(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5236,7 +5236,7 @@ func (ec *executionContext) field_Query_scriptJobs_args(ctx context.Context, raw
 	args["state"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "script",
 		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
+			return unmarshalOString2ᚖstring(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5244,7 +5244,7 @@ func (ec *executionContext) field_Query_scriptJobs_args(ctx context.Context, raw
 	args["script"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5252,7 +5252,7 @@ func (ec *executionContext) field_Query_scriptJobs_args(ctx context.Context, raw
 	args["first"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5261,12 +5261,12 @@ func (ec *executionContext) field_Query_scriptJobs_args(ctx context.Context, raw
 	return args, nil
 }
 
-func (ec *executionContext) field_Query_services_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Query_services_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+			return unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5274,7 +5274,7 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 	args["after"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5282,7 +5282,7 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 	args["first"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+			return unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5290,7 +5290,7 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 	args["before"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5298,7 +5298,7 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 	args["last"] = arg3
 	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*ent.ServiceOrder, error) {
-			return ec.unmarshalOServiceOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceOrder(ctx, v)
+			return unmarshalOServiceOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceOrder(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5306,7 +5306,7 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 	args["orderBy"] = arg4
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.ServiceWhereInput, error) {
-			return ec.unmarshalOServiceWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInput(ctx, v)
+			return unmarshalOServiceWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5315,12 +5315,12 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 	return args, nil
 }
 
-func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field_Query_users_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+			return unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5328,7 +5328,7 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 	args["after"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5336,7 +5336,7 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 	args["first"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+			return unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5344,7 +5344,7 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 	args["before"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+			return unmarshalOInt2ᚖint(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5352,7 +5352,7 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 	args["last"] = arg3
 	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*ent.UserOrder, error) {
-			return ec.unmarshalOUserOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserOrder(ctx, v)
+			return unmarshalOUserOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserOrder(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5360,7 +5360,7 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 	args["orderBy"] = arg4
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.UserWhereInput, error) {
-			return ec.unmarshalOUserWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInput(ctx, v)
+			return unmarshalOUserWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInput(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5369,12 +5369,12 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
-func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field___Directive_args_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeDeprecated",
 		func(ctx context.Context, v any) (*bool, error) {
-			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			return unmarshalOBoolean2ᚖbool(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5383,12 +5383,12 @@ func (ec *executionContext) field___Directive_args_args(ctx context.Context, raw
 	return args, nil
 }
 
-func (ec *executionContext) field___Field_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field___Field_args_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeDeprecated",
 		func(ctx context.Context, v any) (*bool, error) {
-			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			return unmarshalOBoolean2ᚖbool(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5397,12 +5397,12 @@ func (ec *executionContext) field___Field_args_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
-func (ec *executionContext) field___Type_enumValues_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field___Type_enumValues_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeDeprecated",
 		func(ctx context.Context, v any) (bool, error) {
-			return ec.unmarshalOBoolean2bool(ctx, v)
+			return unmarshalOBoolean2bool(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5411,12 +5411,12 @@ func (ec *executionContext) field___Type_enumValues_args(ctx context.Context, ra
 	return args, nil
 }
 
-func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func field___Type_fields_args(ctx context.Context, ec *executionContext, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeDeprecated",
 		func(ctx context.Context, v any) (bool, error) {
-			return ec.unmarshalOBoolean2bool(ctx, v)
+			return unmarshalOBoolean2bool(ctx, ec, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5429,1451 +5429,1451 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _App_id(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_id(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_id(ctx, field)
+			return fieldContext_App_id(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_App_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_id(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _App_createdDate(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_createdDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_createdDate(ctx, field)
+			return fieldContext_App_createdDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_App_createdDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_createdDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _App_lastModifiedDate(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_lastModifiedDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_lastModifiedDate(ctx, field)
+			return fieldContext_App_lastModifiedDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastModifiedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_App_lastModifiedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_lastModifiedDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _App_createdByID(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_createdByID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_createdByID(ctx, field)
+			return fieldContext_App_createdByID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedByID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_App_createdByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_createdByID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _App_lastModifiedByID(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_lastModifiedByID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_lastModifiedByID(ctx, field)
+			return fieldContext_App_lastModifiedByID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastModifiedByID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_App_lastModifiedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_lastModifiedByID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _App_name(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_name(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_name(ctx, field)
+			return fieldContext_App_name(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_App_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_name(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _App_apiKey(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_apiKey(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_apiKey(ctx, field)
+			return fieldContext_App_apiKey(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.APIKey, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_App_apiKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_apiKey(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _App_description(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_description(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_description(ctx, field)
+			return fieldContext_App_description(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Description, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_App_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_description(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _App_isActive(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_isActive(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_isActive(ctx, field)
+			return fieldContext_App_isActive(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IsActive, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_App_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_isActive(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _App_type(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_type(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_type(ctx, field)
+			return fieldContext_App_type(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Type, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_App_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_type(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _App_path(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_path(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_path(ctx, field)
+			return fieldContext_App_path(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Path, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_App_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_path(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _App_url(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_url(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_url(ctx, field)
+			return fieldContext_App_url(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.URL, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_App_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_url(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _App_requiresFullscreen(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_requiresFullscreen(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_requiresFullscreen(ctx, field)
+			return fieldContext_App_requiresFullscreen(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.RequiresFullscreen, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_App_requiresFullscreen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_requiresFullscreen(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _App_allowFullscreenToggle(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_allowFullscreenToggle(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_allowFullscreenToggle(ctx, field)
+			return fieldContext_App_allowFullscreenToggle(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.AllowFullscreenToggle, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_App_allowFullscreenToggle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_allowFullscreenToggle(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _App_toggleLocation(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_toggleLocation(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_toggleLocation(ctx, field)
+			return fieldContext_App_toggleLocation(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ToggleLocation, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_App_toggleLocation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_toggleLocation(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _App_roleID(ctx context.Context, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
+func _App_roleID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.App) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_App_roleID(ctx, field)
+			return fieldContext_App_roleID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.RoleID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOID2ᚖint(ctx, selections, v)
+			return marshalOID2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_App_roleID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_App_roleID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("App", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _AppConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AppConnection) (ret graphql.Marshaler) {
+func _AppConnection_edges(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.AppConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AppConnection_edges(ctx, field)
+			return fieldContext_AppConnection_edges(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Edges, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AppEdge) graphql.Marshaler {
-			return ec.marshalOAppEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppEdge(ctx, selections, v)
+			return marshalOAppEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppEdge(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_AppConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_AppConnection_edges(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "AppConnection",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_AppEdge(ctx, field)
+			return childFields_AppEdge(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _AppConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AppConnection) (ret graphql.Marshaler) {
+func _AppConnection_pageInfo(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.AppConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AppConnection_pageInfo(ctx, field)
+			return fieldContext_AppConnection_pageInfo(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.PageInfo, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+			return marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AppConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_AppConnection_pageInfo(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "AppConnection",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PageInfo(ctx, field)
+			return childFields_PageInfo(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _AppConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AppConnection) (ret graphql.Marshaler) {
+func _AppConnection_totalCount(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.AppConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AppConnection_totalCount(ctx, field)
+			return fieldContext_AppConnection_totalCount(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AppConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_AppConnection_totalCount(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AppConnection", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _AppEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AppEdge) (ret graphql.Marshaler) {
+func _AppEdge_node(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.AppEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AppEdge_node(ctx, field)
+			return fieldContext_AppEdge_node(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Node, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.App) graphql.Marshaler {
-			return ec.marshalOApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx, selections, v)
+			return marshalOApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_AppEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_AppEdge_node(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "AppEdge",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_App(ctx, field)
+			return childFields_App(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _AppEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AppEdge) (ret graphql.Marshaler) {
+func _AppEdge_cursor(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.AppEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AppEdge_cursor(ctx, field)
+			return fieldContext_AppEdge_cursor(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+			return marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AppEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_AppEdge_cursor(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AppEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
-func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_id(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_id(ctx, field)
+			return fieldContext_Event_id(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Event_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_id(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _Event_name(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_name(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_name(ctx, field)
+			return fieldContext_Event_name(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Event_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_name(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Event_phase(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_phase(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_phase(ctx, field)
+			return fieldContext_Event_phase(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Phase, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Event_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_phase(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Event_service(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_service(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_service(ctx, field)
+			return fieldContext_Event_service(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Service, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Event_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_service(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Event_resource(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_resource(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_resource(ctx, field)
+			return fieldContext_Event_resource(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Resource, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Event_resource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_resource(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Event_verb(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_verb(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_verb(ctx, field)
+			return fieldContext_Event_verb(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Verb, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Event_verb(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_verb(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Event_requestor(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_requestor(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_requestor(ctx, field)
+			return fieldContext_Event_requestor(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Requestor, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Event_requestor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_requestor(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Event_userID(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_userID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_userID(ctx, field)
+			return fieldContext_Event_userID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.UserID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Event_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_userID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Event_request(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_request(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_request(ctx, field)
+			return fieldContext_Event_request(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Request, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalOMap2map(ctx, selections, v)
+			return marshalOMap2map(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Event_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_request(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type Map does not have child fields"))
 }
 
-func (ec *executionContext) _Event_response(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_response(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_response(ctx, field)
+			return fieldContext_Event_response(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Response, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalOMap2map(ctx, selections, v)
+			return marshalOMap2map(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Event_response(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_response(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type Map does not have child fields"))
 }
 
-func (ec *executionContext) _Event_status(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_status(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_status(ctx, field)
+			return fieldContext_Event_status(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Status, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Event_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_status(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Event_durationMs(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_durationMs(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_durationMs(ctx, field)
+			return fieldContext_Event_durationMs(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.DurationMs, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+			return marshalNFloat2float64(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Event_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_durationMs(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _Event_scripts(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_scripts(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_scripts(ctx, field)
+			return fieldContext_Event_scripts(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Event().Scripts(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
-			return ec.marshalOJSON2interface(ctx, selections, v)
+			return marshalOJSON2interface(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Event_scripts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_scripts(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, true, true, errors.New("field of type JSON does not have child fields"))
 }
 
-func (ec *executionContext) _Event_console(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_console(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_console(ctx, field)
+			return fieldContext_Event_console(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Console, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Event_console(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_console(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Event_createdDate(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+func _Event_createdDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Event_createdDate(ctx, field)
+			return fieldContext_Event_createdDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Event_createdDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Event_createdDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _EventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EventConnection) (ret graphql.Marshaler) {
+func _EventConnection_edges(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventConnection_edges(ctx, field)
+			return fieldContext_EventConnection_edges(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Edges, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.EventEdge) graphql.Marshaler {
-			return ec.marshalOEventEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventEdge(ctx, selections, v)
+			return marshalOEventEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventEdge(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_EventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventConnection_edges(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "EventConnection",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EventEdge(ctx, field)
+			return childFields_EventEdge(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _EventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.EventConnection) (ret graphql.Marshaler) {
+func _EventConnection_pageInfo(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventConnection_pageInfo(ctx, field)
+			return fieldContext_EventConnection_pageInfo(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.PageInfo, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+			return marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventConnection_pageInfo(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "EventConnection",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PageInfo(ctx, field)
+			return childFields_PageInfo(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _EventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.EventConnection) (ret graphql.Marshaler) {
+func _EventConnection_totalCount(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventConnection_totalCount(ctx, field)
+			return fieldContext_EventConnection_totalCount(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventConnection_totalCount(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventConnection", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _EventEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.EventEdge) (ret graphql.Marshaler) {
+func _EventEdge_node(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventEdge_node(ctx, field)
+			return fieldContext_EventEdge_node(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Node, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
-			return ec.marshalOEvent2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEvent(ctx, selections, v)
+			return marshalOEvent2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEvent(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_EventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventEdge_node(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "EventEdge",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Event(ctx, field)
+			return childFields_Event(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _EventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.EventEdge) (ret graphql.Marshaler) {
+func _EventEdge_cursor(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventEdge_cursor(ctx, field)
+			return fieldContext_EventEdge_cursor(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+			return marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventEdge_cursor(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_id(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_id(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_id(ctx, field)
+			return fieldContext_EventScript_id(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_id(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_createdDate(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_createdDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_createdDate(ctx, field)
+			return fieldContext_EventScript_createdDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_createdDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_createdDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_lastModifiedDate(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_lastModifiedDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_lastModifiedDate(ctx, field)
+			return fieldContext_EventScript_lastModifiedDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastModifiedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_lastModifiedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_lastModifiedDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_createdByID(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_createdByID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_createdByID(ctx, field)
+			return fieldContext_EventScript_createdByID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedByID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_createdByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_createdByID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_lastModifiedByID(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_lastModifiedByID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_lastModifiedByID(ctx, field)
+			return fieldContext_EventScript_lastModifiedByID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastModifiedByID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_lastModifiedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_lastModifiedByID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_name(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_name(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_name(ctx, field)
+			return fieldContext_EventScript_name(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_name(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_type(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_type(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_type(ctx, field)
+			return fieldContext_EventScript_type(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Type, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_type(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_content(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_content(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_content(ctx, field)
+			return fieldContext_EventScript_content(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Content, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_content(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_content(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_config(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_config(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_config(ctx, field)
+			return fieldContext_EventScript_config(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Config, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalOMap2map(ctx, selections, v)
+			return marshalOMap2map(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_config(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_config(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type Map does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_isActive(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_isActive(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_isActive(ctx, field)
+			return fieldContext_EventScript_isActive(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IsActive, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_isActive(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_allowEventModification(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_allowEventModification(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_allowEventModification(ctx, field)
+			return fieldContext_EventScript_allowEventModification(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.AllowEventModification, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_allowEventModification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_allowEventModification(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_storageServiceID(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_storageServiceID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_storageServiceID(ctx, field)
+			return fieldContext_EventScript_storageServiceID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.StorageServiceID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_storageServiceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_storageServiceID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _EventScript_storagePath(ctx context.Context, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
+func _EventScript_storagePath(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScript) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScript_storagePath(ctx, field)
+			return fieldContext_EventScript_storagePath(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.StoragePath, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_EventScript_storagePath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScript_storagePath(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScript", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EventScriptConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EventScriptConnection) (ret graphql.Marshaler) {
+func _EventScriptConnection_edges(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScriptConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScriptConnection_edges(ctx, field)
+			return fieldContext_EventScriptConnection_edges(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Edges, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.EventScriptEdge) graphql.Marshaler {
-			return ec.marshalOEventScriptEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptEdge(ctx, selections, v)
+			return marshalOEventScriptEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptEdge(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_EventScriptConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScriptConnection_edges(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "EventScriptConnection",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EventScriptEdge(ctx, field)
+			return childFields_EventScriptEdge(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _EventScriptConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.EventScriptConnection) (ret graphql.Marshaler) {
+func _EventScriptConnection_pageInfo(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScriptConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScriptConnection_pageInfo(ctx, field)
+			return fieldContext_EventScriptConnection_pageInfo(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.PageInfo, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+			return marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventScriptConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScriptConnection_pageInfo(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "EventScriptConnection",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PageInfo(ctx, field)
+			return childFields_PageInfo(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _EventScriptConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.EventScriptConnection) (ret graphql.Marshaler) {
+func _EventScriptConnection_totalCount(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScriptConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScriptConnection_totalCount(ctx, field)
+			return fieldContext_EventScriptConnection_totalCount(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventScriptConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScriptConnection_totalCount(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScriptConnection", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _EventScriptEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.EventScriptEdge) (ret graphql.Marshaler) {
+func _EventScriptEdge_node(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScriptEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScriptEdge_node(ctx, field)
+			return fieldContext_EventScriptEdge_node(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Node, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.EventScript) graphql.Marshaler {
-			return ec.marshalOEventScript2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScript(ctx, selections, v)
+			return marshalOEventScript2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScript(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_EventScriptEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScriptEdge_node(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "EventScriptEdge",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EventScript(ctx, field)
+			return childFields_EventScript(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _EventScriptEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.EventScriptEdge) (ret graphql.Marshaler) {
+func _EventScriptEdge_cursor(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.EventScriptEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EventScriptEdge_cursor(ctx, field)
+			return fieldContext_EventScriptEdge_cursor(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+			return marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EventScriptEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_EventScriptEdge_cursor(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventScriptEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
-func (ec *executionContext) _Mutation_createService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_createService(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createService(ctx, field)
+			return fieldContext_Mutation_createService(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -6881,20 +6881,20 @@ func (ec *executionContext) _Mutation_createService(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
-			return ec.marshalNService2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐService(ctx, selections, v)
+			return marshalNService2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐService(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_createService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_createService(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Service(ctx, field)
+			return childFields_Service(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -6904,20 +6904,20 @@ func (ec *executionContext) fieldContext_Mutation_createService(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_createService_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_updateService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_updateService(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateService(ctx, field)
+			return fieldContext_Mutation_updateService(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -6925,20 +6925,20 @@ func (ec *executionContext) _Mutation_updateService(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
-			return ec.marshalNService2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐService(ctx, selections, v)
+			return marshalNService2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐService(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_updateService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_updateService(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Service(ctx, field)
+			return childFields_Service(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -6948,20 +6948,20 @@ func (ec *executionContext) fieldContext_Mutation_updateService(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_updateService_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_deleteService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_deleteService(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_deleteService(ctx, field)
+			return fieldContext_Mutation_deleteService(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -6969,13 +6969,13 @@ func (ec *executionContext) _Mutation_deleteService(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_deleteService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_deleteService(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
@@ -6992,20 +6992,20 @@ func (ec *executionContext) fieldContext_Mutation_deleteService(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_deleteService_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_createEventScript(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_createEventScript(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createEventScript(ctx, field)
+			return fieldContext_Mutation_createEventScript(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7013,20 +7013,20 @@ func (ec *executionContext) _Mutation_createEventScript(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.EventScript) graphql.Marshaler {
-			return ec.marshalNEventScript2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScript(ctx, selections, v)
+			return marshalNEventScript2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScript(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_createEventScript(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_createEventScript(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EventScript(ctx, field)
+			return childFields_EventScript(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7036,20 +7036,20 @@ func (ec *executionContext) fieldContext_Mutation_createEventScript(ctx context.
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createEventScript_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_createEventScript_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_updateEventScript(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_updateEventScript(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateEventScript(ctx, field)
+			return fieldContext_Mutation_updateEventScript(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7057,20 +7057,20 @@ func (ec *executionContext) _Mutation_updateEventScript(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.EventScript) graphql.Marshaler {
-			return ec.marshalNEventScript2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScript(ctx, selections, v)
+			return marshalNEventScript2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScript(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_updateEventScript(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_updateEventScript(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EventScript(ctx, field)
+			return childFields_EventScript(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7080,20 +7080,20 @@ func (ec *executionContext) fieldContext_Mutation_updateEventScript(ctx context.
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateEventScript_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_updateEventScript_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_deleteEventScript(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_deleteEventScript(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_deleteEventScript(ctx, field)
+			return fieldContext_Mutation_deleteEventScript(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7101,13 +7101,13 @@ func (ec *executionContext) _Mutation_deleteEventScript(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_deleteEventScript(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_deleteEventScript(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
@@ -7124,20 +7124,20 @@ func (ec *executionContext) fieldContext_Mutation_deleteEventScript(ctx context.
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteEventScript_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_deleteEventScript_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_deleteEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_deleteEvent(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_deleteEvent(ctx, field)
+			return fieldContext_Mutation_deleteEvent(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7145,13 +7145,13 @@ func (ec *executionContext) _Mutation_deleteEvent(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_deleteEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_deleteEvent(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
@@ -7168,20 +7168,20 @@ func (ec *executionContext) fieldContext_Mutation_deleteEvent(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_deleteEvent_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_createUser(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createUser(ctx, field)
+			return fieldContext_Mutation_createUser(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7189,20 +7189,20 @@ func (ec *executionContext) _Mutation_createUser(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUser(ctx, selections, v)
+			return marshalNUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUser(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_createUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_createUser(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
+			return childFields_User(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7212,20 +7212,20 @@ func (ec *executionContext) fieldContext_Mutation_createUser(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_createUser_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_updateUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_updateUser(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateUser(ctx, field)
+			return fieldContext_Mutation_updateUser(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7233,20 +7233,20 @@ func (ec *executionContext) _Mutation_updateUser(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUser(ctx, selections, v)
+			return marshalNUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUser(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_updateUser(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
+			return childFields_User(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7256,20 +7256,20 @@ func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_updateUser_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_deleteUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_deleteUser(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_deleteUser(ctx, field)
+			return fieldContext_Mutation_deleteUser(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7277,13 +7277,13 @@ func (ec *executionContext) _Mutation_deleteUser(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_deleteUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_deleteUser(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
@@ -7300,20 +7300,20 @@ func (ec *executionContext) fieldContext_Mutation_deleteUser(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_deleteUser_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_createApp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_createApp(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createApp(ctx, field)
+			return fieldContext_Mutation_createApp(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7321,20 +7321,20 @@ func (ec *executionContext) _Mutation_createApp(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.App) graphql.Marshaler {
-			return ec.marshalNApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx, selections, v)
+			return marshalNApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_createApp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_createApp(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_App(ctx, field)
+			return childFields_App(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7344,20 +7344,20 @@ func (ec *executionContext) fieldContext_Mutation_createApp(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createApp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_createApp_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_updateApp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_updateApp(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateApp(ctx, field)
+			return fieldContext_Mutation_updateApp(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7365,20 +7365,20 @@ func (ec *executionContext) _Mutation_updateApp(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.App) graphql.Marshaler {
-			return ec.marshalNApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx, selections, v)
+			return marshalNApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_updateApp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_updateApp(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_App(ctx, field)
+			return childFields_App(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7388,20 +7388,20 @@ func (ec *executionContext) fieldContext_Mutation_updateApp(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateApp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_updateApp_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_deleteApp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_deleteApp(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_deleteApp(ctx, field)
+			return fieldContext_Mutation_deleteApp(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7409,13 +7409,13 @@ func (ec *executionContext) _Mutation_deleteApp(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_deleteApp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_deleteApp(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
@@ -7432,20 +7432,20 @@ func (ec *executionContext) fieldContext_Mutation_deleteApp(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteApp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_deleteApp_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_createRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_createRole(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createRole(ctx, field)
+			return fieldContext_Mutation_createRole(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7453,20 +7453,20 @@ func (ec *executionContext) _Mutation_createRole(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Role) graphql.Marshaler {
-			return ec.marshalNRole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx, selections, v)
+			return marshalNRole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_createRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_createRole(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Role(ctx, field)
+			return childFields_Role(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7476,20 +7476,20 @@ func (ec *executionContext) fieldContext_Mutation_createRole(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_createRole_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_updateRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_updateRole(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateRole(ctx, field)
+			return fieldContext_Mutation_updateRole(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7497,20 +7497,20 @@ func (ec *executionContext) _Mutation_updateRole(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Role) graphql.Marshaler {
-			return ec.marshalNRole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx, selections, v)
+			return marshalNRole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_updateRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_updateRole(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Role(ctx, field)
+			return childFields_Role(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7520,20 +7520,20 @@ func (ec *executionContext) fieldContext_Mutation_updateRole(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_updateRole_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_deleteRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_deleteRole(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_deleteRole(ctx, field)
+			return fieldContext_Mutation_deleteRole(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7541,13 +7541,13 @@ func (ec *executionContext) _Mutation_deleteRole(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_deleteRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_deleteRole(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
@@ -7564,20 +7564,20 @@ func (ec *executionContext) fieldContext_Mutation_deleteRole(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_deleteRole_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_createRoleServiceAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_createRoleServiceAccess(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createRoleServiceAccess(ctx, field)
+			return fieldContext_Mutation_createRoleServiceAccess(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7585,20 +7585,20 @@ func (ec *executionContext) _Mutation_createRoleServiceAccess(ctx context.Contex
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.RoleServiceAccess) graphql.Marshaler {
-			return ec.marshalNRoleServiceAccess2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccess(ctx, selections, v)
+			return marshalNRoleServiceAccess2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccess(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_createRoleServiceAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_createRoleServiceAccess(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RoleServiceAccess(ctx, field)
+			return childFields_RoleServiceAccess(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7608,20 +7608,20 @@ func (ec *executionContext) fieldContext_Mutation_createRoleServiceAccess(ctx co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createRoleServiceAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_createRoleServiceAccess_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_updateRoleServiceAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_updateRoleServiceAccess(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateRoleServiceAccess(ctx, field)
+			return fieldContext_Mutation_updateRoleServiceAccess(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7629,20 +7629,20 @@ func (ec *executionContext) _Mutation_updateRoleServiceAccess(ctx context.Contex
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.RoleServiceAccess) graphql.Marshaler {
-			return ec.marshalNRoleServiceAccess2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccess(ctx, selections, v)
+			return marshalNRoleServiceAccess2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccess(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_updateRoleServiceAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_updateRoleServiceAccess(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RoleServiceAccess(ctx, field)
+			return childFields_RoleServiceAccess(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7652,20 +7652,20 @@ func (ec *executionContext) fieldContext_Mutation_updateRoleServiceAccess(ctx co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateRoleServiceAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_updateRoleServiceAccess_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_deleteRoleServiceAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_deleteRoleServiceAccess(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_deleteRoleServiceAccess(ctx, field)
+			return fieldContext_Mutation_deleteRoleServiceAccess(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7673,13 +7673,13 @@ func (ec *executionContext) _Mutation_deleteRoleServiceAccess(ctx context.Contex
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_deleteRoleServiceAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_deleteRoleServiceAccess(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
@@ -7696,20 +7696,20 @@ func (ec *executionContext) fieldContext_Mutation_deleteRoleServiceAccess(ctx co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteRoleServiceAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_deleteRoleServiceAccess_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_login(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_login(ctx, field)
+			return fieldContext_Mutation_login(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7717,20 +7717,20 @@ func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Session) graphql.Marshaler {
-			return ec.marshalNSession2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐSession(ctx, selections, v)
+			return marshalNSession2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐSession(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_login(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Session(ctx, field)
+			return childFields_Session(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7740,43 +7740,43 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_login_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_login_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_logout(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_logout(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_logout(ctx, field)
+			return fieldContext_Mutation_logout(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Mutation().Logout(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_logout(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_logout(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Mutation", field, true, true, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _Mutation_runScript(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_runScript(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_runScript(ctx, field)
+			return fieldContext_Mutation_runScript(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7784,20 +7784,20 @@ func (ec *executionContext) _Mutation_runScript(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ScriptRunResult) graphql.Marshaler {
-			return ec.marshalNScriptRunResult2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunResult(ctx, selections, v)
+			return marshalNScriptRunResult2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunResult(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_runScript(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_runScript(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ScriptRunResult(ctx, field)
+			return childFields_ScriptRunResult(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7807,20 +7807,20 @@ func (ec *executionContext) fieldContext_Mutation_runScript(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_runScript_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_runScript_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_cancelScriptJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_cancelScriptJob(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_cancelScriptJob(ctx, field)
+			return fieldContext_Mutation_cancelScriptJob(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7828,20 +7828,20 @@ func (ec *executionContext) _Mutation_cancelScriptJob(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *platform.Job) graphql.Marshaler {
-			return ec.marshalNScriptJob2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJob(ctx, selections, v)
+			return marshalNScriptJob2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJob(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_cancelScriptJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_cancelScriptJob(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ScriptJob(ctx, field)
+			return childFields_ScriptJob(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7851,20 +7851,20 @@ func (ec *executionContext) fieldContext_Mutation_cancelScriptJob(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_cancelScriptJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_cancelScriptJob_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_retryScriptJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Mutation_retryScriptJob(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_retryScriptJob(ctx, field)
+			return fieldContext_Mutation_retryScriptJob(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -7872,20 +7872,20 @@ func (ec *executionContext) _Mutation_retryScriptJob(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *platform.Job) graphql.Marshaler {
-			return ec.marshalNScriptJob2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJob(ctx, selections, v)
+			return marshalNScriptJob2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJob(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_retryScriptJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Mutation_retryScriptJob(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ScriptJob(ctx, field)
+			return childFields_ScriptJob(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -7895,112 +7895,112 @@ func (ec *executionContext) fieldContext_Mutation_retryScriptJob(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_retryScriptJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Mutation_retryScriptJob_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+func _PageInfo_hasNextPage(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			return fieldContext_PageInfo_hasNextPage(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.HasNextPage, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_PageInfo_hasNextPage(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+func _PageInfo_hasPreviousPage(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			return fieldContext_PageInfo_hasPreviousPage(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.HasPreviousPage, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_PageInfo_hasPreviousPage(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+func _PageInfo_startCursor(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			return fieldContext_PageInfo_startCursor(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.StartCursor, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[int]) graphql.Marshaler {
-			return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+			return marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_PageInfo_startCursor(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
-func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+func _PageInfo_endCursor(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			return fieldContext_PageInfo_endCursor(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.EndCursor, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[int]) graphql.Marshaler {
-			return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+			return marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_PageInfo_endCursor(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
-func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Query_node(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_node(ctx, field)
+			return fieldContext_Query_node(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -8008,13 +8008,13 @@ func (ec *executionContext) _Query_node(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v ent.Noder) graphql.Marshaler {
-			return ec.marshalONode2githubᚗcomᚋapiaryᚋapiaryᚋentᚐNoder(ctx, selections, v)
+			return marshalONode2githubᚗcomᚋapiaryᚋapiaryᚋentᚐNoder(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Query_node(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -8031,20 +8031,20 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Query_node_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Query_nodes(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_nodes(ctx, field)
+			return fieldContext_Query_nodes(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -8052,13 +8052,13 @@ func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-			return ec.marshalNNode2ᚕgithubᚗcomᚋapiaryᚋapiaryᚋentᚐNoder(ctx, selections, v)
+			return marshalNNode2ᚕgithubᚗcomᚋapiaryᚋapiaryᚋentᚐNoder(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Query_nodes(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -8075,20 +8075,20 @@ func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Query_nodes_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_apps(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Query_apps(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_apps(ctx, field)
+			return fieldContext_Query_apps(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -8096,20 +8096,20 @@ func (ec *executionContext) _Query_apps(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.AppConnection) graphql.Marshaler {
-			return ec.marshalNAppConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppConnection(ctx, selections, v)
+			return marshalNAppConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppConnection(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_apps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Query_apps(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_AppConnection(ctx, field)
+			return childFields_AppConnection(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -8119,20 +8119,20 @@ func (ec *executionContext) fieldContext_Query_apps(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_apps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Query_apps_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_events(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Query_events(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_events(ctx, field)
+			return fieldContext_Query_events(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -8140,20 +8140,20 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.EventConnection) graphql.Marshaler {
-			return ec.marshalNEventConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventConnection(ctx, selections, v)
+			return marshalNEventConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventConnection(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Query_events(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EventConnection(ctx, field)
+			return childFields_EventConnection(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -8163,20 +8163,20 @@ func (ec *executionContext) fieldContext_Query_events(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Query_events_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_eventScripts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Query_eventScripts(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_eventScripts(ctx, field)
+			return fieldContext_Query_eventScripts(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -8184,20 +8184,20 @@ func (ec *executionContext) _Query_eventScripts(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.EventScriptConnection) graphql.Marshaler {
-			return ec.marshalNEventScriptConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptConnection(ctx, selections, v)
+			return marshalNEventScriptConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptConnection(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_eventScripts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Query_eventScripts(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EventScriptConnection(ctx, field)
+			return childFields_EventScriptConnection(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -8207,20 +8207,20 @@ func (ec *executionContext) fieldContext_Query_eventScripts(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_eventScripts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Query_eventScripts_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_roles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Query_roles(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_roles(ctx, field)
+			return fieldContext_Query_roles(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -8228,20 +8228,20 @@ func (ec *executionContext) _Query_roles(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.RoleConnection) graphql.Marshaler {
-			return ec.marshalNRoleConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleConnection(ctx, selections, v)
+			return marshalNRoleConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleConnection(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_roles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Query_roles(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RoleConnection(ctx, field)
+			return childFields_RoleConnection(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -8251,20 +8251,20 @@ func (ec *executionContext) fieldContext_Query_roles(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_roles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Query_roles_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_services(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Query_services(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_services(ctx, field)
+			return fieldContext_Query_services(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -8272,20 +8272,20 @@ func (ec *executionContext) _Query_services(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceConnection) graphql.Marshaler {
-			return ec.marshalNServiceConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceConnection(ctx, selections, v)
+			return marshalNServiceConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceConnection(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_services(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Query_services(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ServiceConnection(ctx, field)
+			return childFields_ServiceConnection(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -8295,20 +8295,20 @@ func (ec *executionContext) fieldContext_Query_services(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_services_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Query_services_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_users(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Query_users(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_users(ctx, field)
+			return fieldContext_Query_users(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -8316,20 +8316,20 @@ func (ec *executionContext) _Query_users(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.UserConnection) graphql.Marshaler {
-			return ec.marshalNUserConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserConnection(ctx, selections, v)
+			return marshalNUserConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserConnection(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Query_users(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UserConnection(ctx, field)
+			return childFields_UserConnection(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -8339,20 +8339,20 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Query_users_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_scriptJobs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Query_scriptJobs(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_scriptJobs(ctx, field)
+			return fieldContext_Query_scriptJobs(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -8360,20 +8360,20 @@ func (ec *executionContext) _Query_scriptJobs(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*platform.Job) graphql.Marshaler {
-			return ec.marshalNScriptJob2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobᚄ(ctx, selections, v)
+			return marshalNScriptJob2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobᚄ(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_scriptJobs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Query_scriptJobs(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ScriptJob(ctx, field)
+			return childFields_ScriptJob(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -8383,52 +8383,52 @@ func (ec *executionContext) fieldContext_Query_scriptJobs(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_scriptJobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Query_scriptJobs_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Query_me(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_me(ctx, field)
+			return fieldContext_Query_me(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Query().Me(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Session) graphql.Marshaler {
-			return ec.marshalOSession2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐSession(ctx, selections, v)
+			return marshalOSession2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐSession(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Query_me(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Session(ctx, field)
+			return childFields_Session(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Query___type(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query___type(ctx, field)
+			return fieldContext_Query___type(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -8436,20 +8436,20 @@ func (ec *executionContext) _Query___type(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
+			return marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Query___type(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Type(ctx, field)
+			return childFields___Type(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -8459,2673 +8459,2673 @@ func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query___type_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field_Query___type_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Query___schema(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func _Query___schema(ctx context.Context, ec *executionContext, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query___schema(ctx, field)
+			return fieldContext_Query___schema(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return ec.IntrospectSchema()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Schema) graphql.Marshaler {
-			return ec.marshalO__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐSchema(ctx, selections, v)
+			return marshalO__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐSchema(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Query___schema(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Schema(ctx, field)
+			return childFields___Schema(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Role_id(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+func _Role_id(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_id(ctx, field)
+			return fieldContext_Role_id(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Role_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Role_id(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _Role_createdDate(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+func _Role_createdDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_createdDate(ctx, field)
+			return fieldContext_Role_createdDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Role_createdDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Role_createdDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _Role_lastModifiedDate(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+func _Role_lastModifiedDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_lastModifiedDate(ctx, field)
+			return fieldContext_Role_lastModifiedDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastModifiedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Role_lastModifiedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Role_lastModifiedDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _Role_createdByID(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+func _Role_createdByID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_createdByID(ctx, field)
+			return fieldContext_Role_createdByID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedByID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Role_createdByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Role_createdByID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Role_lastModifiedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+func _Role_lastModifiedByID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_lastModifiedByID(ctx, field)
+			return fieldContext_Role_lastModifiedByID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastModifiedByID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Role_lastModifiedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Role_lastModifiedByID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Role_name(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+func _Role_name(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_name(ctx, field)
+			return fieldContext_Role_name(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Role_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Role_name(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Role_description(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+func _Role_description(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_description(ctx, field)
+			return fieldContext_Role_description(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Description, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Role_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Role_description(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Role_isActive(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+func _Role_isActive(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_isActive(ctx, field)
+			return fieldContext_Role_isActive(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IsActive, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Role_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Role_isActive(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _Role_roleServiceAccess(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+func _Role_roleServiceAccess(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_roleServiceAccess(ctx, field)
+			return fieldContext_Role_roleServiceAccess(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.RoleServiceAccess(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.RoleServiceAccess) graphql.Marshaler {
-			return ec.marshalORoleServiceAccess2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessᚄ(ctx, selections, v)
+			return marshalORoleServiceAccess2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessᚄ(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Role_roleServiceAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Role_roleServiceAccess(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Role",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RoleServiceAccess(ctx, field)
+			return childFields_RoleServiceAccess(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _RoleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
+func _RoleConnection_edges(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleConnection_edges(ctx, field)
+			return fieldContext_RoleConnection_edges(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Edges, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.RoleEdge) graphql.Marshaler {
-			return ec.marshalORoleEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleEdge(ctx, selections, v)
+			return marshalORoleEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleEdge(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_RoleConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleConnection_edges(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RoleConnection",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RoleEdge(ctx, field)
+			return childFields_RoleEdge(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _RoleConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
+func _RoleConnection_pageInfo(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleConnection_pageInfo(ctx, field)
+			return fieldContext_RoleConnection_pageInfo(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.PageInfo, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+			return marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoleConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleConnection_pageInfo(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RoleConnection",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PageInfo(ctx, field)
+			return childFields_PageInfo(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _RoleConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
+func _RoleConnection_totalCount(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleConnection_totalCount(ctx, field)
+			return fieldContext_RoleConnection_totalCount(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoleConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleConnection_totalCount(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleConnection", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _RoleEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.RoleEdge) (ret graphql.Marshaler) {
+func _RoleEdge_node(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleEdge_node(ctx, field)
+			return fieldContext_RoleEdge_node(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Node, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Role) graphql.Marshaler {
-			return ec.marshalORole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx, selections, v)
+			return marshalORole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_RoleEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleEdge_node(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RoleEdge",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Role(ctx, field)
+			return childFields_Role(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _RoleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.RoleEdge) (ret graphql.Marshaler) {
+func _RoleEdge_cursor(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleEdge_cursor(ctx, field)
+			return fieldContext_RoleEdge_cursor(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+			return marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoleEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleEdge_cursor(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_id(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_id(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_id(ctx, field)
+			return fieldContext_RoleServiceAccess_id(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_id(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleServiceAccess", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_createdDate(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_createdDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_createdDate(ctx, field)
+			return fieldContext_RoleServiceAccess_createdDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_createdDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_createdDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleServiceAccess", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_lastModifiedDate(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_lastModifiedDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_lastModifiedDate(ctx, field)
+			return fieldContext_RoleServiceAccess_lastModifiedDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastModifiedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_lastModifiedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_lastModifiedDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleServiceAccess", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_createdByID(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_createdByID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_createdByID(ctx, field)
+			return fieldContext_RoleServiceAccess_createdByID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedByID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_createdByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_createdByID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleServiceAccess", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_lastModifiedByID(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_lastModifiedByID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_lastModifiedByID(ctx, field)
+			return fieldContext_RoleServiceAccess_lastModifiedByID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastModifiedByID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_lastModifiedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_lastModifiedByID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleServiceAccess", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_roleID(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_roleID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_roleID(ctx, field)
+			return fieldContext_RoleServiceAccess_roleID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.RoleID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_roleID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_roleID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleServiceAccess", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_serviceID(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_serviceID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_serviceID(ctx, field)
+			return fieldContext_RoleServiceAccess_serviceID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ServiceID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOID2ᚖint(ctx, selections, v)
+			return marshalOID2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_serviceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_serviceID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleServiceAccess", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_component(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_component(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_component(ctx, field)
+			return fieldContext_RoleServiceAccess_component(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Component, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_component(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_component(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleServiceAccess", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_verbMask(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_verbMask(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_verbMask(ctx, field)
+			return fieldContext_RoleServiceAccess_verbMask(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.VerbMask, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_verbMask(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_verbMask(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleServiceAccess", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_requestorMask(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_requestorMask(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_requestorMask(ctx, field)
+			return fieldContext_RoleServiceAccess_requestorMask(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.RequestorMask, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_requestorMask(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_requestorMask(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleServiceAccess", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_filters(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_filters(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_filters(ctx, field)
+			return fieldContext_RoleServiceAccess_filters(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.RoleServiceAccess().Filters(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
-			return ec.marshalOJSON2interface(ctx, selections, v)
+			return marshalOJSON2interface(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_filters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_filters(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleServiceAccess", field, true, true, errors.New("field of type JSON does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_filterOp(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_filterOp(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_filterOp(ctx, field)
+			return fieldContext_RoleServiceAccess_filterOp(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.FilterOp, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_filterOp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_filterOp(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoleServiceAccess", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _RoleServiceAccess_role(ctx context.Context, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
+func _RoleServiceAccess_role(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.RoleServiceAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoleServiceAccess_role(ctx, field)
+			return fieldContext_RoleServiceAccess_role(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Role(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Role) graphql.Marshaler {
-			return ec.marshalNRole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx, selections, v)
+			return marshalNRole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RoleServiceAccess_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_RoleServiceAccess_role(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RoleServiceAccess",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Role(ctx, field)
+			return childFields_Role(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _ScriptJob_id(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+func _ScriptJob_id(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJob_id(ctx, field)
+			return fieldContext_ScriptJob_id(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJob_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJob_id(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJob_kind(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+func _ScriptJob_kind(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJob_kind(ctx, field)
+			return fieldContext_ScriptJob_kind(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Kind, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJob_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJob_kind(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJob_script(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+func _ScriptJob_script(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJob_script(ctx, field)
+			return fieldContext_ScriptJob_script(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Script, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJob_script(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJob_script(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJob_state(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+func _ScriptJob_state(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJob_state(ctx, field)
+			return fieldContext_ScriptJob_state(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.State, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJob_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJob_state(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJob_attempt(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+func _ScriptJob_attempt(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJob_attempt(ctx, field)
+			return fieldContext_ScriptJob_attempt(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Attempt, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJob_attempt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJob_attempt(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJob_maxAttempts(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+func _ScriptJob_maxAttempts(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJob_maxAttempts(ctx, field)
+			return fieldContext_ScriptJob_maxAttempts(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.MaxAttempts, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJob_maxAttempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJob_maxAttempts(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJob_lastError(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+func _ScriptJob_lastError(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJob_lastError(ctx, field)
+			return fieldContext_ScriptJob_lastError(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastError, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJob_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJob_lastError(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJob_errors(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+func _ScriptJob_errors(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJob_errors(ctx, field)
+			return fieldContext_ScriptJob_errors(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Errors, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []platform.JobError) graphql.Marshaler {
-			return ec.marshalNScriptJobError2ᚕgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobErrorᚄ(ctx, selections, v)
+			return marshalNScriptJobError2ᚕgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobErrorᚄ(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJob_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJob_errors(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ScriptJob",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ScriptJobError(ctx, field)
+			return childFields_ScriptJobError(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _ScriptJob_createdAt(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+func _ScriptJob_createdAt(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJob_createdAt(ctx, field)
+			return fieldContext_ScriptJob_createdAt(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJob_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJob_createdAt(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJob_scheduledAt(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+func _ScriptJob_scheduledAt(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJob_scheduledAt(ctx, field)
+			return fieldContext_ScriptJob_scheduledAt(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ScheduledAt, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJob_scheduledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJob_scheduledAt(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJob_attemptedAt(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+func _ScriptJob_attemptedAt(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJob_attemptedAt(ctx, field)
+			return fieldContext_ScriptJob_attemptedAt(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.AttemptedAt, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+			return marshalOTime2ᚖtimeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJob_attemptedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJob_attemptedAt(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJob_finalizedAt(ctx context.Context, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
+func _ScriptJob_finalizedAt(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.Job) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJob_finalizedAt(ctx, field)
+			return fieldContext_ScriptJob_finalizedAt(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.FinalizedAt, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+			return marshalOTime2ᚖtimeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJob_finalizedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJob_finalizedAt(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJob", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJobError_attempt(ctx context.Context, field graphql.CollectedField, obj *platform.JobError) (ret graphql.Marshaler) {
+func _ScriptJobError_attempt(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.JobError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJobError_attempt(ctx, field)
+			return fieldContext_ScriptJobError_attempt(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Attempt, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJobError_attempt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJobError_attempt(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJobError", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJobError_at(ctx context.Context, field graphql.CollectedField, obj *platform.JobError) (ret graphql.Marshaler) {
+func _ScriptJobError_at(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.JobError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJobError_at(ctx, field)
+			return fieldContext_ScriptJobError_at(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.At, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJobError_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJobError_at(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJobError", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptJobError_error(ctx context.Context, field graphql.CollectedField, obj *platform.JobError) (ret graphql.Marshaler) {
+func _ScriptJobError_error(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *platform.JobError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptJobError_error(ctx, field)
+			return fieldContext_ScriptJobError_error(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Error, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptJobError_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptJobError_error(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptJobError", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptRunError_status(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunError) (ret graphql.Marshaler) {
+func _ScriptRunError_status(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.ScriptRunError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptRunError_status(ctx, field)
+			return fieldContext_ScriptRunError_status(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Status, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptRunError_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptRunError_status(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptRunError", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptRunError_code(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunError) (ret graphql.Marshaler) {
+func _ScriptRunError_code(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.ScriptRunError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptRunError_code(ctx, field)
+			return fieldContext_ScriptRunError_code(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Code, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptRunError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptRunError_code(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptRunError", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptRunError_message(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunError) (ret graphql.Marshaler) {
+func _ScriptRunError_message(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.ScriptRunError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptRunError_message(ctx, field)
+			return fieldContext_ScriptRunError_message(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Message, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptRunError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptRunError_message(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptRunError", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptRunResult_event(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+func _ScriptRunResult_event(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptRunResult_event(ctx, field)
+			return fieldContext_ScriptRunResult_event(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Event, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptRunResult_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptRunResult_event(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptRunResult_request(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+func _ScriptRunResult_request(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptRunResult_request(ctx, field)
+			return fieldContext_ScriptRunResult_request(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Request, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalNMap2map(ctx, selections, v)
+			return marshalNMap2map(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptRunResult_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptRunResult_request(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type Map does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptRunResult_response(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+func _ScriptRunResult_response(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptRunResult_response(ctx, field)
+			return fieldContext_ScriptRunResult_response(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Response, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalOMap2map(ctx, selections, v)
+			return marshalOMap2map(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptRunResult_response(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptRunResult_response(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type Map does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptRunResult_returnValue(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+func _ScriptRunResult_returnValue(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptRunResult_returnValue(ctx, field)
+			return fieldContext_ScriptRunResult_returnValue(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ReturnValue, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
-			return ec.marshalOJSON2interface(ctx, selections, v)
+			return marshalOJSON2interface(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptRunResult_returnValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptRunResult_returnValue(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type JSON does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptRunResult_console(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+func _ScriptRunResult_console(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptRunResult_console(ctx, field)
+			return fieldContext_ScriptRunResult_console(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Console, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptRunResult_console(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptRunResult_console(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptRunResult_error(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+func _ScriptRunResult_error(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptRunResult_error(ctx, field)
+			return fieldContext_ScriptRunResult_error(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Error, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ScriptRunError) graphql.Marshaler {
-			return ec.marshalOScriptRunError2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunError(ctx, selections, v)
+			return marshalOScriptRunError2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunError(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptRunResult_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptRunResult_error(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ScriptRunResult",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ScriptRunError(ctx, field)
+			return childFields_ScriptRunError(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _ScriptRunResult_durationMs(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+func _ScriptRunResult_durationMs(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptRunResult_durationMs(ctx, field)
+			return fieldContext_ScriptRunResult_durationMs(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.DurationMs, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+			return marshalNFloat2float64(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptRunResult_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptRunResult_durationMs(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptRunResult_shortCircuit(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+func _ScriptRunResult_shortCircuit(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptRunResult_shortCircuit(ctx, field)
+			return fieldContext_ScriptRunResult_shortCircuit(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ShortCircuit, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptRunResult_shortCircuit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptRunResult_shortCircuit(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _ScriptRunResult_wouldCall(ctx context.Context, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
+func _ScriptRunResult_wouldCall(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.ScriptRunResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ScriptRunResult_wouldCall(ctx, field)
+			return fieldContext_ScriptRunResult_wouldCall(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.WouldCall, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []map[string]any) graphql.Marshaler {
-			return ec.marshalNMap2ᚕmapᚄ(ctx, selections, v)
+			return marshalNMap2ᚕmapᚄ(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ScriptRunResult_wouldCall(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ScriptRunResult_wouldCall(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScriptRunResult", field, false, false, errors.New("field of type Map does not have child fields"))
 }
 
-func (ec *executionContext) _Service_id(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_id(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_id(ctx, field)
+			return fieldContext_Service_id(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Service_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_id(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _Service_createdDate(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_createdDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_createdDate(ctx, field)
+			return fieldContext_Service_createdDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Service_createdDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_createdDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _Service_lastModifiedDate(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_lastModifiedDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_lastModifiedDate(ctx, field)
+			return fieldContext_Service_lastModifiedDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastModifiedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Service_lastModifiedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_lastModifiedDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _Service_createdByID(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_createdByID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_createdByID(ctx, field)
+			return fieldContext_Service_createdByID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedByID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Service_createdByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_createdByID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Service_lastModifiedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_lastModifiedByID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_lastModifiedByID(ctx, field)
+			return fieldContext_Service_lastModifiedByID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastModifiedByID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Service_lastModifiedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_lastModifiedByID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _Service_name(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_name(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_name(ctx, field)
+			return fieldContext_Service_name(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Service_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_name(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Service_label(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_label(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_label(ctx, field)
+			return fieldContext_Service_label(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Label, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Service_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_label(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Service_description(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_description(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_description(ctx, field)
+			return fieldContext_Service_description(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Description, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Service_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_description(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Service_isActive(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_isActive(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_isActive(ctx, field)
+			return fieldContext_Service_isActive(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IsActive, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Service_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_isActive(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _Service_type(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_type(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_type(ctx, field)
+			return fieldContext_Service_type(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Type, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Service_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_type(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Service_config(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_config(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_config(ctx, field)
+			return fieldContext_Service_config(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Service().Config(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalOMap2map(ctx, selections, v)
+			return marshalOMap2map(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Service_config(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_config(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, true, true, errors.New("field of type Map does not have child fields"))
 }
 
-func (ec *executionContext) _Service_mutable(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_mutable(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_mutable(ctx, field)
+			return fieldContext_Service_mutable(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Mutable, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Service_mutable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_mutable(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _Service_deletable(ctx context.Context, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
+func _Service_deletable(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_deletable(ctx, field)
+			return fieldContext_Service_deletable(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Deletable, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Service_deletable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Service_deletable(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _ServiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceConnection) (ret graphql.Marshaler) {
+func _ServiceConnection_edges(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.ServiceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ServiceConnection_edges(ctx, field)
+			return fieldContext_ServiceConnection_edges(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Edges, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ServiceEdge) graphql.Marshaler {
-			return ec.marshalOServiceEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceEdge(ctx, selections, v)
+			return marshalOServiceEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceEdge(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ServiceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ServiceConnection_edges(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ServiceConnection",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ServiceEdge(ctx, field)
+			return childFields_ServiceEdge(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _ServiceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceConnection) (ret graphql.Marshaler) {
+func _ServiceConnection_pageInfo(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.ServiceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ServiceConnection_pageInfo(ctx, field)
+			return fieldContext_ServiceConnection_pageInfo(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.PageInfo, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+			return marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ServiceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ServiceConnection_pageInfo(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ServiceConnection",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PageInfo(ctx, field)
+			return childFields_PageInfo(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _ServiceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceConnection) (ret graphql.Marshaler) {
+func _ServiceConnection_totalCount(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.ServiceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ServiceConnection_totalCount(ctx, field)
+			return fieldContext_ServiceConnection_totalCount(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ServiceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ServiceConnection_totalCount(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceConnection", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _ServiceEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceEdge) (ret graphql.Marshaler) {
+func _ServiceEdge_node(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.ServiceEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ServiceEdge_node(ctx, field)
+			return fieldContext_ServiceEdge_node(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Node, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Service) graphql.Marshaler {
-			return ec.marshalOService2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐService(ctx, selections, v)
+			return marshalOService2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐService(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ServiceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ServiceEdge_node(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ServiceEdge",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Service(ctx, field)
+			return childFields_Service(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _ServiceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceEdge) (ret graphql.Marshaler) {
+func _ServiceEdge_cursor(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.ServiceEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ServiceEdge_cursor(ctx, field)
+			return fieldContext_ServiceEdge_cursor(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+			return marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ServiceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_ServiceEdge_cursor(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
-func (ec *executionContext) _Session_sessionToken(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+func _Session_sessionToken(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_sessionToken(ctx, field)
+			return fieldContext_Session_sessionToken(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.SessionToken, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Session_sessionToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Session_sessionToken(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Session_id(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+func _Session_id(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_id(ctx, field)
+			return fieldContext_Session_id(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Session_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Session_id(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _Session_name(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+func _Session_name(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_name(ctx, field)
+			return fieldContext_Session_name(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Session_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Session_name(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Session_firstName(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+func _Session_firstName(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_firstName(ctx, field)
+			return fieldContext_Session_firstName(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.FirstName, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Session_firstName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Session_firstName(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Session_lastName(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+func _Session_lastName(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_lastName(ctx, field)
+			return fieldContext_Session_lastName(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastName, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Session_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Session_lastName(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Session_email(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+func _Session_email(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_email(ctx, field)
+			return fieldContext_Session_email(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Email, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Session_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Session_email(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Session_isSysAdmin(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+func _Session_isSysAdmin(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_isSysAdmin(ctx, field)
+			return fieldContext_Session_isSysAdmin(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IsSysAdmin, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Session_isSysAdmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Session_isSysAdmin(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _Session_lastLoginDate(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+func _Session_lastLoginDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_lastLoginDate(ctx, field)
+			return fieldContext_Session_lastLoginDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastLoginDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Session_lastLoginDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Session_lastLoginDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Session_tokenExpiryDate(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+func _Session_tokenExpiryDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_tokenExpiryDate(ctx, field)
+			return fieldContext_Session_tokenExpiryDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TokenExpiryDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Session_tokenExpiryDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Session_tokenExpiryDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Session_role(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+func _Session_role(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_role(ctx, field)
+			return fieldContext_Session_role(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Role, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Session_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Session_role(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Session_roleID(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+func _Session_roleID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Session_roleID(ctx, field)
+			return fieldContext_Session_roleID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.RoleID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Session_roleID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_Session_roleID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_id(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_id(ctx, field)
+			return fieldContext_User_id(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return marshalNID2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_id(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _User_createdDate(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_createdDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_createdDate(ctx, field)
+			return fieldContext_User_createdDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_User_createdDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_createdDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _User_lastModifiedDate(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_lastModifiedDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_lastModifiedDate(ctx, field)
+			return fieldContext_User_lastModifiedDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastModifiedDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+			return marshalNTime2timeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_User_lastModifiedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_lastModifiedDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _User_createdByID(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_createdByID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_createdByID(ctx, field)
+			return fieldContext_User_createdByID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedByID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_User_createdByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_createdByID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _User_lastModifiedByID(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_lastModifiedByID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_lastModifiedByID(ctx, field)
+			return fieldContext_User_lastModifiedByID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastModifiedByID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_User_lastModifiedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_lastModifiedByID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_name(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_name(ctx, field)
+			return fieldContext_User_name(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_User_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_name(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _User_username(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_username(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_username(ctx, field)
+			return fieldContext_User_username(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Username, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_User_username(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_username(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _User_firstName(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_firstName(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_firstName(ctx, field)
+			return fieldContext_User_firstName(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.FirstName, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_User_firstName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_firstName(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _User_lastName(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_lastName(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_lastName(ctx, field)
+			return fieldContext_User_lastName(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastName, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_User_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_lastName(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_email(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_email(ctx, field)
+			return fieldContext_User_email(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Email, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_User_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_email(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _User_isActive(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_isActive(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_isActive(ctx, field)
+			return fieldContext_User_isActive(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IsActive, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_User_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_isActive(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _User_isSysAdmin(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_isSysAdmin(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_isSysAdmin(ctx, field)
+			return fieldContext_User_isSysAdmin(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IsSysAdmin, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_User_isSysAdmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_isSysAdmin(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _User_phone(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_phone(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_phone(ctx, field)
+			return fieldContext_User_phone(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Phone, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_User_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_phone(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _User_securityQuestion(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_securityQuestion(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_securityQuestion(ctx, field)
+			return fieldContext_User_securityQuestion(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.SecurityQuestion, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_User_securityQuestion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_securityQuestion(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _User_defaultAppID(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_defaultAppID(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_defaultAppID(ctx, field)
+			return fieldContext_User_defaultAppID(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.DefaultAppID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
+			return marshalOInt2ᚖint(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_User_defaultAppID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_defaultAppID(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _User_lastLoginDate(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func _User_lastLoginDate(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_lastLoginDate(ctx, field)
+			return fieldContext_User_lastLoginDate(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.LastLoginDate, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+			return marshalOTime2ᚖtimeᚐTime(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_User_lastLoginDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_User_lastLoginDate(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
+func _UserConnection_edges(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserConnection_edges(ctx, field)
+			return fieldContext_UserConnection_edges(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Edges, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.UserEdge) graphql.Marshaler {
-			return ec.marshalOUserEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserEdge(ctx, selections, v)
+			return marshalOUserEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserEdge(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_UserConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_UserConnection_edges(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "UserConnection",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UserEdge(ctx, field)
+			return childFields_UserEdge(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _UserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
+func _UserConnection_pageInfo(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserConnection_pageInfo(ctx, field)
+			return fieldContext_UserConnection_pageInfo(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.PageInfo, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+			return marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_UserConnection_pageInfo(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "UserConnection",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PageInfo(ctx, field)
+			return childFields_PageInfo(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _UserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
+func _UserConnection_totalCount(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserConnection_totalCount(ctx, field)
+			return fieldContext_UserConnection_totalCount(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return marshalNInt2int(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_UserConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_UserConnection_totalCount(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserConnection", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _UserEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.UserEdge) (ret graphql.Marshaler) {
+func _UserEdge_node(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.UserEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserEdge_node(ctx, field)
+			return fieldContext_UserEdge_node(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Node, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUser(ctx, selections, v)
+			return marshalOUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUser(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_UserEdge_node(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "UserEdge",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
+			return childFields_User(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.UserEdge) (ret graphql.Marshaler) {
+func _UserEdge_cursor(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *ent.UserEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserEdge_cursor(ctx, field)
+			return fieldContext_UserEdge_cursor(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+			return marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext_UserEdge_cursor(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
-func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+func ___Directive_name(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_name(ctx, field)
+			return fieldContext___Directive_name(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Directive_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Directive_name(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+func ___Directive_description(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_description(ctx, field)
+			return fieldContext___Directive_description(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Description(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Directive_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Directive_description(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+func ___Directive_isRepeatable(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_isRepeatable(ctx, field)
+			return fieldContext___Directive_isRepeatable(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IsRepeatable, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Directive_isRepeatable(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+func ___Directive_locations(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_locations(ctx, field)
+			return fieldContext___Directive_locations(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Locations, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalN__DirectiveLocation2ᚕstringᚄ(ctx, selections, v)
+			return marshalN__DirectiveLocation2ᚕstringᚄ(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Directive_locations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Directive_locations(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, errors.New("field of type __DirectiveLocation does not have child fields"))
 }
 
-func (ec *executionContext) ___Directive_args(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+func ___Directive_args(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_args(ctx, field)
+			return fieldContext___Directive_args(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Args, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-			return ec.marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx, selections, v)
+			return marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Directive_args(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Directive",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___InputValue(ctx, field)
+			return childFields___InputValue(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -11135,178 +11135,178 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Directive_args_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field___Directive_args_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+func ___EnumValue_name(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___EnumValue_name(ctx, field)
+			return fieldContext___EnumValue_name(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___EnumValue_name(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+func ___EnumValue_description(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___EnumValue_description(ctx, field)
+			return fieldContext___EnumValue_description(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Description(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___EnumValue_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___EnumValue_description(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+func ___EnumValue_isDeprecated(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___EnumValue_isDeprecated(ctx, field)
+			return fieldContext___EnumValue_isDeprecated(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IsDeprecated(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___EnumValue_isDeprecated(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+func ___EnumValue_deprecationReason(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___EnumValue_deprecationReason(ctx, field)
+			return fieldContext___EnumValue_deprecationReason(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.DeprecationReason(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___EnumValue_deprecationReason(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+func ___Field_name(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_name(ctx, field)
+			return fieldContext___Field_name(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Field_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Field_name(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+func ___Field_description(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_description(ctx, field)
+			return fieldContext___Field_description(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Description(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Field_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Field_description(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___Field_args(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+func ___Field_args(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_args(ctx, field)
+			return fieldContext___Field_args(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Args, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-			return ec.marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx, selections, v)
+			return marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Field_args(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Field",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___InputValue(ctx, field)
+			return childFields___InputValue(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -11316,520 +11316,520 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Field_args_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field___Field_args_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+func ___Field_type(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_type(ctx, field)
+			return fieldContext___Field_type(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Type, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
+			return marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Field_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Field_type(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Field",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Type(ctx, field)
+			return childFields___Type(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+func ___Field_isDeprecated(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_isDeprecated(ctx, field)
+			return fieldContext___Field_isDeprecated(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IsDeprecated(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Field_isDeprecated(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, true, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+func ___Field_deprecationReason(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_deprecationReason(ctx, field)
+			return fieldContext___Field_deprecationReason(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.DeprecationReason(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Field_deprecationReason(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+func ___InputValue_name(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_name(ctx, field)
+			return fieldContext___InputValue_name(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return marshalNString2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___InputValue_name(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+func ___InputValue_description(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_description(ctx, field)
+			return fieldContext___InputValue_description(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Description(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___InputValue_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___InputValue_description(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+func ___InputValue_type(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_type(ctx, field)
+			return fieldContext___InputValue_type(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Type, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
+			return marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___InputValue_type(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__InputValue",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Type(ctx, field)
+			return childFields___Type(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+func ___InputValue_defaultValue(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_defaultValue(ctx, field)
+			return fieldContext___InputValue_defaultValue(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.DefaultValue, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___InputValue_defaultValue(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+func ___InputValue_isDeprecated(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_isDeprecated(ctx, field)
+			return fieldContext___InputValue_isDeprecated(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IsDeprecated(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return marshalNBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___InputValue_isDeprecated(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, true, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+func ___InputValue_deprecationReason(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_deprecationReason(ctx, field)
+			return fieldContext___InputValue_deprecationReason(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.DeprecationReason(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___InputValue_deprecationReason(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+func ___Schema_description(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Schema_description(ctx, field)
+			return fieldContext___Schema_description(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Description(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Schema_description(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Schema", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___Schema_types(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+func ___Schema_types(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Schema_types(ctx, field)
+			return fieldContext___Schema_types(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Types(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-			return ec.marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, selections, v)
+			return marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Schema_types(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Type(ctx, field)
+			return childFields___Type(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Schema_queryType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+func ___Schema_queryType(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Schema_queryType(ctx, field)
+			return fieldContext___Schema_queryType(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.QueryType(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
+			return marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_queryType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Schema_queryType(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Type(ctx, field)
+			return childFields___Type(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Schema_mutationType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+func ___Schema_mutationType(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Schema_mutationType(ctx, field)
+			return fieldContext___Schema_mutationType(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.MutationType(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
+			return marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_mutationType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Schema_mutationType(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Type(ctx, field)
+			return childFields___Type(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Schema_subscriptionType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+func ___Schema_subscriptionType(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Schema_subscriptionType(ctx, field)
+			return fieldContext___Schema_subscriptionType(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.SubscriptionType(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
+			return marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_subscriptionType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Schema_subscriptionType(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Type(ctx, field)
+			return childFields___Type(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Schema_directives(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+func ___Schema_directives(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Schema_directives(ctx, field)
+			return fieldContext___Schema_directives(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Directives(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-			return ec.marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx, selections, v)
+			return marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Schema_directives(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Directive(ctx, field)
+			return childFields___Directive(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+func ___Type_kind(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_kind(ctx, field)
+			return fieldContext___Type_kind(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Kind(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalN__TypeKind2string(ctx, selections, v)
+			return marshalN__TypeKind2string(ctx, ec, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Type_kind(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, errors.New("field of type __TypeKind does not have child fields"))
 }
 
-func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+func ___Type_name(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_name(ctx, field)
+			return fieldContext___Type_name(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Name(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Type_name(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+func ___Type_description(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_description(ctx, field)
+			return fieldContext___Type_description(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Description(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Type_description(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+func ___Type_specifiedByURL(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_specifiedByURL(ctx, field)
+			return fieldContext___Type_specifiedByURL(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.SpecifiedByURL(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return marshalOString2ᚖstring(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_specifiedByURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Type_specifiedByURL(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) ___Type_fields(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+func ___Type_fields(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_fields(ctx, field)
+			return fieldContext___Type_fields(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -11837,20 +11837,20 @@ func (ec *executionContext) ___Type_fields(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []introspection.Field) graphql.Marshaler {
-			return ec.marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐFieldᚄ(ctx, selections, v)
+			return marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐFieldᚄ(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_fields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Type_fields(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Field(ctx, field)
+			return childFields___Field(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -11860,84 +11860,84 @@ func (ec *executionContext) fieldContext___Type_fields(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Type_fields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field___Type_fields_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Type_interfaces(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+func ___Type_interfaces(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_interfaces(ctx, field)
+			return fieldContext___Type_interfaces(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Interfaces(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-			return ec.marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, selections, v)
+			return marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_interfaces(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Type_interfaces(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Type(ctx, field)
+			return childFields___Type(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Type_possibleTypes(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+func ___Type_possibleTypes(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_possibleTypes(ctx, field)
+			return fieldContext___Type_possibleTypes(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.PossibleTypes(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-			return ec.marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, selections, v)
+			return marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_possibleTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Type_possibleTypes(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Type(ctx, field)
+			return childFields___Type(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Type_enumValues(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+func ___Type_enumValues(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_enumValues(ctx, field)
+			return fieldContext___Type_enumValues(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -11945,20 +11945,20 @@ func (ec *executionContext) ___Type_enumValues(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {
-			return ec.marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx, selections, v)
+			return marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_enumValues(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Type_enumValues(ctx context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___EnumValue(ctx, field)
+			return childFields___EnumValue(ctx, ec, field)
 		},
 	}
 	defer func() {
@@ -11968,97 +11968,97 @@ func (ec *executionContext) fieldContext___Type_enumValues(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Type_enumValues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = field___Type_enumValues_args(ctx, ec, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Type_inputFields(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+func ___Type_inputFields(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_inputFields(ctx, field)
+			return fieldContext___Type_inputFields(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.InputFields(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-			return ec.marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx, selections, v)
+			return marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_inputFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Type_inputFields(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___InputValue(ctx, field)
+			return childFields___InputValue(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Type_ofType(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+func ___Type_ofType(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_ofType(ctx, field)
+			return fieldContext___Type_ofType(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.OfType(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
+			return marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Type_ofType(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields___Type(ctx, field)
+			return childFields___Type(ctx, ec, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+func ___Type_isOneOf(ctx context.Context, ec *executionContext, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Type_isOneOf(ctx, field)
+			return fieldContext___Type_isOneOf(ctx, ec, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IsOneOf(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalOBoolean2bool(ctx, selections, v)
+			return marshalOBoolean2bool(ctx, ec, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func fieldContext___Type_isOneOf(_ context.Context, ec *executionContext, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, errors.New("field of type Boolean does not have child fields"))
 }
 
@@ -12066,7 +12066,7 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputAppOrder(ctx context.Context, obj any) (ent.AppOrder, error) {
+func unmarshalInputAppOrder(ctx context.Context, ec *executionContext, obj any) (ent.AppOrder, error) {
 	var it ent.AppOrder
 	if obj == nil {
 		return it, nil
@@ -12090,14 +12090,14 @@ func (ec *executionContext) unmarshalInputAppOrder(ctx context.Context, obj any)
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			data, err := unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Direction = data
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNAppOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppOrderField(ctx, v)
+			data, err := unmarshalNAppOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppOrderField(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -12107,7 +12107,7 @@ func (ec *executionContext) unmarshalInputAppOrder(ctx context.Context, obj any)
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputAppWhereInput(ctx context.Context, obj any) (ent.AppWhereInput, error) {
+func unmarshalInputAppWhereInput(ctx context.Context, ec *executionContext, obj any) (ent.AppWhereInput, error) {
 	var it ent.AppWhereInput
 	if obj == nil {
 		return it, nil
@@ -12127,903 +12127,903 @@ func (ec *executionContext) unmarshalInputAppWhereInput(ctx context.Context, obj
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
-			data, err := ec.unmarshalOAppWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInput(ctx, v)
+			data, err := unmarshalOAppWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInput(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Not = data
 		case "and":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
-			data, err := ec.unmarshalOAppWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInputᚄ(ctx, v)
+			data, err := unmarshalOAppWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.And = data
 		case "or":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
-			data, err := ec.unmarshalOAppWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInputᚄ(ctx, v)
+			data, err := unmarshalOAppWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Or = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ID = data
 		case "idNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNEQ = data
 		case "idIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDIn = data
 		case "idNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNotIn = data
 		case "idGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGT = data
 		case "idGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGTE = data
 		case "idLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLT = data
 		case "idLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLTE = data
 		case "createdDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDate = data
 		case "createdDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNEQ = data
 		case "createdDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateIn = data
 		case "createdDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNotIn = data
 		case "createdDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGT = data
 		case "createdDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGTE = data
 		case "createdDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLT = data
 		case "createdDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLTE = data
 		case "lastModifiedDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDate = data
 		case "lastModifiedDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateNEQ = data
 		case "lastModifiedDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateIn = data
 		case "lastModifiedDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateNotIn = data
 		case "lastModifiedDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateGT = data
 		case "lastModifiedDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateGTE = data
 		case "lastModifiedDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateLT = data
 		case "lastModifiedDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateLTE = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "nameNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameNEQ = data
 		case "nameIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameIn = data
 		case "nameNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameNotIn = data
 		case "nameGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameGT = data
 		case "nameGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameGTE = data
 		case "nameLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameLT = data
 		case "nameLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameLTE = data
 		case "nameContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameContains = data
 		case "nameHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameHasPrefix = data
 		case "nameHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameHasSuffix = data
 		case "nameEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameEqualFold = data
 		case "nameContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameContainsFold = data
 		case "apiKey":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKey"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKey = data
 		case "apiKeyNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKeyNEQ = data
 		case "apiKeyIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKeyIn = data
 		case "apiKeyNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKeyNotIn = data
 		case "apiKeyGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKeyGT = data
 		case "apiKeyGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKeyGTE = data
 		case "apiKeyLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKeyLT = data
 		case "apiKeyLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKeyLTE = data
 		case "apiKeyContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKeyContains = data
 		case "apiKeyHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKeyHasPrefix = data
 		case "apiKeyHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKeyHasSuffix = data
 		case "apiKeyEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKeyEqualFold = data
 		case "apiKeyContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKeyContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.APIKeyContainsFold = data
 		case "description":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Description = data
 		case "descriptionNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionNEQ = data
 		case "descriptionIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionIn = data
 		case "descriptionNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionNotIn = data
 		case "descriptionGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionGT = data
 		case "descriptionGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionGTE = data
 		case "descriptionLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionLT = data
 		case "descriptionLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionLTE = data
 		case "descriptionContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionContains = data
 		case "descriptionHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionHasPrefix = data
 		case "descriptionHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionHasSuffix = data
 		case "descriptionEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionEqualFold = data
 		case "descriptionContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionContainsFold = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "isActiveNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActiveNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActiveNEQ = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Type = data
 		case "typeNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeNEQ = data
 		case "typeIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeIn = data
 		case "typeNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeNotIn = data
 		case "typeGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeGT = data
 		case "typeGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeGTE = data
 		case "typeLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeLT = data
 		case "typeLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeLTE = data
 		case "path":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("path"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Path = data
 		case "pathNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathNEQ = data
 		case "pathIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathIn = data
 		case "pathNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathNotIn = data
 		case "pathGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathGT = data
 		case "pathGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathGTE = data
 		case "pathLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathLT = data
 		case "pathLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathLTE = data
 		case "pathContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathContains = data
 		case "pathHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathHasPrefix = data
 		case "pathHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathHasSuffix = data
 		case "pathIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathIsNil = data
 		case "pathNotNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathNotNil = data
 		case "pathEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathEqualFold = data
 		case "pathContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pathContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PathContainsFold = data
 		case "url":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URL = data
 		case "urlNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLNEQ = data
 		case "urlIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLIn = data
 		case "urlNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLNotIn = data
 		case "urlGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLGT = data
 		case "urlGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLGTE = data
 		case "urlLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLLT = data
 		case "urlLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLLTE = data
 		case "urlContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLContains = data
 		case "urlHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLHasPrefix = data
 		case "urlHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLHasSuffix = data
 		case "urlIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLIsNil = data
 		case "urlNotNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLNotNil = data
 		case "urlEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLEqualFold = data
 		case "urlContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urlContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URLContainsFold = data
 		case "requiresFullscreen":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresFullscreen"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequiresFullscreen = data
 		case "requiresFullscreenNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresFullscreenNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequiresFullscreenNEQ = data
 		case "allowFullscreenToggle":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowFullscreenToggle"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.AllowFullscreenToggle = data
 		case "allowFullscreenToggleNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowFullscreenToggleNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.AllowFullscreenToggleNEQ = data
 		case "toggleLocation":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocation"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocation = data
 		case "toggleLocationNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocationNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocationNEQ = data
 		case "toggleLocationIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocationIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocationIn = data
 		case "toggleLocationNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocationNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocationNotIn = data
 		case "toggleLocationGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocationGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocationGT = data
 		case "toggleLocationGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocationGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocationGTE = data
 		case "toggleLocationLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocationLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocationLT = data
 		case "toggleLocationLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocationLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocationLTE = data
 		case "toggleLocationContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocationContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocationContains = data
 		case "toggleLocationHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocationHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocationHasPrefix = data
 		case "toggleLocationHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocationHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocationHasSuffix = data
 		case "toggleLocationEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocationEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocationEqualFold = data
 		case "toggleLocationContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocationContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocationContainsFold = data
 		case "roleID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RoleID = data
 		case "roleIDNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RoleIDNEQ = data
 		case "roleIDIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIDIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RoleIDIn = data
 		case "roleIDNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RoleIDNotIn = data
 		case "roleIDIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIDIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RoleIDIsNil = data
 		case "roleIDNotNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIDNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -13033,7 +13033,7 @@ func (ec *executionContext) unmarshalInputAppWhereInput(ctx context.Context, obj
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCreateAppInput(ctx context.Context, obj any) (ent.CreateAppInput, error) {
+func unmarshalInputCreateAppInput(ctx context.Context, ec *executionContext, obj any) (ent.CreateAppInput, error) {
 	var it ent.CreateAppInput
 	if obj == nil {
 		return it, nil
@@ -13053,70 +13053,70 @@ func (ec *executionContext) unmarshalInputCreateAppInput(ctx context.Context, ob
 		switch k {
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := unmarshalNString2string(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "description":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Description = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Type = data
 		case "path":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("path"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Path = data
 		case "url":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URL = data
 		case "requiresFullscreen":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresFullscreen"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequiresFullscreen = data
 		case "allowFullscreenToggle":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowFullscreenToggle"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.AllowFullscreenToggle = data
 		case "toggleLocation":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocation"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocation = data
 		case "roleID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -13126,7 +13126,7 @@ func (ec *executionContext) unmarshalInputCreateAppInput(ctx context.Context, ob
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCreateEventScriptInput(ctx context.Context, obj any) (ent.CreateEventScriptInput, error) {
+func unmarshalInputCreateEventScriptInput(ctx context.Context, ec *executionContext, obj any) (ent.CreateEventScriptInput, error) {
 	var it ent.CreateEventScriptInput
 	if obj == nil {
 		return it, nil
@@ -13146,56 +13146,56 @@ func (ec *executionContext) unmarshalInputCreateEventScriptInput(ctx context.Con
 		switch k {
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := unmarshalNString2string(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Type = data
 		case "content":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Content = data
 		case "config":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("config"))
-			data, err := ec.unmarshalOMap2map(ctx, v)
+			data, err := unmarshalOMap2map(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Config = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "allowEventModification":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowEventModification"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.AllowEventModification = data
 		case "storageServiceID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageServiceID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StorageServiceID = data
 		case "storagePath":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePath"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -13205,7 +13205,7 @@ func (ec *executionContext) unmarshalInputCreateEventScriptInput(ctx context.Con
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCreateRoleInput(ctx context.Context, obj any) (ent.CreateRoleInput, error) {
+func unmarshalInputCreateRoleInput(ctx context.Context, ec *executionContext, obj any) (ent.CreateRoleInput, error) {
 	var it ent.CreateRoleInput
 	if obj == nil {
 		return it, nil
@@ -13225,21 +13225,21 @@ func (ec *executionContext) unmarshalInputCreateRoleInput(ctx context.Context, o
 		switch k {
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := unmarshalNString2string(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "description":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Description = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -13249,7 +13249,7 @@ func (ec *executionContext) unmarshalInputCreateRoleInput(ctx context.Context, o
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCreateRoleServiceAccessInput(ctx context.Context, obj any) (ent.CreateRoleServiceAccessInput, error) {
+func unmarshalInputCreateRoleServiceAccessInput(ctx context.Context, ec *executionContext, obj any) (ent.CreateRoleServiceAccessInput, error) {
 	var it ent.CreateRoleServiceAccessInput
 	if obj == nil {
 		return it, nil
@@ -13269,28 +13269,28 @@ func (ec *executionContext) unmarshalInputCreateRoleServiceAccessInput(ctx conte
 		switch k {
 		case "component":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("component"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Component = data
 		case "verbMask":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbMask"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbMask = data
 		case "requestorMask":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorMask"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorMask = data
 		case "filters":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filters"))
-			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			data, err := unmarshalOJSON2interface(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -13299,14 +13299,14 @@ func (ec *executionContext) unmarshalInputCreateRoleServiceAccessInput(ctx conte
 			}
 		case "filterOp":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOp"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOp = data
 		case "roleID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleID"))
-			data, err := ec.unmarshalNID2int(ctx, v)
+			data, err := unmarshalNID2int(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -13316,7 +13316,7 @@ func (ec *executionContext) unmarshalInputCreateRoleServiceAccessInput(ctx conte
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCreateServiceInput(ctx context.Context, obj any) (ent.CreateServiceInput, error) {
+func unmarshalInputCreateServiceInput(ctx context.Context, ec *executionContext, obj any) (ent.CreateServiceInput, error) {
 	var it ent.CreateServiceInput
 	if obj == nil {
 		return it, nil
@@ -13336,56 +13336,56 @@ func (ec *executionContext) unmarshalInputCreateServiceInput(ctx context.Context
 		switch k {
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := unmarshalNString2string(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "label":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Label = data
 		case "description":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Description = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := unmarshalNString2string(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Type = data
 		case "config":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("config"))
-			data, err := ec.unmarshalOMap2map(ctx, v)
+			data, err := unmarshalOMap2map(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Config = data
 		case "mutable":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mutable"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Mutable = data
 		case "deletable":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletable"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -13395,7 +13395,7 @@ func (ec *executionContext) unmarshalInputCreateServiceInput(ctx context.Context
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, obj any) (ent.CreateUserInput, error) {
+func unmarshalInputCreateUserInput(ctx context.Context, ec *executionContext, obj any) (ent.CreateUserInput, error) {
 	var it ent.CreateUserInput
 	if obj == nil {
 		return it, nil
@@ -13415,77 +13415,77 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		switch k {
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "username":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("username"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Username = data
 		case "firstName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstName = data
 		case "lastName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastName = data
 		case "email":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := unmarshalNString2string(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Email = data
 		case "password":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Password = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "isSysAdmin":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isSysAdmin"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsSysAdmin = data
 		case "phone":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Phone = data
 		case "securityQuestion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestion"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestion = data
 		case "defaultAppID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultAppID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -13495,7 +13495,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputEventOrder(ctx context.Context, obj any) (ent.EventOrder, error) {
+func unmarshalInputEventOrder(ctx context.Context, ec *executionContext, obj any) (ent.EventOrder, error) {
 	var it ent.EventOrder
 	if obj == nil {
 		return it, nil
@@ -13519,14 +13519,14 @@ func (ec *executionContext) unmarshalInputEventOrder(ctx context.Context, obj an
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			data, err := unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Direction = data
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNEventOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventOrderField(ctx, v)
+			data, err := unmarshalNEventOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventOrderField(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -13536,7 +13536,7 @@ func (ec *executionContext) unmarshalInputEventOrder(ctx context.Context, obj an
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputEventScriptOrder(ctx context.Context, obj any) (ent.EventScriptOrder, error) {
+func unmarshalInputEventScriptOrder(ctx context.Context, ec *executionContext, obj any) (ent.EventScriptOrder, error) {
 	var it ent.EventScriptOrder
 	if obj == nil {
 		return it, nil
@@ -13560,14 +13560,14 @@ func (ec *executionContext) unmarshalInputEventScriptOrder(ctx context.Context, 
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			data, err := unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Direction = data
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNEventScriptOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptOrderField(ctx, v)
+			data, err := unmarshalNEventScriptOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptOrderField(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -13577,7 +13577,7 @@ func (ec *executionContext) unmarshalInputEventScriptOrder(ctx context.Context, 
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputEventScriptWhereInput(ctx context.Context, obj any) (ent.EventScriptWhereInput, error) {
+func unmarshalInputEventScriptWhereInput(ctx context.Context, ec *executionContext, obj any) (ent.EventScriptWhereInput, error) {
 	var it ent.EventScriptWhereInput
 	if obj == nil {
 		return it, nil
@@ -13597,665 +13597,665 @@ func (ec *executionContext) unmarshalInputEventScriptWhereInput(ctx context.Cont
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
-			data, err := ec.unmarshalOEventScriptWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInput(ctx, v)
+			data, err := unmarshalOEventScriptWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInput(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Not = data
 		case "and":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
-			data, err := ec.unmarshalOEventScriptWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInputᚄ(ctx, v)
+			data, err := unmarshalOEventScriptWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.And = data
 		case "or":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
-			data, err := ec.unmarshalOEventScriptWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInputᚄ(ctx, v)
+			data, err := unmarshalOEventScriptWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Or = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ID = data
 		case "idNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNEQ = data
 		case "idIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDIn = data
 		case "idNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNotIn = data
 		case "idGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGT = data
 		case "idGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGTE = data
 		case "idLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLT = data
 		case "idLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLTE = data
 		case "createdDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDate = data
 		case "createdDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNEQ = data
 		case "createdDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateIn = data
 		case "createdDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNotIn = data
 		case "createdDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGT = data
 		case "createdDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGTE = data
 		case "createdDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLT = data
 		case "createdDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLTE = data
 		case "lastModifiedDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDate = data
 		case "lastModifiedDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateNEQ = data
 		case "lastModifiedDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateIn = data
 		case "lastModifiedDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateNotIn = data
 		case "lastModifiedDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateGT = data
 		case "lastModifiedDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateGTE = data
 		case "lastModifiedDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateLT = data
 		case "lastModifiedDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateLTE = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "nameNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameNEQ = data
 		case "nameIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameIn = data
 		case "nameNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameNotIn = data
 		case "nameGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameGT = data
 		case "nameGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameGTE = data
 		case "nameLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameLT = data
 		case "nameLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameLTE = data
 		case "nameContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameContains = data
 		case "nameHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameHasPrefix = data
 		case "nameHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameHasSuffix = data
 		case "nameEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameEqualFold = data
 		case "nameContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameContainsFold = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Type = data
 		case "typeNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeNEQ = data
 		case "typeIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeIn = data
 		case "typeNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeNotIn = data
 		case "typeGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeGT = data
 		case "typeGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeGTE = data
 		case "typeLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeLT = data
 		case "typeLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeLTE = data
 		case "typeContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeContains = data
 		case "typeHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeHasPrefix = data
 		case "typeHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeHasSuffix = data
 		case "typeEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeEqualFold = data
 		case "typeContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeContainsFold = data
 		case "content":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Content = data
 		case "contentNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ContentNEQ = data
 		case "contentIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ContentIn = data
 		case "contentNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ContentNotIn = data
 		case "contentGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ContentGT = data
 		case "contentGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ContentGTE = data
 		case "contentLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ContentLT = data
 		case "contentLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ContentLTE = data
 		case "contentContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ContentContains = data
 		case "contentHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ContentHasPrefix = data
 		case "contentHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ContentHasSuffix = data
 		case "contentEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ContentEqualFold = data
 		case "contentContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ContentContainsFold = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "isActiveNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActiveNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActiveNEQ = data
 		case "allowEventModification":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowEventModification"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.AllowEventModification = data
 		case "allowEventModificationNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowEventModificationNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.AllowEventModificationNEQ = data
 		case "storageServiceID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageServiceID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StorageServiceID = data
 		case "storageServiceIDNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageServiceIDNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StorageServiceIDNEQ = data
 		case "storageServiceIDIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageServiceIDIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StorageServiceIDIn = data
 		case "storageServiceIDNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageServiceIDNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StorageServiceIDNotIn = data
 		case "storageServiceIDGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageServiceIDGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StorageServiceIDGT = data
 		case "storageServiceIDGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageServiceIDGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StorageServiceIDGTE = data
 		case "storageServiceIDLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageServiceIDLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StorageServiceIDLT = data
 		case "storageServiceIDLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageServiceIDLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StorageServiceIDLTE = data
 		case "storageServiceIDIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageServiceIDIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StorageServiceIDIsNil = data
 		case "storageServiceIDNotNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageServiceIDNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StorageServiceIDNotNil = data
 		case "storagePath":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePath"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePath = data
 		case "storagePathNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathNEQ = data
 		case "storagePathIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathIn = data
 		case "storagePathNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathNotIn = data
 		case "storagePathGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathGT = data
 		case "storagePathGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathGTE = data
 		case "storagePathLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathLT = data
 		case "storagePathLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathLTE = data
 		case "storagePathContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathContains = data
 		case "storagePathHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathHasPrefix = data
 		case "storagePathHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathHasSuffix = data
 		case "storagePathIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathIsNil = data
 		case "storagePathNotNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathNotNil = data
 		case "storagePathEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePathEqualFold = data
 		case "storagePathContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePathContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -14265,7 +14265,7 @@ func (ec *executionContext) unmarshalInputEventScriptWhereInput(ctx context.Cont
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputEventWhereInput(ctx context.Context, obj any) (ent.EventWhereInput, error) {
+func unmarshalInputEventWhereInput(ctx context.Context, ec *executionContext, obj any) (ent.EventWhereInput, error) {
 	var it ent.EventWhereInput
 	if obj == nil {
 		return it, nil
@@ -14285,952 +14285,952 @@ func (ec *executionContext) unmarshalInputEventWhereInput(ctx context.Context, o
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
-			data, err := ec.unmarshalOEventWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInput(ctx, v)
+			data, err := unmarshalOEventWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInput(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Not = data
 		case "and":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
-			data, err := ec.unmarshalOEventWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInputᚄ(ctx, v)
+			data, err := unmarshalOEventWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.And = data
 		case "or":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
-			data, err := ec.unmarshalOEventWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInputᚄ(ctx, v)
+			data, err := unmarshalOEventWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Or = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ID = data
 		case "idNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNEQ = data
 		case "idIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDIn = data
 		case "idNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNotIn = data
 		case "idGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGT = data
 		case "idGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGTE = data
 		case "idLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLT = data
 		case "idLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLTE = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "nameNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameNEQ = data
 		case "nameIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameIn = data
 		case "nameNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameNotIn = data
 		case "nameGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameGT = data
 		case "nameGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameGTE = data
 		case "nameLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameLT = data
 		case "nameLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameLTE = data
 		case "nameContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameContains = data
 		case "nameHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameHasPrefix = data
 		case "nameHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameHasSuffix = data
 		case "nameEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameEqualFold = data
 		case "nameContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameContainsFold = data
 		case "phase":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phase"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Phase = data
 		case "phaseNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phaseNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhaseNEQ = data
 		case "phaseIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phaseIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhaseIn = data
 		case "phaseNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phaseNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhaseNotIn = data
 		case "phaseGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phaseGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhaseGT = data
 		case "phaseGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phaseGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhaseGTE = data
 		case "phaseLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phaseLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhaseLT = data
 		case "phaseLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phaseLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhaseLTE = data
 		case "phaseContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phaseContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhaseContains = data
 		case "phaseHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phaseHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhaseHasPrefix = data
 		case "phaseHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phaseHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhaseHasSuffix = data
 		case "phaseEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phaseEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhaseEqualFold = data
 		case "phaseContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phaseContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhaseContainsFold = data
 		case "service":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("service"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Service = data
 		case "serviceNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceNEQ = data
 		case "serviceIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceIn = data
 		case "serviceNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceNotIn = data
 		case "serviceGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceGT = data
 		case "serviceGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceGTE = data
 		case "serviceLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceLT = data
 		case "serviceLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceLTE = data
 		case "serviceContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceContains = data
 		case "serviceHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceHasPrefix = data
 		case "serviceHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceHasSuffix = data
 		case "serviceEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceEqualFold = data
 		case "serviceContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceContainsFold = data
 		case "resource":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resource"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Resource = data
 		case "resourceNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceNEQ = data
 		case "resourceIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIn = data
 		case "resourceNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceNotIn = data
 		case "resourceGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceGT = data
 		case "resourceGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceGTE = data
 		case "resourceLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceLT = data
 		case "resourceLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceLTE = data
 		case "resourceContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceContains = data
 		case "resourceHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceHasPrefix = data
 		case "resourceHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceHasSuffix = data
 		case "resourceEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceEqualFold = data
 		case "resourceContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceContainsFold = data
 		case "verb":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verb"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Verb = data
 		case "verbNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbNEQ = data
 		case "verbIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbIn = data
 		case "verbNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbNotIn = data
 		case "verbGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbGT = data
 		case "verbGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbGTE = data
 		case "verbLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbLT = data
 		case "verbLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbLTE = data
 		case "verbContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbContains = data
 		case "verbHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbHasPrefix = data
 		case "verbHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbHasSuffix = data
 		case "verbEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbEqualFold = data
 		case "verbContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbContainsFold = data
 		case "requestor":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestor"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Requestor = data
 		case "requestorNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorNEQ = data
 		case "requestorIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorIn = data
 		case "requestorNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorNotIn = data
 		case "requestorGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorGT = data
 		case "requestorGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorGTE = data
 		case "requestorLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorLT = data
 		case "requestorLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorLTE = data
 		case "requestorContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorContains = data
 		case "requestorHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorHasPrefix = data
 		case "requestorHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorHasSuffix = data
 		case "requestorEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorEqualFold = data
 		case "requestorContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorContainsFold = data
 		case "userID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserID = data
 		case "userIDNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNEQ = data
 		case "userIDIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDIn = data
 		case "userIDNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNotIn = data
 		case "userIDGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDGT = data
 		case "userIDGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDGTE = data
 		case "userIDLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDLT = data
 		case "userIDLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDLTE = data
 		case "userIDIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDIsNil = data
 		case "userIDNotNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNotNil = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Status = data
 		case "statusNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusNEQ = data
 		case "statusIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusIn = data
 		case "statusNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusNotIn = data
 		case "statusGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusGT = data
 		case "statusGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusGTE = data
 		case "statusLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusLT = data
 		case "statusLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusLTE = data
 		case "durationMs":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMs"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			data, err := unmarshalOFloat2ᚖfloat64(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DurationMs = data
 		case "durationMsNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMsNEQ"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			data, err := unmarshalOFloat2ᚖfloat64(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DurationMsNEQ = data
 		case "durationMsIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMsIn"))
-			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			data, err := unmarshalOFloat2ᚕfloat64ᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DurationMsIn = data
 		case "durationMsNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMsNotIn"))
-			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			data, err := unmarshalOFloat2ᚕfloat64ᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DurationMsNotIn = data
 		case "durationMsGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMsGT"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			data, err := unmarshalOFloat2ᚖfloat64(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DurationMsGT = data
 		case "durationMsGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMsGTE"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			data, err := unmarshalOFloat2ᚖfloat64(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DurationMsGTE = data
 		case "durationMsLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMsLT"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			data, err := unmarshalOFloat2ᚖfloat64(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DurationMsLT = data
 		case "durationMsLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMsLTE"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			data, err := unmarshalOFloat2ᚖfloat64(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DurationMsLTE = data
 		case "console":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("console"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Console = data
 		case "consoleNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consoleNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ConsoleNEQ = data
 		case "consoleIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consoleIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ConsoleIn = data
 		case "consoleNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consoleNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ConsoleNotIn = data
 		case "consoleGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consoleGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ConsoleGT = data
 		case "consoleGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consoleGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ConsoleGTE = data
 		case "consoleLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consoleLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ConsoleLT = data
 		case "consoleLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consoleLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ConsoleLTE = data
 		case "consoleContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consoleContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ConsoleContains = data
 		case "consoleHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consoleHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ConsoleHasPrefix = data
 		case "consoleHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consoleHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ConsoleHasSuffix = data
 		case "consoleEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consoleEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ConsoleEqualFold = data
 		case "consoleContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consoleContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ConsoleContainsFold = data
 		case "createdDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDate = data
 		case "createdDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNEQ = data
 		case "createdDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateIn = data
 		case "createdDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNotIn = data
 		case "createdDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGT = data
 		case "createdDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGTE = data
 		case "createdDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLT = data
 		case "createdDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -15240,7 +15240,7 @@ func (ec *executionContext) unmarshalInputEventWhereInput(ctx context.Context, o
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputRoleOrder(ctx context.Context, obj any) (ent.RoleOrder, error) {
+func unmarshalInputRoleOrder(ctx context.Context, ec *executionContext, obj any) (ent.RoleOrder, error) {
 	var it ent.RoleOrder
 	if obj == nil {
 		return it, nil
@@ -15264,14 +15264,14 @@ func (ec *executionContext) unmarshalInputRoleOrder(ctx context.Context, obj any
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			data, err := unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Direction = data
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNRoleOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleOrderField(ctx, v)
+			data, err := unmarshalNRoleOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleOrderField(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -15281,7 +15281,7 @@ func (ec *executionContext) unmarshalInputRoleOrder(ctx context.Context, obj any
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputRoleServiceAccessOrder(ctx context.Context, obj any) (ent.RoleServiceAccessOrder, error) {
+func unmarshalInputRoleServiceAccessOrder(ctx context.Context, ec *executionContext, obj any) (ent.RoleServiceAccessOrder, error) {
 	var it ent.RoleServiceAccessOrder
 	if obj == nil {
 		return it, nil
@@ -15305,14 +15305,14 @@ func (ec *executionContext) unmarshalInputRoleServiceAccessOrder(ctx context.Con
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			data, err := unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Direction = data
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNRoleServiceAccessOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessOrderField(ctx, v)
+			data, err := unmarshalNRoleServiceAccessOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessOrderField(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -15322,7 +15322,7 @@ func (ec *executionContext) unmarshalInputRoleServiceAccessOrder(ctx context.Con
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputRoleServiceAccessWhereInput(ctx context.Context, obj any) (ent.RoleServiceAccessWhereInput, error) {
+func unmarshalInputRoleServiceAccessWhereInput(ctx context.Context, ec *executionContext, obj any) (ent.RoleServiceAccessWhereInput, error) {
 	var it ent.RoleServiceAccessWhereInput
 	if obj == nil {
 		return it, nil
@@ -15342,567 +15342,567 @@ func (ec *executionContext) unmarshalInputRoleServiceAccessWhereInput(ctx contex
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
-			data, err := ec.unmarshalORoleServiceAccessWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInput(ctx, v)
+			data, err := unmarshalORoleServiceAccessWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInput(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Not = data
 		case "and":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
-			data, err := ec.unmarshalORoleServiceAccessWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInputᚄ(ctx, v)
+			data, err := unmarshalORoleServiceAccessWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.And = data
 		case "or":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
-			data, err := ec.unmarshalORoleServiceAccessWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInputᚄ(ctx, v)
+			data, err := unmarshalORoleServiceAccessWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Or = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ID = data
 		case "idNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNEQ = data
 		case "idIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDIn = data
 		case "idNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNotIn = data
 		case "idGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGT = data
 		case "idGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGTE = data
 		case "idLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLT = data
 		case "idLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLTE = data
 		case "createdDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDate = data
 		case "createdDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNEQ = data
 		case "createdDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateIn = data
 		case "createdDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNotIn = data
 		case "createdDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGT = data
 		case "createdDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGTE = data
 		case "createdDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLT = data
 		case "createdDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLTE = data
 		case "lastModifiedDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDate = data
 		case "lastModifiedDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateNEQ = data
 		case "lastModifiedDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateIn = data
 		case "lastModifiedDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateNotIn = data
 		case "lastModifiedDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateGT = data
 		case "lastModifiedDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateGTE = data
 		case "lastModifiedDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateLT = data
 		case "lastModifiedDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateLTE = data
 		case "roleID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RoleID = data
 		case "roleIDNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RoleIDNEQ = data
 		case "roleIDIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIDIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RoleIDIn = data
 		case "roleIDNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RoleIDNotIn = data
 		case "serviceID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceID = data
 		case "serviceIDNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceIDNEQ = data
 		case "serviceIDIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceIDIn = data
 		case "serviceIDNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceIDNotIn = data
 		case "serviceIDIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceIDIsNil = data
 		case "serviceIDNotNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIDNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceIDNotNil = data
 		case "component":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("component"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Component = data
 		case "componentNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("componentNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ComponentNEQ = data
 		case "componentIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("componentIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ComponentIn = data
 		case "componentNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("componentNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ComponentNotIn = data
 		case "componentGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("componentGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ComponentGT = data
 		case "componentGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("componentGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ComponentGTE = data
 		case "componentLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("componentLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ComponentLT = data
 		case "componentLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("componentLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ComponentLTE = data
 		case "componentContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("componentContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ComponentContains = data
 		case "componentHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("componentHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ComponentHasPrefix = data
 		case "componentHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("componentHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ComponentHasSuffix = data
 		case "componentEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("componentEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ComponentEqualFold = data
 		case "componentContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("componentContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ComponentContainsFold = data
 		case "verbMask":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbMask"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbMask = data
 		case "verbMaskNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbMaskNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbMaskNEQ = data
 		case "verbMaskIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbMaskIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbMaskIn = data
 		case "verbMaskNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbMaskNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbMaskNotIn = data
 		case "verbMaskGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbMaskGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbMaskGT = data
 		case "verbMaskGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbMaskGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbMaskGTE = data
 		case "verbMaskLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbMaskLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbMaskLT = data
 		case "verbMaskLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbMaskLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbMaskLTE = data
 		case "requestorMask":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorMask"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorMask = data
 		case "requestorMaskNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorMaskNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorMaskNEQ = data
 		case "requestorMaskIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorMaskIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorMaskIn = data
 		case "requestorMaskNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorMaskNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorMaskNotIn = data
 		case "requestorMaskGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorMaskGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorMaskGT = data
 		case "requestorMaskGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorMaskGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorMaskGTE = data
 		case "requestorMaskLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorMaskLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorMaskLT = data
 		case "requestorMaskLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorMaskLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorMaskLTE = data
 		case "filterOp":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOp"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOp = data
 		case "filterOpNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOpNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOpNEQ = data
 		case "filterOpIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOpIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOpIn = data
 		case "filterOpNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOpNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOpNotIn = data
 		case "filterOpGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOpGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOpGT = data
 		case "filterOpGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOpGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOpGTE = data
 		case "filterOpLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOpLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOpLT = data
 		case "filterOpLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOpLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOpLTE = data
 		case "filterOpContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOpContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOpContains = data
 		case "filterOpHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOpHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOpHasPrefix = data
 		case "filterOpHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOpHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOpHasSuffix = data
 		case "filterOpEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOpEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOpEqualFold = data
 		case "filterOpContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOpContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FilterOpContainsFold = data
 		case "hasRole":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRole"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.HasRole = data
 		case "hasRoleWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRoleWith"))
-			data, err := ec.unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInputᚄ(ctx, v)
+			data, err := unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -15912,7 +15912,7 @@ func (ec *executionContext) unmarshalInputRoleServiceAccessWhereInput(ctx contex
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, obj any) (ent.RoleWhereInput, error) {
+func unmarshalInputRoleWhereInput(ctx context.Context, ec *executionContext, obj any) (ent.RoleWhereInput, error) {
 	var it ent.RoleWhereInput
 	if obj == nil {
 		return it, nil
@@ -15932,399 +15932,399 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
-			data, err := ec.unmarshalORoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInput(ctx, v)
+			data, err := unmarshalORoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInput(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Not = data
 		case "and":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
-			data, err := ec.unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInputᚄ(ctx, v)
+			data, err := unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.And = data
 		case "or":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
-			data, err := ec.unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInputᚄ(ctx, v)
+			data, err := unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Or = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ID = data
 		case "idNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNEQ = data
 		case "idIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDIn = data
 		case "idNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNotIn = data
 		case "idGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGT = data
 		case "idGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGTE = data
 		case "idLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLT = data
 		case "idLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLTE = data
 		case "createdDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDate = data
 		case "createdDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNEQ = data
 		case "createdDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateIn = data
 		case "createdDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNotIn = data
 		case "createdDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGT = data
 		case "createdDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGTE = data
 		case "createdDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLT = data
 		case "createdDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLTE = data
 		case "lastModifiedDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDate = data
 		case "lastModifiedDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateNEQ = data
 		case "lastModifiedDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateIn = data
 		case "lastModifiedDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateNotIn = data
 		case "lastModifiedDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateGT = data
 		case "lastModifiedDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateGTE = data
 		case "lastModifiedDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateLT = data
 		case "lastModifiedDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateLTE = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "nameNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameNEQ = data
 		case "nameIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameIn = data
 		case "nameNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameNotIn = data
 		case "nameGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameGT = data
 		case "nameGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameGTE = data
 		case "nameLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameLT = data
 		case "nameLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameLTE = data
 		case "nameContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameContains = data
 		case "nameHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameHasPrefix = data
 		case "nameHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameHasSuffix = data
 		case "nameEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameEqualFold = data
 		case "nameContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameContainsFold = data
 		case "description":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Description = data
 		case "descriptionNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionNEQ = data
 		case "descriptionIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionIn = data
 		case "descriptionNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionNotIn = data
 		case "descriptionGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionGT = data
 		case "descriptionGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionGTE = data
 		case "descriptionLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionLT = data
 		case "descriptionLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionLTE = data
 		case "descriptionContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionContains = data
 		case "descriptionHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionHasPrefix = data
 		case "descriptionHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionHasSuffix = data
 		case "descriptionEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionEqualFold = data
 		case "descriptionContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionContainsFold = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "isActiveNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActiveNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActiveNEQ = data
 		case "hasRoleServiceAccess":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRoleServiceAccess"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.HasRoleServiceAccess = data
 		case "hasRoleServiceAccessWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRoleServiceAccessWith"))
-			data, err := ec.unmarshalORoleServiceAccessWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInputᚄ(ctx, v)
+			data, err := unmarshalORoleServiceAccessWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -16334,7 +16334,7 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputRunScriptInput(ctx context.Context, obj any) (model.RunScriptInput, error) {
+func unmarshalInputRunScriptInput(ctx context.Context, ec *executionContext, obj any) (model.RunScriptInput, error) {
 	var it model.RunScriptInput
 	if obj == nil {
 		return it, nil
@@ -16361,56 +16361,56 @@ func (ec *executionContext) unmarshalInputRunScriptInput(ctx context.Context, ob
 		switch k {
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Type = data
 		case "content":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := unmarshalNString2string(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Content = data
 		case "event":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Event = data
 		case "fromEvent":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromEvent"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FromEvent = data
 		case "request":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("request"))
-			data, err := ec.unmarshalOMap2map(ctx, v)
+			data, err := unmarshalOMap2map(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Request = data
 		case "response":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("response"))
-			data, err := ec.unmarshalOMap2map(ctx, v)
+			data, err := unmarshalOMap2map(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Response = data
 		case "allowEventModification":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowEventModification"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.AllowEventModification = data
 		case "config":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("config"))
-			data, err := ec.unmarshalOMap2map(ctx, v)
+			data, err := unmarshalOMap2map(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -16420,7 +16420,7 @@ func (ec *executionContext) unmarshalInputRunScriptInput(ctx context.Context, ob
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputServiceOrder(ctx context.Context, obj any) (ent.ServiceOrder, error) {
+func unmarshalInputServiceOrder(ctx context.Context, ec *executionContext, obj any) (ent.ServiceOrder, error) {
 	var it ent.ServiceOrder
 	if obj == nil {
 		return it, nil
@@ -16444,14 +16444,14 @@ func (ec *executionContext) unmarshalInputServiceOrder(ctx context.Context, obj 
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			data, err := unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Direction = data
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNServiceOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceOrderField(ctx, v)
+			data, err := unmarshalNServiceOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceOrderField(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -16461,7 +16461,7 @@ func (ec *executionContext) unmarshalInputServiceOrder(ctx context.Context, obj 
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputServiceWhereInput(ctx context.Context, obj any) (ent.ServiceWhereInput, error) {
+func unmarshalInputServiceWhereInput(ctx context.Context, ec *executionContext, obj any) (ent.ServiceWhereInput, error) {
 	var it ent.ServiceWhereInput
 	if obj == nil {
 		return it, nil
@@ -16481,595 +16481,595 @@ func (ec *executionContext) unmarshalInputServiceWhereInput(ctx context.Context,
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
-			data, err := ec.unmarshalOServiceWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInput(ctx, v)
+			data, err := unmarshalOServiceWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInput(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Not = data
 		case "and":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
-			data, err := ec.unmarshalOServiceWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInputᚄ(ctx, v)
+			data, err := unmarshalOServiceWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.And = data
 		case "or":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
-			data, err := ec.unmarshalOServiceWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInputᚄ(ctx, v)
+			data, err := unmarshalOServiceWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Or = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ID = data
 		case "idNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNEQ = data
 		case "idIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDIn = data
 		case "idNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNotIn = data
 		case "idGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGT = data
 		case "idGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGTE = data
 		case "idLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLT = data
 		case "idLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLTE = data
 		case "createdDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDate = data
 		case "createdDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNEQ = data
 		case "createdDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateIn = data
 		case "createdDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNotIn = data
 		case "createdDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGT = data
 		case "createdDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGTE = data
 		case "createdDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLT = data
 		case "createdDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLTE = data
 		case "lastModifiedDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDate = data
 		case "lastModifiedDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateNEQ = data
 		case "lastModifiedDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateIn = data
 		case "lastModifiedDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateNotIn = data
 		case "lastModifiedDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateGT = data
 		case "lastModifiedDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateGTE = data
 		case "lastModifiedDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateLT = data
 		case "lastModifiedDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateLTE = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "nameNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameNEQ = data
 		case "nameIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameIn = data
 		case "nameNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameNotIn = data
 		case "nameGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameGT = data
 		case "nameGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameGTE = data
 		case "nameLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameLT = data
 		case "nameLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameLTE = data
 		case "nameContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameContains = data
 		case "nameHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameHasPrefix = data
 		case "nameHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameHasSuffix = data
 		case "nameEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameEqualFold = data
 		case "nameContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameContainsFold = data
 		case "label":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Label = data
 		case "labelNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LabelNEQ = data
 		case "labelIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LabelIn = data
 		case "labelNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LabelNotIn = data
 		case "labelGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LabelGT = data
 		case "labelGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LabelGTE = data
 		case "labelLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LabelLT = data
 		case "labelLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LabelLTE = data
 		case "labelContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LabelContains = data
 		case "labelHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LabelHasPrefix = data
 		case "labelHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LabelHasSuffix = data
 		case "labelEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LabelEqualFold = data
 		case "labelContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LabelContainsFold = data
 		case "description":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Description = data
 		case "descriptionNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionNEQ = data
 		case "descriptionIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionIn = data
 		case "descriptionNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionNotIn = data
 		case "descriptionGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionGT = data
 		case "descriptionGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionGTE = data
 		case "descriptionLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionLT = data
 		case "descriptionLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionLTE = data
 		case "descriptionContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionContains = data
 		case "descriptionHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionHasPrefix = data
 		case "descriptionHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionHasSuffix = data
 		case "descriptionEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionEqualFold = data
 		case "descriptionContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DescriptionContainsFold = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "isActiveNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActiveNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActiveNEQ = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Type = data
 		case "typeNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeNEQ = data
 		case "typeIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeIn = data
 		case "typeNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeNotIn = data
 		case "typeGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeGT = data
 		case "typeGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeGTE = data
 		case "typeLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeLT = data
 		case "typeLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeLTE = data
 		case "typeContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeContains = data
 		case "typeHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeHasPrefix = data
 		case "typeHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeHasSuffix = data
 		case "typeEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeEqualFold = data
 		case "typeContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.TypeContainsFold = data
 		case "mutable":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mutable"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Mutable = data
 		case "mutableNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mutableNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.MutableNEQ = data
 		case "deletable":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletable"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Deletable = data
 		case "deletableNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletableNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -17079,7 +17079,7 @@ func (ec *executionContext) unmarshalInputServiceWhereInput(ctx context.Context,
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputUpdateAppInput(ctx context.Context, obj any) (ent.UpdateAppInput, error) {
+func unmarshalInputUpdateAppInput(ctx context.Context, ec *executionContext, obj any) (ent.UpdateAppInput, error) {
 	var it ent.UpdateAppInput
 	if obj == nil {
 		return it, nil
@@ -17099,91 +17099,91 @@ func (ec *executionContext) unmarshalInputUpdateAppInput(ctx context.Context, ob
 		switch k {
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "description":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Description = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Type = data
 		case "path":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("path"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Path = data
 		case "clearPath":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearPath"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ClearPath = data
 		case "url":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.URL = data
 		case "clearURL":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearURL"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ClearURL = data
 		case "requiresFullscreen":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresFullscreen"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequiresFullscreen = data
 		case "allowFullscreenToggle":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowFullscreenToggle"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.AllowFullscreenToggle = data
 		case "toggleLocation":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toggleLocation"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToggleLocation = data
 		case "roleID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RoleID = data
 		case "clearRole":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRole"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -17193,7 +17193,7 @@ func (ec *executionContext) unmarshalInputUpdateAppInput(ctx context.Context, ob
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputUpdateEventScriptInput(ctx context.Context, obj any) (ent.UpdateEventScriptInput, error) {
+func unmarshalInputUpdateEventScriptInput(ctx context.Context, ec *executionContext, obj any) (ent.UpdateEventScriptInput, error) {
 	var it ent.UpdateEventScriptInput
 	if obj == nil {
 		return it, nil
@@ -17213,77 +17213,77 @@ func (ec *executionContext) unmarshalInputUpdateEventScriptInput(ctx context.Con
 		switch k {
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Type = data
 		case "content":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Content = data
 		case "config":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("config"))
-			data, err := ec.unmarshalOMap2map(ctx, v)
+			data, err := unmarshalOMap2map(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Config = data
 		case "clearConfig":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearConfig"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ClearConfig = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "allowEventModification":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowEventModification"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.AllowEventModification = data
 		case "storageServiceID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageServiceID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StorageServiceID = data
 		case "clearStorageServiceID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearStorageServiceID"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ClearStorageServiceID = data
 		case "storagePath":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storagePath"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.StoragePath = data
 		case "clearStoragePath":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearStoragePath"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -17293,7 +17293,7 @@ func (ec *executionContext) unmarshalInputUpdateEventScriptInput(ctx context.Con
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputUpdateRoleInput(ctx context.Context, obj any) (ent.UpdateRoleInput, error) {
+func unmarshalInputUpdateRoleInput(ctx context.Context, ec *executionContext, obj any) (ent.UpdateRoleInput, error) {
 	var it ent.UpdateRoleInput
 	if obj == nil {
 		return it, nil
@@ -17313,21 +17313,21 @@ func (ec *executionContext) unmarshalInputUpdateRoleInput(ctx context.Context, o
 		switch k {
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "description":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Description = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -17337,7 +17337,7 @@ func (ec *executionContext) unmarshalInputUpdateRoleInput(ctx context.Context, o
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputUpdateRoleServiceAccessInput(ctx context.Context, obj any) (ent.UpdateRoleServiceAccessInput, error) {
+func unmarshalInputUpdateRoleServiceAccessInput(ctx context.Context, ec *executionContext, obj any) (ent.UpdateRoleServiceAccessInput, error) {
 	var it ent.UpdateRoleServiceAccessInput
 	if obj == nil {
 		return it, nil
@@ -17357,28 +17357,28 @@ func (ec *executionContext) unmarshalInputUpdateRoleServiceAccessInput(ctx conte
 		switch k {
 		case "component":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("component"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Component = data
 		case "verbMask":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verbMask"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.VerbMask = data
 		case "requestorMask":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestorMask"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestorMask = data
 		case "filters":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filters"))
-			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			data, err := unmarshalOJSON2interface(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -17387,7 +17387,7 @@ func (ec *executionContext) unmarshalInputUpdateRoleServiceAccessInput(ctx conte
 			}
 		case "appendFilters":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendFilters"))
-			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			data, err := unmarshalOJSON2interface(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -17396,14 +17396,14 @@ func (ec *executionContext) unmarshalInputUpdateRoleServiceAccessInput(ctx conte
 			}
 		case "clearFilters":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearFilters"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ClearFilters = data
 		case "filterOp":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filterOp"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -17413,7 +17413,7 @@ func (ec *executionContext) unmarshalInputUpdateRoleServiceAccessInput(ctx conte
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputUpdateServiceInput(ctx context.Context, obj any) (ent.UpdateServiceInput, error) {
+func unmarshalInputUpdateServiceInput(ctx context.Context, ec *executionContext, obj any) (ent.UpdateServiceInput, error) {
 	var it ent.UpdateServiceInput
 	if obj == nil {
 		return it, nil
@@ -17433,56 +17433,56 @@ func (ec *executionContext) unmarshalInputUpdateServiceInput(ctx context.Context
 		switch k {
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "label":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Label = data
 		case "description":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Description = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "config":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("config"))
-			data, err := ec.unmarshalOMap2map(ctx, v)
+			data, err := unmarshalOMap2map(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Config = data
 		case "clearConfig":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearConfig"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ClearConfig = data
 		case "mutable":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mutable"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Mutable = data
 		case "deletable":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletable"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -17492,7 +17492,7 @@ func (ec *executionContext) unmarshalInputUpdateServiceInput(ctx context.Context
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, obj any) (ent.UpdateUserInput, error) {
+func unmarshalInputUpdateUserInput(ctx context.Context, ec *executionContext, obj any) (ent.UpdateUserInput, error) {
 	var it ent.UpdateUserInput
 	if obj == nil {
 		return it, nil
@@ -17512,105 +17512,105 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 		switch k {
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "username":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("username"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Username = data
 		case "clearUsername":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearUsername"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ClearUsername = data
 		case "firstName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstName = data
 		case "lastName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastName = data
 		case "email":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Email = data
 		case "password":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Password = data
 		case "clearPassword":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearPassword"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ClearPassword = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "phone":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Phone = data
 		case "clearPhone":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearPhone"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ClearPhone = data
 		case "securityQuestion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestion"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestion = data
 		case "clearSecurityQuestion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearSecurityQuestion"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ClearSecurityQuestion = data
 		case "defaultAppID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultAppID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DefaultAppID = data
 		case "clearDefaultAppID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearDefaultAppID"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -17620,7 +17620,7 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputUserOrder(ctx context.Context, obj any) (ent.UserOrder, error) {
+func unmarshalInputUserOrder(ctx context.Context, ec *executionContext, obj any) (ent.UserOrder, error) {
 	var it ent.UserOrder
 	if obj == nil {
 		return it, nil
@@ -17644,14 +17644,14 @@ func (ec *executionContext) unmarshalInputUserOrder(ctx context.Context, obj any
 		switch k {
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			data, err := unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Direction = data
 		case "field":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNUserOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserOrderField(ctx, v)
+			data, err := unmarshalNUserOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserOrderField(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -17661,7 +17661,7 @@ func (ec *executionContext) unmarshalInputUserOrder(ctx context.Context, obj any
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, obj any) (ent.UserWhereInput, error) {
+func unmarshalInputUserWhereInput(ctx context.Context, ec *executionContext, obj any) (ent.UserWhereInput, error) {
 	var it ent.UserWhereInput
 	if obj == nil {
 		return it, nil
@@ -17681,1036 +17681,1036 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		switch k {
 		case "not":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
-			data, err := ec.unmarshalOUserWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInput(ctx, v)
+			data, err := unmarshalOUserWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInput(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Not = data
 		case "and":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInputᚄ(ctx, v)
+			data, err := unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.And = data
 		case "or":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInputᚄ(ctx, v)
+			data, err := unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInputᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Or = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.ID = data
 		case "idNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNEQ = data
 		case "idIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDIn = data
 		case "idNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOID2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDNotIn = data
 		case "idGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGT = data
 		case "idGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDGTE = data
 		case "idLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLT = data
 		case "idLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			data, err := unmarshalOID2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IDLTE = data
 		case "createdDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDate = data
 		case "createdDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNEQ = data
 		case "createdDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateIn = data
 		case "createdDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateNotIn = data
 		case "createdDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGT = data
 		case "createdDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateGTE = data
 		case "createdDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLT = data
 		case "createdDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedDateLTE = data
 		case "lastModifiedDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDate = data
 		case "lastModifiedDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateNEQ = data
 		case "lastModifiedDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateIn = data
 		case "lastModifiedDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateNotIn = data
 		case "lastModifiedDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateGT = data
 		case "lastModifiedDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateGTE = data
 		case "lastModifiedDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateLT = data
 		case "lastModifiedDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastModifiedDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastModifiedDateLTE = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Name = data
 		case "nameNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameNEQ = data
 		case "nameIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameIn = data
 		case "nameNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameNotIn = data
 		case "nameGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameGT = data
 		case "nameGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameGTE = data
 		case "nameLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameLT = data
 		case "nameLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameLTE = data
 		case "nameContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameContains = data
 		case "nameHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameHasPrefix = data
 		case "nameHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameHasSuffix = data
 		case "nameEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameEqualFold = data
 		case "nameContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.NameContainsFold = data
 		case "username":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("username"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Username = data
 		case "usernameNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameNEQ = data
 		case "usernameIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameIn = data
 		case "usernameNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameNotIn = data
 		case "usernameGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameGT = data
 		case "usernameGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameGTE = data
 		case "usernameLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameLT = data
 		case "usernameLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameLTE = data
 		case "usernameContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameContains = data
 		case "usernameHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameHasPrefix = data
 		case "usernameHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameHasSuffix = data
 		case "usernameIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameIsNil = data
 		case "usernameNotNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameNotNil = data
 		case "usernameEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameEqualFold = data
 		case "usernameContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usernameContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.UsernameContainsFold = data
 		case "firstName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstName = data
 		case "firstNameNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstNameNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstNameNEQ = data
 		case "firstNameIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstNameIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstNameIn = data
 		case "firstNameNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstNameNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstNameNotIn = data
 		case "firstNameGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstNameGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstNameGT = data
 		case "firstNameGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstNameGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstNameGTE = data
 		case "firstNameLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstNameLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstNameLT = data
 		case "firstNameLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstNameLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstNameLTE = data
 		case "firstNameContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstNameContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstNameContains = data
 		case "firstNameHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstNameHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstNameHasPrefix = data
 		case "firstNameHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstNameHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstNameHasSuffix = data
 		case "firstNameEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstNameEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstNameEqualFold = data
 		case "firstNameContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstNameContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.FirstNameContainsFold = data
 		case "lastName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastName = data
 		case "lastNameNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastNameNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastNameNEQ = data
 		case "lastNameIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastNameIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastNameIn = data
 		case "lastNameNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastNameNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastNameNotIn = data
 		case "lastNameGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastNameGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastNameGT = data
 		case "lastNameGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastNameGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastNameGTE = data
 		case "lastNameLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastNameLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastNameLT = data
 		case "lastNameLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastNameLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastNameLTE = data
 		case "lastNameContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastNameContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastNameContains = data
 		case "lastNameHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastNameHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastNameHasPrefix = data
 		case "lastNameHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastNameHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastNameHasSuffix = data
 		case "lastNameEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastNameEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastNameEqualFold = data
 		case "lastNameContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastNameContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastNameContainsFold = data
 		case "email":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Email = data
 		case "emailNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmailNEQ = data
 		case "emailIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmailIn = data
 		case "emailNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmailNotIn = data
 		case "emailGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmailGT = data
 		case "emailGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmailGTE = data
 		case "emailLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmailLT = data
 		case "emailLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmailLTE = data
 		case "emailContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmailContains = data
 		case "emailHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmailHasPrefix = data
 		case "emailHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmailHasSuffix = data
 		case "emailEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmailEqualFold = data
 		case "emailContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmailContainsFold = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActive = data
 		case "isActiveNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActiveNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsActiveNEQ = data
 		case "isSysAdmin":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isSysAdmin"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsSysAdmin = data
 		case "isSysAdminNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isSysAdminNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			data, err := unmarshalOBoolean2ᚖbool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.IsSysAdminNEQ = data
 		case "phone":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.Phone = data
 		case "phoneNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneNEQ = data
 		case "phoneIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneIn = data
 		case "phoneNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneNotIn = data
 		case "phoneGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneGT = data
 		case "phoneGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneGTE = data
 		case "phoneLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneLT = data
 		case "phoneLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneLTE = data
 		case "phoneContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneContains = data
 		case "phoneHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneHasPrefix = data
 		case "phoneHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneHasSuffix = data
 		case "phoneIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneIsNil = data
 		case "phoneNotNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneNotNil = data
 		case "phoneEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneEqualFold = data
 		case "phoneContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.PhoneContainsFold = data
 		case "securityQuestion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestion"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestion = data
 		case "securityQuestionNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionNEQ = data
 		case "securityQuestionIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionIn = data
 		case "securityQuestionNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := unmarshalOString2ᚕstringᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionNotIn = data
 		case "securityQuestionGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionGT = data
 		case "securityQuestionGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionGTE = data
 		case "securityQuestionLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionLT = data
 		case "securityQuestionLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionLTE = data
 		case "securityQuestionContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionContains = data
 		case "securityQuestionHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionHasPrefix = data
 		case "securityQuestionHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionHasSuffix = data
 		case "securityQuestionIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionIsNil = data
 		case "securityQuestionNotNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionNotNil = data
 		case "securityQuestionEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionEqualFold = data
 		case "securityQuestionContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityQuestionContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := unmarshalOString2ᚖstring(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.SecurityQuestionContainsFold = data
 		case "defaultAppID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultAppID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DefaultAppID = data
 		case "defaultAppIDNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultAppIDNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DefaultAppIDNEQ = data
 		case "defaultAppIDIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultAppIDIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DefaultAppIDIn = data
 		case "defaultAppIDNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultAppIDNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			data, err := unmarshalOInt2ᚕintᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DefaultAppIDNotIn = data
 		case "defaultAppIDGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultAppIDGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DefaultAppIDGT = data
 		case "defaultAppIDGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultAppIDGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DefaultAppIDGTE = data
 		case "defaultAppIDLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultAppIDLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DefaultAppIDLT = data
 		case "defaultAppIDLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultAppIDLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := unmarshalOInt2ᚖint(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DefaultAppIDLTE = data
 		case "defaultAppIDIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultAppIDIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DefaultAppIDIsNil = data
 		case "defaultAppIDNotNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultAppIDNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.DefaultAppIDNotNil = data
 		case "lastLoginDate":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLoginDate"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastLoginDate = data
 		case "lastLoginDateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLoginDateNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastLoginDateNEQ = data
 		case "lastLoginDateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLoginDateIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastLoginDateIn = data
 		case "lastLoginDateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLoginDateNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			data, err := unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastLoginDateNotIn = data
 		case "lastLoginDateGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLoginDateGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastLoginDateGT = data
 		case "lastLoginDateGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLoginDateGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastLoginDateGTE = data
 		case "lastLoginDateLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLoginDateLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastLoginDateLT = data
 		case "lastLoginDateLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLoginDateLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			data, err := unmarshalOTime2ᚖtimeᚐTime(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastLoginDateLTE = data
 		case "lastLoginDateIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLoginDateIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
 			it.LastLoginDateIsNil = data
 		case "lastLoginDateNotNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLoginDateNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			data, err := unmarshalOBoolean2bool(ctx, ec, v)
 			if err != nil {
 				return it, err
 			}
@@ -18724,7 +18724,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 
 // region    ************************** interface.gotpl ***************************
 
-func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj ent.Noder) graphql.Marshaler {
+func _Node(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj ent.Noder) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
@@ -18732,37 +18732,37 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 		if obj == nil {
 			return graphql.Null
 		}
-		return ec._User(ctx, sel, obj)
+		return _User(ctx, ec, sel, obj)
 	case *ent.Service:
 		if obj == nil {
 			return graphql.Null
 		}
-		return ec._Service(ctx, sel, obj)
+		return _Service(ctx, ec, sel, obj)
 	case *ent.RoleServiceAccess:
 		if obj == nil {
 			return graphql.Null
 		}
-		return ec._RoleServiceAccess(ctx, sel, obj)
+		return _RoleServiceAccess(ctx, ec, sel, obj)
 	case *ent.Role:
 		if obj == nil {
 			return graphql.Null
 		}
-		return ec._Role(ctx, sel, obj)
+		return _Role(ctx, ec, sel, obj)
 	case *ent.EventScript:
 		if obj == nil {
 			return graphql.Null
 		}
-		return ec._EventScript(ctx, sel, obj)
+		return _EventScript(ctx, ec, sel, obj)
 	case *ent.Event:
 		if obj == nil {
 			return graphql.Null
 		}
-		return ec._Event(ctx, sel, obj)
+		return _Event(ctx, ec, sel, obj)
 	case *ent.App:
 		if obj == nil {
 			return graphql.Null
 		}
-		return ec._App(ctx, sel, obj)
+		return _App(ctx, ec, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj
@@ -18778,7 +18778,7 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 var appImplementors = []string{"App", "Node"}
 
-func (ec *executionContext) _App(ctx context.Context, sel ast.SelectionSet, obj *ent.App) graphql.Marshaler {
+func _App(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.App) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, appImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18789,82 +18789,82 @@ func (ec *executionContext) _App(ctx context.Context, sel ast.SelectionSet, obj 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("App")
 		case "id":
-			out.Values[i] = ec._App_id(ctx, field, obj)
+			out.Values[i] = _App_id(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createdDate":
-			out.Values[i] = ec._App_createdDate(ctx, field, obj)
+			out.Values[i] = _App_createdDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "lastModifiedDate":
-			out.Values[i] = ec._App_lastModifiedDate(ctx, field, obj)
+			out.Values[i] = _App_lastModifiedDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createdByID":
-			out.Values[i] = ec._App_createdByID(ctx, field, obj)
+			out.Values[i] = _App_createdByID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "lastModifiedByID":
-			out.Values[i] = ec._App_lastModifiedByID(ctx, field, obj)
+			out.Values[i] = _App_lastModifiedByID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "name":
-			out.Values[i] = ec._App_name(ctx, field, obj)
+			out.Values[i] = _App_name(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "apiKey":
-			out.Values[i] = ec._App_apiKey(ctx, field, obj)
+			out.Values[i] = _App_apiKey(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "description":
-			out.Values[i] = ec._App_description(ctx, field, obj)
+			out.Values[i] = _App_description(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "isActive":
-			out.Values[i] = ec._App_isActive(ctx, field, obj)
+			out.Values[i] = _App_isActive(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "type":
-			out.Values[i] = ec._App_type(ctx, field, obj)
+			out.Values[i] = _App_type(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "path":
-			out.Values[i] = ec._App_path(ctx, field, obj)
+			out.Values[i] = _App_path(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "url":
-			out.Values[i] = ec._App_url(ctx, field, obj)
+			out.Values[i] = _App_url(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "requiresFullscreen":
-			out.Values[i] = ec._App_requiresFullscreen(ctx, field, obj)
+			out.Values[i] = _App_requiresFullscreen(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "allowFullscreenToggle":
-			out.Values[i] = ec._App_allowFullscreenToggle(ctx, field, obj)
+			out.Values[i] = _App_allowFullscreenToggle(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "toggleLocation":
-			out.Values[i] = ec._App_toggleLocation(ctx, field, obj)
+			out.Values[i] = _App_toggleLocation(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "roleID":
-			out.Values[i] = ec._App_roleID(ctx, field, obj)
+			out.Values[i] = _App_roleID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -18891,7 +18891,7 @@ func (ec *executionContext) _App(ctx context.Context, sel ast.SelectionSet, obj 
 
 var appConnectionImplementors = []string{"AppConnection"}
 
-func (ec *executionContext) _AppConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AppConnection) graphql.Marshaler {
+func _AppConnection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.AppConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, appConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18902,17 +18902,17 @@ func (ec *executionContext) _AppConnection(ctx context.Context, sel ast.Selectio
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AppConnection")
 		case "edges":
-			out.Values[i] = ec._AppConnection_edges(ctx, field, obj)
+			out.Values[i] = _AppConnection_edges(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "pageInfo":
-			out.Values[i] = ec._AppConnection_pageInfo(ctx, field, obj)
+			out.Values[i] = _AppConnection_pageInfo(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "totalCount":
-			out.Values[i] = ec._AppConnection_totalCount(ctx, field, obj)
+			out.Values[i] = _AppConnection_totalCount(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18939,7 +18939,7 @@ func (ec *executionContext) _AppConnection(ctx context.Context, sel ast.Selectio
 
 var appEdgeImplementors = []string{"AppEdge"}
 
-func (ec *executionContext) _AppEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AppEdge) graphql.Marshaler {
+func _AppEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.AppEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, appEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18950,12 +18950,12 @@ func (ec *executionContext) _AppEdge(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AppEdge")
 		case "node":
-			out.Values[i] = ec._AppEdge_node(ctx, field, obj)
+			out.Values[i] = _AppEdge_node(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._AppEdge_cursor(ctx, field, obj)
+			out.Values[i] = _AppEdge_cursor(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18982,7 +18982,7 @@ func (ec *executionContext) _AppEdge(ctx context.Context, sel ast.SelectionSet, 
 
 var eventImplementors = []string{"Event", "Node"}
 
-func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *ent.Event) graphql.Marshaler {
+func _Event(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.Event) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18993,62 +18993,62 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Event")
 		case "id":
-			out.Values[i] = ec._Event_id(ctx, field, obj)
+			out.Values[i] = _Event_id(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Event_name(ctx, field, obj)
+			out.Values[i] = _Event_name(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "phase":
-			out.Values[i] = ec._Event_phase(ctx, field, obj)
+			out.Values[i] = _Event_phase(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "service":
-			out.Values[i] = ec._Event_service(ctx, field, obj)
+			out.Values[i] = _Event_service(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "resource":
-			out.Values[i] = ec._Event_resource(ctx, field, obj)
+			out.Values[i] = _Event_resource(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "verb":
-			out.Values[i] = ec._Event_verb(ctx, field, obj)
+			out.Values[i] = _Event_verb(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "requestor":
-			out.Values[i] = ec._Event_requestor(ctx, field, obj)
+			out.Values[i] = _Event_requestor(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "userID":
-			out.Values[i] = ec._Event_userID(ctx, field, obj)
+			out.Values[i] = _Event_userID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "request":
-			out.Values[i] = ec._Event_request(ctx, field, obj)
+			out.Values[i] = _Event_request(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "response":
-			out.Values[i] = ec._Event_response(ctx, field, obj)
+			out.Values[i] = _Event_response(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
-			out.Values[i] = ec._Event_status(ctx, field, obj)
+			out.Values[i] = _Event_status(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "durationMs":
-			out.Values[i] = ec._Event_durationMs(ctx, field, obj)
+			out.Values[i] = _Event_durationMs(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -19061,7 +19061,7 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Event_scripts(ctx, field, obj)
+				res = _Event_scripts(ctx, ec, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19091,12 +19091,12 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "console":
-			out.Values[i] = ec._Event_console(ctx, field, obj)
+			out.Values[i] = _Event_console(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdDate":
-			out.Values[i] = ec._Event_createdDate(ctx, field, obj)
+			out.Values[i] = _Event_createdDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -19123,7 +19123,7 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 
 var eventConnectionImplementors = []string{"EventConnection"}
 
-func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.EventConnection) graphql.Marshaler {
+func _EventConnection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.EventConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19134,17 +19134,17 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("EventConnection")
 		case "edges":
-			out.Values[i] = ec._EventConnection_edges(ctx, field, obj)
+			out.Values[i] = _EventConnection_edges(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "pageInfo":
-			out.Values[i] = ec._EventConnection_pageInfo(ctx, field, obj)
+			out.Values[i] = _EventConnection_pageInfo(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "totalCount":
-			out.Values[i] = ec._EventConnection_totalCount(ctx, field, obj)
+			out.Values[i] = _EventConnection_totalCount(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19171,7 +19171,7 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 
 var eventEdgeImplementors = []string{"EventEdge"}
 
-func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.EventEdge) graphql.Marshaler {
+func _EventEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.EventEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19182,12 +19182,12 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("EventEdge")
 		case "node":
-			out.Values[i] = ec._EventEdge_node(ctx, field, obj)
+			out.Values[i] = _EventEdge_node(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._EventEdge_cursor(ctx, field, obj)
+			out.Values[i] = _EventEdge_cursor(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19214,7 +19214,7 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 
 var eventScriptImplementors = []string{"EventScript", "Node"}
 
-func (ec *executionContext) _EventScript(ctx context.Context, sel ast.SelectionSet, obj *ent.EventScript) graphql.Marshaler {
+func _EventScript(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.EventScript) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventScriptImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19225,67 +19225,67 @@ func (ec *executionContext) _EventScript(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("EventScript")
 		case "id":
-			out.Values[i] = ec._EventScript_id(ctx, field, obj)
+			out.Values[i] = _EventScript_id(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createdDate":
-			out.Values[i] = ec._EventScript_createdDate(ctx, field, obj)
+			out.Values[i] = _EventScript_createdDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "lastModifiedDate":
-			out.Values[i] = ec._EventScript_lastModifiedDate(ctx, field, obj)
+			out.Values[i] = _EventScript_lastModifiedDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createdByID":
-			out.Values[i] = ec._EventScript_createdByID(ctx, field, obj)
+			out.Values[i] = _EventScript_createdByID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "lastModifiedByID":
-			out.Values[i] = ec._EventScript_lastModifiedByID(ctx, field, obj)
+			out.Values[i] = _EventScript_lastModifiedByID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "name":
-			out.Values[i] = ec._EventScript_name(ctx, field, obj)
+			out.Values[i] = _EventScript_name(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "type":
-			out.Values[i] = ec._EventScript_type(ctx, field, obj)
+			out.Values[i] = _EventScript_type(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "content":
-			out.Values[i] = ec._EventScript_content(ctx, field, obj)
+			out.Values[i] = _EventScript_content(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "config":
-			out.Values[i] = ec._EventScript_config(ctx, field, obj)
+			out.Values[i] = _EventScript_config(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "isActive":
-			out.Values[i] = ec._EventScript_isActive(ctx, field, obj)
+			out.Values[i] = _EventScript_isActive(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "allowEventModification":
-			out.Values[i] = ec._EventScript_allowEventModification(ctx, field, obj)
+			out.Values[i] = _EventScript_allowEventModification(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "storageServiceID":
-			out.Values[i] = ec._EventScript_storageServiceID(ctx, field, obj)
+			out.Values[i] = _EventScript_storageServiceID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "storagePath":
-			out.Values[i] = ec._EventScript_storagePath(ctx, field, obj)
+			out.Values[i] = _EventScript_storagePath(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -19312,7 +19312,7 @@ func (ec *executionContext) _EventScript(ctx context.Context, sel ast.SelectionS
 
 var eventScriptConnectionImplementors = []string{"EventScriptConnection"}
 
-func (ec *executionContext) _EventScriptConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.EventScriptConnection) graphql.Marshaler {
+func _EventScriptConnection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.EventScriptConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventScriptConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19323,17 +19323,17 @@ func (ec *executionContext) _EventScriptConnection(ctx context.Context, sel ast.
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("EventScriptConnection")
 		case "edges":
-			out.Values[i] = ec._EventScriptConnection_edges(ctx, field, obj)
+			out.Values[i] = _EventScriptConnection_edges(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "pageInfo":
-			out.Values[i] = ec._EventScriptConnection_pageInfo(ctx, field, obj)
+			out.Values[i] = _EventScriptConnection_pageInfo(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "totalCount":
-			out.Values[i] = ec._EventScriptConnection_totalCount(ctx, field, obj)
+			out.Values[i] = _EventScriptConnection_totalCount(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19360,7 +19360,7 @@ func (ec *executionContext) _EventScriptConnection(ctx context.Context, sel ast.
 
 var eventScriptEdgeImplementors = []string{"EventScriptEdge"}
 
-func (ec *executionContext) _EventScriptEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.EventScriptEdge) graphql.Marshaler {
+func _EventScriptEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.EventScriptEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventScriptEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19371,12 +19371,12 @@ func (ec *executionContext) _EventScriptEdge(ctx context.Context, sel ast.Select
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("EventScriptEdge")
 		case "node":
-			out.Values[i] = ec._EventScriptEdge_node(ctx, field, obj)
+			out.Values[i] = _EventScriptEdge_node(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._EventScriptEdge_cursor(ctx, field, obj)
+			out.Values[i] = _EventScriptEdge_cursor(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19403,7 +19403,7 @@ func (ec *executionContext) _EventScriptEdge(ctx context.Context, sel ast.Select
 
 var mutationImplementors = []string{"Mutation"}
 
-func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+func _Mutation(ctx context.Context, ec *executionContext, sel ast.SelectionSet) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
@@ -19423,168 +19423,168 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = graphql.MarshalString("Mutation")
 		case "createService":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createService(ctx, field)
+				return _Mutation_createService(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "updateService":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateService(ctx, field)
+				return _Mutation_updateService(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deleteService":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_deleteService(ctx, field)
+				return _Mutation_deleteService(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createEventScript":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createEventScript(ctx, field)
+				return _Mutation_createEventScript(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "updateEventScript":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateEventScript(ctx, field)
+				return _Mutation_updateEventScript(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deleteEventScript":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_deleteEventScript(ctx, field)
+				return _Mutation_deleteEventScript(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deleteEvent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_deleteEvent(ctx, field)
+				return _Mutation_deleteEvent(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createUser(ctx, field)
+				return _Mutation_createUser(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "updateUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateUser(ctx, field)
+				return _Mutation_updateUser(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deleteUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_deleteUser(ctx, field)
+				return _Mutation_deleteUser(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createApp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createApp(ctx, field)
+				return _Mutation_createApp(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "updateApp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateApp(ctx, field)
+				return _Mutation_updateApp(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deleteApp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_deleteApp(ctx, field)
+				return _Mutation_deleteApp(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createRole":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createRole(ctx, field)
+				return _Mutation_createRole(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "updateRole":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateRole(ctx, field)
+				return _Mutation_updateRole(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deleteRole":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_deleteRole(ctx, field)
+				return _Mutation_deleteRole(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createRoleServiceAccess":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createRoleServiceAccess(ctx, field)
+				return _Mutation_createRoleServiceAccess(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "updateRoleServiceAccess":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateRoleServiceAccess(ctx, field)
+				return _Mutation_updateRoleServiceAccess(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deleteRoleServiceAccess":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_deleteRoleServiceAccess(ctx, field)
+				return _Mutation_deleteRoleServiceAccess(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "login":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_login(ctx, field)
+				return _Mutation_login(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "logout":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_logout(ctx, field)
+				return _Mutation_logout(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "runScript":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_runScript(ctx, field)
+				return _Mutation_runScript(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cancelScriptJob":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_cancelScriptJob(ctx, field)
+				return _Mutation_cancelScriptJob(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "retryScriptJob":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_retryScriptJob(ctx, field)
+				return _Mutation_retryScriptJob(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -19612,7 +19612,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 var pageInfoImplementors = []string{"PageInfo"}
 
-func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
+func _PageInfo(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19623,22 +19623,22 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("PageInfo")
 		case "hasNextPage":
-			out.Values[i] = ec._PageInfo_hasNextPage(ctx, field, obj)
+			out.Values[i] = _PageInfo_hasNextPage(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "hasPreviousPage":
-			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			out.Values[i] = _PageInfo_hasPreviousPage(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "startCursor":
-			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
+			out.Values[i] = _PageInfo_startCursor(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "endCursor":
-			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+			out.Values[i] = _PageInfo_endCursor(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -19665,7 +19665,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 var queryImplementors = []string{"Query"}
 
-func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+func _Query(ctx context.Context, ec *executionContext, sel ast.SelectionSet) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
@@ -19692,7 +19692,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Query_node(ctx, field)
+				res = _Query_node(ctx, ec, field)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19714,7 +19714,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Query_nodes(ctx, field)
+				res = _Query_nodes(ctx, ec, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19736,7 +19736,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Query_apps(ctx, field)
+				res = _Query_apps(ctx, ec, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19758,7 +19758,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Query_events(ctx, field)
+				res = _Query_events(ctx, ec, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19780,7 +19780,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Query_eventScripts(ctx, field)
+				res = _Query_eventScripts(ctx, ec, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19802,7 +19802,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Query_roles(ctx, field)
+				res = _Query_roles(ctx, ec, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19824,7 +19824,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Query_services(ctx, field)
+				res = _Query_services(ctx, ec, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19846,7 +19846,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Query_users(ctx, field)
+				res = _Query_users(ctx, ec, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19868,7 +19868,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Query_scriptJobs(ctx, field)
+				res = _Query_scriptJobs(ctx, ec, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19890,7 +19890,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Query_me(ctx, field)
+				res = _Query_me(ctx, ec, field)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19905,14 +19905,14 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Query___type(ctx, field)
+				return _Query___type(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "__schema":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Query___schema(ctx, field)
+				return _Query___schema(ctx, ec, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
@@ -19940,7 +19940,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 var roleImplementors = []string{"Role", "Node"}
 
-func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj *ent.Role) graphql.Marshaler {
+func _Role(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.Role) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19951,42 +19951,42 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Role")
 		case "id":
-			out.Values[i] = ec._Role_id(ctx, field, obj)
+			out.Values[i] = _Role_id(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdDate":
-			out.Values[i] = ec._Role_createdDate(ctx, field, obj)
+			out.Values[i] = _Role_createdDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastModifiedDate":
-			out.Values[i] = ec._Role_lastModifiedDate(ctx, field, obj)
+			out.Values[i] = _Role_lastModifiedDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdByID":
-			out.Values[i] = ec._Role_createdByID(ctx, field, obj)
+			out.Values[i] = _Role_createdByID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastModifiedByID":
-			out.Values[i] = ec._Role_lastModifiedByID(ctx, field, obj)
+			out.Values[i] = _Role_lastModifiedByID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Role_name(ctx, field, obj)
+			out.Values[i] = _Role_name(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Role_description(ctx, field, obj)
+			out.Values[i] = _Role_description(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "isActive":
-			out.Values[i] = ec._Role_isActive(ctx, field, obj)
+			out.Values[i] = _Role_isActive(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -19999,7 +19999,7 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Role_roleServiceAccess(ctx, field, obj)
+				res = _Role_roleServiceAccess(ctx, ec, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -20051,7 +20051,7 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 
 var roleConnectionImplementors = []string{"RoleConnection"}
 
-func (ec *executionContext) _RoleConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RoleConnection) graphql.Marshaler {
+func _RoleConnection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.RoleConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20062,17 +20062,17 @@ func (ec *executionContext) _RoleConnection(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RoleConnection")
 		case "edges":
-			out.Values[i] = ec._RoleConnection_edges(ctx, field, obj)
+			out.Values[i] = _RoleConnection_edges(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "pageInfo":
-			out.Values[i] = ec._RoleConnection_pageInfo(ctx, field, obj)
+			out.Values[i] = _RoleConnection_pageInfo(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "totalCount":
-			out.Values[i] = ec._RoleConnection_totalCount(ctx, field, obj)
+			out.Values[i] = _RoleConnection_totalCount(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20099,7 +20099,7 @@ func (ec *executionContext) _RoleConnection(ctx context.Context, sel ast.Selecti
 
 var roleEdgeImplementors = []string{"RoleEdge"}
 
-func (ec *executionContext) _RoleEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RoleEdge) graphql.Marshaler {
+func _RoleEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.RoleEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20110,12 +20110,12 @@ func (ec *executionContext) _RoleEdge(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RoleEdge")
 		case "node":
-			out.Values[i] = ec._RoleEdge_node(ctx, field, obj)
+			out.Values[i] = _RoleEdge_node(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._RoleEdge_cursor(ctx, field, obj)
+			out.Values[i] = _RoleEdge_cursor(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20142,7 +20142,7 @@ func (ec *executionContext) _RoleEdge(ctx context.Context, sel ast.SelectionSet,
 
 var roleServiceAccessImplementors = []string{"RoleServiceAccess", "Node"}
 
-func (ec *executionContext) _RoleServiceAccess(ctx context.Context, sel ast.SelectionSet, obj *ent.RoleServiceAccess) graphql.Marshaler {
+func _RoleServiceAccess(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.RoleServiceAccess) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roleServiceAccessImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20153,52 +20153,52 @@ func (ec *executionContext) _RoleServiceAccess(ctx context.Context, sel ast.Sele
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RoleServiceAccess")
 		case "id":
-			out.Values[i] = ec._RoleServiceAccess_id(ctx, field, obj)
+			out.Values[i] = _RoleServiceAccess_id(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdDate":
-			out.Values[i] = ec._RoleServiceAccess_createdDate(ctx, field, obj)
+			out.Values[i] = _RoleServiceAccess_createdDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastModifiedDate":
-			out.Values[i] = ec._RoleServiceAccess_lastModifiedDate(ctx, field, obj)
+			out.Values[i] = _RoleServiceAccess_lastModifiedDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdByID":
-			out.Values[i] = ec._RoleServiceAccess_createdByID(ctx, field, obj)
+			out.Values[i] = _RoleServiceAccess_createdByID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastModifiedByID":
-			out.Values[i] = ec._RoleServiceAccess_lastModifiedByID(ctx, field, obj)
+			out.Values[i] = _RoleServiceAccess_lastModifiedByID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "roleID":
-			out.Values[i] = ec._RoleServiceAccess_roleID(ctx, field, obj)
+			out.Values[i] = _RoleServiceAccess_roleID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "serviceID":
-			out.Values[i] = ec._RoleServiceAccess_serviceID(ctx, field, obj)
+			out.Values[i] = _RoleServiceAccess_serviceID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "component":
-			out.Values[i] = ec._RoleServiceAccess_component(ctx, field, obj)
+			out.Values[i] = _RoleServiceAccess_component(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "verbMask":
-			out.Values[i] = ec._RoleServiceAccess_verbMask(ctx, field, obj)
+			out.Values[i] = _RoleServiceAccess_verbMask(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "requestorMask":
-			out.Values[i] = ec._RoleServiceAccess_requestorMask(ctx, field, obj)
+			out.Values[i] = _RoleServiceAccess_requestorMask(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -20211,7 +20211,7 @@ func (ec *executionContext) _RoleServiceAccess(ctx context.Context, sel ast.Sele
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._RoleServiceAccess_filters(ctx, field, obj)
+				res = _RoleServiceAccess_filters(ctx, ec, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -20241,7 +20241,7 @@ func (ec *executionContext) _RoleServiceAccess(ctx context.Context, sel ast.Sele
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "filterOp":
-			out.Values[i] = ec._RoleServiceAccess_filterOp(ctx, field, obj)
+			out.Values[i] = _RoleServiceAccess_filterOp(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -20254,7 +20254,7 @@ func (ec *executionContext) _RoleServiceAccess(ctx context.Context, sel ast.Sele
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._RoleServiceAccess_role(ctx, field, obj)
+				res = _RoleServiceAccess_role(ctx, ec, field, obj)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -20306,7 +20306,7 @@ func (ec *executionContext) _RoleServiceAccess(ctx context.Context, sel ast.Sele
 
 var scriptJobImplementors = []string{"ScriptJob"}
 
-func (ec *executionContext) _ScriptJob(ctx context.Context, sel ast.SelectionSet, obj *platform.Job) graphql.Marshaler {
+func _ScriptJob(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *platform.Job) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, scriptJobImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20317,62 +20317,62 @@ func (ec *executionContext) _ScriptJob(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ScriptJob")
 		case "id":
-			out.Values[i] = ec._ScriptJob_id(ctx, field, obj)
+			out.Values[i] = _ScriptJob_id(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "kind":
-			out.Values[i] = ec._ScriptJob_kind(ctx, field, obj)
+			out.Values[i] = _ScriptJob_kind(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "script":
-			out.Values[i] = ec._ScriptJob_script(ctx, field, obj)
+			out.Values[i] = _ScriptJob_script(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "state":
-			out.Values[i] = ec._ScriptJob_state(ctx, field, obj)
+			out.Values[i] = _ScriptJob_state(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "attempt":
-			out.Values[i] = ec._ScriptJob_attempt(ctx, field, obj)
+			out.Values[i] = _ScriptJob_attempt(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "maxAttempts":
-			out.Values[i] = ec._ScriptJob_maxAttempts(ctx, field, obj)
+			out.Values[i] = _ScriptJob_maxAttempts(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "lastError":
-			out.Values[i] = ec._ScriptJob_lastError(ctx, field, obj)
+			out.Values[i] = _ScriptJob_lastError(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "errors":
-			out.Values[i] = ec._ScriptJob_errors(ctx, field, obj)
+			out.Values[i] = _ScriptJob_errors(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createdAt":
-			out.Values[i] = ec._ScriptJob_createdAt(ctx, field, obj)
+			out.Values[i] = _ScriptJob_createdAt(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "scheduledAt":
-			out.Values[i] = ec._ScriptJob_scheduledAt(ctx, field, obj)
+			out.Values[i] = _ScriptJob_scheduledAt(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "attemptedAt":
-			out.Values[i] = ec._ScriptJob_attemptedAt(ctx, field, obj)
+			out.Values[i] = _ScriptJob_attemptedAt(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "finalizedAt":
-			out.Values[i] = ec._ScriptJob_finalizedAt(ctx, field, obj)
+			out.Values[i] = _ScriptJob_finalizedAt(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -20399,7 +20399,7 @@ func (ec *executionContext) _ScriptJob(ctx context.Context, sel ast.SelectionSet
 
 var scriptJobErrorImplementors = []string{"ScriptJobError"}
 
-func (ec *executionContext) _ScriptJobError(ctx context.Context, sel ast.SelectionSet, obj *platform.JobError) graphql.Marshaler {
+func _ScriptJobError(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *platform.JobError) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, scriptJobErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20410,17 +20410,17 @@ func (ec *executionContext) _ScriptJobError(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ScriptJobError")
 		case "attempt":
-			out.Values[i] = ec._ScriptJobError_attempt(ctx, field, obj)
+			out.Values[i] = _ScriptJobError_attempt(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "at":
-			out.Values[i] = ec._ScriptJobError_at(ctx, field, obj)
+			out.Values[i] = _ScriptJobError_at(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "error":
-			out.Values[i] = ec._ScriptJobError_error(ctx, field, obj)
+			out.Values[i] = _ScriptJobError_error(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20447,7 +20447,7 @@ func (ec *executionContext) _ScriptJobError(ctx context.Context, sel ast.Selecti
 
 var scriptRunErrorImplementors = []string{"ScriptRunError"}
 
-func (ec *executionContext) _ScriptRunError(ctx context.Context, sel ast.SelectionSet, obj *model.ScriptRunError) graphql.Marshaler {
+func _ScriptRunError(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *model.ScriptRunError) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, scriptRunErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20458,17 +20458,17 @@ func (ec *executionContext) _ScriptRunError(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ScriptRunError")
 		case "status":
-			out.Values[i] = ec._ScriptRunError_status(ctx, field, obj)
+			out.Values[i] = _ScriptRunError_status(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "code":
-			out.Values[i] = ec._ScriptRunError_code(ctx, field, obj)
+			out.Values[i] = _ScriptRunError_code(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "message":
-			out.Values[i] = ec._ScriptRunError_message(ctx, field, obj)
+			out.Values[i] = _ScriptRunError_message(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20495,7 +20495,7 @@ func (ec *executionContext) _ScriptRunError(ctx context.Context, sel ast.Selecti
 
 var scriptRunResultImplementors = []string{"ScriptRunResult"}
 
-func (ec *executionContext) _ScriptRunResult(ctx context.Context, sel ast.SelectionSet, obj *model.ScriptRunResult) graphql.Marshaler {
+func _ScriptRunResult(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *model.ScriptRunResult) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, scriptRunResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20506,47 +20506,47 @@ func (ec *executionContext) _ScriptRunResult(ctx context.Context, sel ast.Select
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ScriptRunResult")
 		case "event":
-			out.Values[i] = ec._ScriptRunResult_event(ctx, field, obj)
+			out.Values[i] = _ScriptRunResult_event(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "request":
-			out.Values[i] = ec._ScriptRunResult_request(ctx, field, obj)
+			out.Values[i] = _ScriptRunResult_request(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "response":
-			out.Values[i] = ec._ScriptRunResult_response(ctx, field, obj)
+			out.Values[i] = _ScriptRunResult_response(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "returnValue":
-			out.Values[i] = ec._ScriptRunResult_returnValue(ctx, field, obj)
+			out.Values[i] = _ScriptRunResult_returnValue(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "console":
-			out.Values[i] = ec._ScriptRunResult_console(ctx, field, obj)
+			out.Values[i] = _ScriptRunResult_console(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "error":
-			out.Values[i] = ec._ScriptRunResult_error(ctx, field, obj)
+			out.Values[i] = _ScriptRunResult_error(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "durationMs":
-			out.Values[i] = ec._ScriptRunResult_durationMs(ctx, field, obj)
+			out.Values[i] = _ScriptRunResult_durationMs(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "shortCircuit":
-			out.Values[i] = ec._ScriptRunResult_shortCircuit(ctx, field, obj)
+			out.Values[i] = _ScriptRunResult_shortCircuit(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "wouldCall":
-			out.Values[i] = ec._ScriptRunResult_wouldCall(ctx, field, obj)
+			out.Values[i] = _ScriptRunResult_wouldCall(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20573,7 +20573,7 @@ func (ec *executionContext) _ScriptRunResult(ctx context.Context, sel ast.Select
 
 var serviceImplementors = []string{"Service", "Node"}
 
-func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, obj *ent.Service) graphql.Marshaler {
+func _Service(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.Service) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20584,52 +20584,52 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Service")
 		case "id":
-			out.Values[i] = ec._Service_id(ctx, field, obj)
+			out.Values[i] = _Service_id(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdDate":
-			out.Values[i] = ec._Service_createdDate(ctx, field, obj)
+			out.Values[i] = _Service_createdDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastModifiedDate":
-			out.Values[i] = ec._Service_lastModifiedDate(ctx, field, obj)
+			out.Values[i] = _Service_lastModifiedDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdByID":
-			out.Values[i] = ec._Service_createdByID(ctx, field, obj)
+			out.Values[i] = _Service_createdByID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastModifiedByID":
-			out.Values[i] = ec._Service_lastModifiedByID(ctx, field, obj)
+			out.Values[i] = _Service_lastModifiedByID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Service_name(ctx, field, obj)
+			out.Values[i] = _Service_name(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.Values[i] = ec._Service_label(ctx, field, obj)
+			out.Values[i] = _Service_label(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Service_description(ctx, field, obj)
+			out.Values[i] = _Service_description(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "isActive":
-			out.Values[i] = ec._Service_isActive(ctx, field, obj)
+			out.Values[i] = _Service_isActive(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "type":
-			out.Values[i] = ec._Service_type(ctx, field, obj)
+			out.Values[i] = _Service_type(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -20642,7 +20642,7 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
-				res = ec._Service_config(ctx, field, obj)
+				res = _Service_config(ctx, ec, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -20672,12 +20672,12 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "mutable":
-			out.Values[i] = ec._Service_mutable(ctx, field, obj)
+			out.Values[i] = _Service_mutable(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "deletable":
-			out.Values[i] = ec._Service_deletable(ctx, field, obj)
+			out.Values[i] = _Service_deletable(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -20704,7 +20704,7 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 
 var serviceConnectionImplementors = []string{"ServiceConnection"}
 
-func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceConnection) graphql.Marshaler {
+func _ServiceConnection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.ServiceConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20715,17 +20715,17 @@ func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.Sele
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ServiceConnection")
 		case "edges":
-			out.Values[i] = ec._ServiceConnection_edges(ctx, field, obj)
+			out.Values[i] = _ServiceConnection_edges(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "pageInfo":
-			out.Values[i] = ec._ServiceConnection_pageInfo(ctx, field, obj)
+			out.Values[i] = _ServiceConnection_pageInfo(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "totalCount":
-			out.Values[i] = ec._ServiceConnection_totalCount(ctx, field, obj)
+			out.Values[i] = _ServiceConnection_totalCount(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20752,7 +20752,7 @@ func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.Sele
 
 var serviceEdgeImplementors = []string{"ServiceEdge"}
 
-func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceEdge) graphql.Marshaler {
+func _ServiceEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.ServiceEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20763,12 +20763,12 @@ func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ServiceEdge")
 		case "node":
-			out.Values[i] = ec._ServiceEdge_node(ctx, field, obj)
+			out.Values[i] = _ServiceEdge_node(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._ServiceEdge_cursor(ctx, field, obj)
+			out.Values[i] = _ServiceEdge_cursor(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20795,7 +20795,7 @@ func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionS
 
 var sessionImplementors = []string{"Session"}
 
-func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, obj *model.Session) graphql.Marshaler {
+func _Session(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *model.Session) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sessionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20806,57 +20806,57 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Session")
 		case "sessionToken":
-			out.Values[i] = ec._Session_sessionToken(ctx, field, obj)
+			out.Values[i] = _Session_sessionToken(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "id":
-			out.Values[i] = ec._Session_id(ctx, field, obj)
+			out.Values[i] = _Session_id(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "name":
-			out.Values[i] = ec._Session_name(ctx, field, obj)
+			out.Values[i] = _Session_name(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "firstName":
-			out.Values[i] = ec._Session_firstName(ctx, field, obj)
+			out.Values[i] = _Session_firstName(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "lastName":
-			out.Values[i] = ec._Session_lastName(ctx, field, obj)
+			out.Values[i] = _Session_lastName(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "email":
-			out.Values[i] = ec._Session_email(ctx, field, obj)
+			out.Values[i] = _Session_email(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "isSysAdmin":
-			out.Values[i] = ec._Session_isSysAdmin(ctx, field, obj)
+			out.Values[i] = _Session_isSysAdmin(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "lastLoginDate":
-			out.Values[i] = ec._Session_lastLoginDate(ctx, field, obj)
+			out.Values[i] = _Session_lastLoginDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "tokenExpiryDate":
-			out.Values[i] = ec._Session_tokenExpiryDate(ctx, field, obj)
+			out.Values[i] = _Session_tokenExpiryDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "role":
-			out.Values[i] = ec._Session_role(ctx, field, obj)
+			out.Values[i] = _Session_role(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "roleID":
-			out.Values[i] = ec._Session_roleID(ctx, field, obj)
+			out.Values[i] = _Session_roleID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -20883,7 +20883,7 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 
 var userImplementors = []string{"User", "Node"}
 
-func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
+func _User(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20894,82 +20894,82 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("User")
 		case "id":
-			out.Values[i] = ec._User_id(ctx, field, obj)
+			out.Values[i] = _User_id(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createdDate":
-			out.Values[i] = ec._User_createdDate(ctx, field, obj)
+			out.Values[i] = _User_createdDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "lastModifiedDate":
-			out.Values[i] = ec._User_lastModifiedDate(ctx, field, obj)
+			out.Values[i] = _User_lastModifiedDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createdByID":
-			out.Values[i] = ec._User_createdByID(ctx, field, obj)
+			out.Values[i] = _User_createdByID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "lastModifiedByID":
-			out.Values[i] = ec._User_lastModifiedByID(ctx, field, obj)
+			out.Values[i] = _User_lastModifiedByID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "name":
-			out.Values[i] = ec._User_name(ctx, field, obj)
+			out.Values[i] = _User_name(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "username":
-			out.Values[i] = ec._User_username(ctx, field, obj)
+			out.Values[i] = _User_username(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "firstName":
-			out.Values[i] = ec._User_firstName(ctx, field, obj)
+			out.Values[i] = _User_firstName(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "lastName":
-			out.Values[i] = ec._User_lastName(ctx, field, obj)
+			out.Values[i] = _User_lastName(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "email":
-			out.Values[i] = ec._User_email(ctx, field, obj)
+			out.Values[i] = _User_email(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "isActive":
-			out.Values[i] = ec._User_isActive(ctx, field, obj)
+			out.Values[i] = _User_isActive(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "isSysAdmin":
-			out.Values[i] = ec._User_isSysAdmin(ctx, field, obj)
+			out.Values[i] = _User_isSysAdmin(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "phone":
-			out.Values[i] = ec._User_phone(ctx, field, obj)
+			out.Values[i] = _User_phone(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "securityQuestion":
-			out.Values[i] = ec._User_securityQuestion(ctx, field, obj)
+			out.Values[i] = _User_securityQuestion(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "defaultAppID":
-			out.Values[i] = ec._User_defaultAppID(ctx, field, obj)
+			out.Values[i] = _User_defaultAppID(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "lastLoginDate":
-			out.Values[i] = ec._User_lastLoginDate(ctx, field, obj)
+			out.Values[i] = _User_lastLoginDate(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -20996,7 +20996,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 
 var userConnectionImplementors = []string{"UserConnection"}
 
-func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.UserConnection) graphql.Marshaler {
+func _UserConnection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.UserConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21007,17 +21007,17 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("UserConnection")
 		case "edges":
-			out.Values[i] = ec._UserConnection_edges(ctx, field, obj)
+			out.Values[i] = _UserConnection_edges(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "pageInfo":
-			out.Values[i] = ec._UserConnection_pageInfo(ctx, field, obj)
+			out.Values[i] = _UserConnection_pageInfo(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "totalCount":
-			out.Values[i] = ec._UserConnection_totalCount(ctx, field, obj)
+			out.Values[i] = _UserConnection_totalCount(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21044,7 +21044,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 
 var userEdgeImplementors = []string{"UserEdge"}
 
-func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.UserEdge) graphql.Marshaler {
+func _UserEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *ent.UserEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21055,12 +21055,12 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("UserEdge")
 		case "node":
-			out.Values[i] = ec._UserEdge_node(ctx, field, obj)
+			out.Values[i] = _UserEdge_node(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._UserEdge_cursor(ctx, field, obj)
+			out.Values[i] = _UserEdge_cursor(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21087,7 +21087,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 
 var __DirectiveImplementors = []string{"__Directive"}
 
-func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
+func ___Directive(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21098,27 +21098,27 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__Directive")
 		case "name":
-			out.Values[i] = ec.___Directive_name(ctx, field, obj)
+			out.Values[i] = ___Directive_name(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "description":
-			out.Values[i] = ec.___Directive_description(ctx, field, obj)
+			out.Values[i] = ___Directive_description(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "isRepeatable":
-			out.Values[i] = ec.___Directive_isRepeatable(ctx, field, obj)
+			out.Values[i] = ___Directive_isRepeatable(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "locations":
-			out.Values[i] = ec.___Directive_locations(ctx, field, obj)
+			out.Values[i] = ___Directive_locations(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "args":
-			out.Values[i] = ec.___Directive_args(ctx, field, obj)
+			out.Values[i] = ___Directive_args(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21145,7 +21145,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 
 var __EnumValueImplementors = []string{"__EnumValue"}
 
-func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
+func ___EnumValue(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21156,22 +21156,22 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__EnumValue")
 		case "name":
-			out.Values[i] = ec.___EnumValue_name(ctx, field, obj)
+			out.Values[i] = ___EnumValue_name(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "description":
-			out.Values[i] = ec.___EnumValue_description(ctx, field, obj)
+			out.Values[i] = ___EnumValue_description(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "isDeprecated":
-			out.Values[i] = ec.___EnumValue_isDeprecated(ctx, field, obj)
+			out.Values[i] = ___EnumValue_isDeprecated(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deprecationReason":
-			out.Values[i] = ec.___EnumValue_deprecationReason(ctx, field, obj)
+			out.Values[i] = ___EnumValue_deprecationReason(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -21198,7 +21198,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 
 var __FieldImplementors = []string{"__Field"}
 
-func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
+func ___Field(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21209,32 +21209,32 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__Field")
 		case "name":
-			out.Values[i] = ec.___Field_name(ctx, field, obj)
+			out.Values[i] = ___Field_name(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "description":
-			out.Values[i] = ec.___Field_description(ctx, field, obj)
+			out.Values[i] = ___Field_description(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "args":
-			out.Values[i] = ec.___Field_args(ctx, field, obj)
+			out.Values[i] = ___Field_args(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "type":
-			out.Values[i] = ec.___Field_type(ctx, field, obj)
+			out.Values[i] = ___Field_type(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "isDeprecated":
-			out.Values[i] = ec.___Field_isDeprecated(ctx, field, obj)
+			out.Values[i] = ___Field_isDeprecated(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deprecationReason":
-			out.Values[i] = ec.___Field_deprecationReason(ctx, field, obj)
+			out.Values[i] = ___Field_deprecationReason(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -21261,7 +21261,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 
 var __InputValueImplementors = []string{"__InputValue"}
 
-func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
+func ___InputValue(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21272,32 +21272,32 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__InputValue")
 		case "name":
-			out.Values[i] = ec.___InputValue_name(ctx, field, obj)
+			out.Values[i] = ___InputValue_name(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "description":
-			out.Values[i] = ec.___InputValue_description(ctx, field, obj)
+			out.Values[i] = ___InputValue_description(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "type":
-			out.Values[i] = ec.___InputValue_type(ctx, field, obj)
+			out.Values[i] = ___InputValue_type(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "defaultValue":
-			out.Values[i] = ec.___InputValue_defaultValue(ctx, field, obj)
+			out.Values[i] = ___InputValue_defaultValue(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "isDeprecated":
-			out.Values[i] = ec.___InputValue_isDeprecated(ctx, field, obj)
+			out.Values[i] = ___InputValue_isDeprecated(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deprecationReason":
-			out.Values[i] = ec.___InputValue_deprecationReason(ctx, field, obj)
+			out.Values[i] = ___InputValue_deprecationReason(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -21324,7 +21324,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 
 var __SchemaImplementors = []string{"__Schema"}
 
-func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
+func ___Schema(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21335,32 +21335,32 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__Schema")
 		case "description":
-			out.Values[i] = ec.___Schema_description(ctx, field, obj)
+			out.Values[i] = ___Schema_description(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "types":
-			out.Values[i] = ec.___Schema_types(ctx, field, obj)
+			out.Values[i] = ___Schema_types(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "queryType":
-			out.Values[i] = ec.___Schema_queryType(ctx, field, obj)
+			out.Values[i] = ___Schema_queryType(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "mutationType":
-			out.Values[i] = ec.___Schema_mutationType(ctx, field, obj)
+			out.Values[i] = ___Schema_mutationType(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "subscriptionType":
-			out.Values[i] = ec.___Schema_subscriptionType(ctx, field, obj)
+			out.Values[i] = ___Schema_subscriptionType(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "directives":
-			out.Values[i] = ec.___Schema_directives(ctx, field, obj)
+			out.Values[i] = ___Schema_directives(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21387,7 +21387,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 
 var __TypeImplementors = []string{"__Type"}
 
-func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
+func ___Type(ctx context.Context, ec *executionContext, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -21398,57 +21398,57 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__Type")
 		case "kind":
-			out.Values[i] = ec.___Type_kind(ctx, field, obj)
+			out.Values[i] = ___Type_kind(ctx, ec, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "name":
-			out.Values[i] = ec.___Type_name(ctx, field, obj)
+			out.Values[i] = ___Type_name(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "description":
-			out.Values[i] = ec.___Type_description(ctx, field, obj)
+			out.Values[i] = ___Type_description(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "specifiedByURL":
-			out.Values[i] = ec.___Type_specifiedByURL(ctx, field, obj)
+			out.Values[i] = ___Type_specifiedByURL(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "fields":
-			out.Values[i] = ec.___Type_fields(ctx, field, obj)
+			out.Values[i] = ___Type_fields(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "interfaces":
-			out.Values[i] = ec.___Type_interfaces(ctx, field, obj)
+			out.Values[i] = ___Type_interfaces(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "possibleTypes":
-			out.Values[i] = ec.___Type_possibleTypes(ctx, field, obj)
+			out.Values[i] = ___Type_possibleTypes(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "enumValues":
-			out.Values[i] = ec.___Type_enumValues(ctx, field, obj)
+			out.Values[i] = ___Type_enumValues(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "inputFields":
-			out.Values[i] = ec.___Type_inputFields(ctx, field, obj)
+			out.Values[i] = ___Type_inputFields(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "ofType":
-			out.Values[i] = ec.___Type_ofType(ctx, field, obj)
+			out.Values[i] = ___Type_ofType(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "isOneOf":
-			out.Values[i] = ec.___Type_isOneOf(ctx, field, obj)
+			out.Values[i] = ___Type_isOneOf(ctx, ec, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -21477,33 +21477,33 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx context.Context, sel ast.SelectionSet, v *ent.App) graphql.Marshaler {
+func marshalNApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.App) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._App(ctx, sel, v)
+	return _App(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalNAppConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AppConnection) graphql.Marshaler {
+func marshalNAppConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppConnection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.AppConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._AppConnection(ctx, sel, v)
+	return _AppConnection(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAppOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppOrderField(ctx context.Context, v any) (*ent.AppOrderField, error) {
+func unmarshalNAppOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppOrderField(ctx context.Context, ec *executionContext, v any) (*ent.AppOrderField, error) {
 	var res = new(ent.AppOrderField)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAppOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.AppOrderField) graphql.Marshaler {
+func marshalNAppOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppOrderField(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.AppOrderField) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21513,17 +21513,17 @@ func (ec *executionContext) marshalNAppOrderField2ᚖgithubᚗcomᚋapiaryᚋapi
 	return v
 }
 
-func (ec *executionContext) unmarshalNAppWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInput(ctx context.Context, v any) (*ent.AppWhereInput, error) {
-	res, err := ec.unmarshalInputAppWhereInput(ctx, v)
+func unmarshalNAppWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.AppWhereInput, error) {
+	res, err := unmarshalInputAppWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
+func unmarshalNBoolean2bool(ctx context.Context, ec *executionContext, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.SelectionSet, v bool) graphql.Marshaler {
+func marshalNBoolean2bool(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v bool) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalBoolean(v)
 	if res == graphql.Null {
@@ -21534,63 +21534,63 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) unmarshalNCreateAppInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateAppInput(ctx context.Context, v any) (ent.CreateAppInput, error) {
-	res, err := ec.unmarshalInputCreateAppInput(ctx, v)
+func unmarshalNCreateAppInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateAppInput(ctx context.Context, ec *executionContext, v any) (ent.CreateAppInput, error) {
+	res, err := unmarshalInputCreateAppInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateEventScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateEventScriptInput(ctx context.Context, v any) (ent.CreateEventScriptInput, error) {
-	res, err := ec.unmarshalInputCreateEventScriptInput(ctx, v)
+func unmarshalNCreateEventScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateEventScriptInput(ctx context.Context, ec *executionContext, v any) (ent.CreateEventScriptInput, error) {
+	res, err := unmarshalInputCreateEventScriptInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateRoleInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateRoleInput(ctx context.Context, v any) (ent.CreateRoleInput, error) {
-	res, err := ec.unmarshalInputCreateRoleInput(ctx, v)
+func unmarshalNCreateRoleInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateRoleInput(ctx context.Context, ec *executionContext, v any) (ent.CreateRoleInput, error) {
+	res, err := unmarshalInputCreateRoleInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateRoleServiceAccessInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateRoleServiceAccessInput(ctx context.Context, v any) (ent.CreateRoleServiceAccessInput, error) {
-	res, err := ec.unmarshalInputCreateRoleServiceAccessInput(ctx, v)
+func unmarshalNCreateRoleServiceAccessInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateRoleServiceAccessInput(ctx context.Context, ec *executionContext, v any) (ent.CreateRoleServiceAccessInput, error) {
+	res, err := unmarshalInputCreateRoleServiceAccessInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateServiceInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateServiceInput(ctx context.Context, v any) (ent.CreateServiceInput, error) {
-	res, err := ec.unmarshalInputCreateServiceInput(ctx, v)
+func unmarshalNCreateServiceInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateServiceInput(ctx context.Context, ec *executionContext, v any) (ent.CreateServiceInput, error) {
+	res, err := unmarshalInputCreateServiceInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateUserInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateUserInput(ctx context.Context, v any) (ent.CreateUserInput, error) {
-	res, err := ec.unmarshalInputCreateUserInput(ctx, v)
+func unmarshalNCreateUserInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐCreateUserInput(ctx context.Context, ec *executionContext, v any) (ent.CreateUserInput, error) {
+	res, err := unmarshalInputCreateUserInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[int], error) {
+func unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, ec *executionContext, v any) (entgql.Cursor[int], error) {
 	var res entgql.Cursor[int]
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+func marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNEventConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.EventConnection) graphql.Marshaler {
+func marshalNEventConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventConnection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.EventConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._EventConnection(ctx, sel, v)
+	return _EventConnection(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalNEventOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventOrderField(ctx context.Context, v any) (*ent.EventOrderField, error) {
+func unmarshalNEventOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventOrderField(ctx context.Context, ec *executionContext, v any) (*ent.EventOrderField, error) {
 	var res = new(ent.EventOrderField)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNEventOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.EventOrderField) graphql.Marshaler {
+func marshalNEventOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventOrderField(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.EventOrderField) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21600,33 +21600,33 @@ func (ec *executionContext) marshalNEventOrderField2ᚖgithubᚗcomᚋapiaryᚋa
 	return v
 }
 
-func (ec *executionContext) marshalNEventScript2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScript(ctx context.Context, sel ast.SelectionSet, v *ent.EventScript) graphql.Marshaler {
+func marshalNEventScript2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScript(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.EventScript) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._EventScript(ctx, sel, v)
+	return _EventScript(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalNEventScriptConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptConnection(ctx context.Context, sel ast.SelectionSet, v *ent.EventScriptConnection) graphql.Marshaler {
+func marshalNEventScriptConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptConnection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.EventScriptConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._EventScriptConnection(ctx, sel, v)
+	return _EventScriptConnection(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalNEventScriptOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptOrderField(ctx context.Context, v any) (*ent.EventScriptOrderField, error) {
+func unmarshalNEventScriptOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptOrderField(ctx context.Context, ec *executionContext, v any) (*ent.EventScriptOrderField, error) {
 	var res = new(ent.EventScriptOrderField)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNEventScriptOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.EventScriptOrderField) graphql.Marshaler {
+func marshalNEventScriptOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptOrderField(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.EventScriptOrderField) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21636,22 +21636,22 @@ func (ec *executionContext) marshalNEventScriptOrderField2ᚖgithubᚗcomᚋapia
 	return v
 }
 
-func (ec *executionContext) unmarshalNEventScriptWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInput(ctx context.Context, v any) (*ent.EventScriptWhereInput, error) {
-	res, err := ec.unmarshalInputEventScriptWhereInput(ctx, v)
+func unmarshalNEventScriptWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.EventScriptWhereInput, error) {
+	res, err := unmarshalInputEventScriptWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNEventWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInput(ctx context.Context, v any) (*ent.EventWhereInput, error) {
-	res, err := ec.unmarshalInputEventWhereInput(ctx, v)
+func unmarshalNEventWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.EventWhereInput, error) {
+	res, err := unmarshalInputEventWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+func unmarshalNFloat2float64(ctx context.Context, ec *executionContext, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+func marshalNFloat2float64(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v float64) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalFloatContext(v)
 	if res == graphql.Null {
@@ -21662,12 +21662,12 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
-func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
+func unmarshalNID2int(ctx context.Context, ec *executionContext, v any) (int, error) {
 	res, err := graphql.UnmarshalIntID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNID2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+func marshalNID2int(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalIntID(v)
 	if res == graphql.Null {
@@ -21678,13 +21678,13 @@ func (ec *executionContext) marshalNID2int(ctx context.Context, sel ast.Selectio
 	return res
 }
 
-func (ec *executionContext) unmarshalNID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+func unmarshalNID2ᚕintᚄ(ctx context.Context, ec *executionContext, v any) ([]int, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]int, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNID2int(ctx, vSlice[i])
+		res[i], err = unmarshalNID2int(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -21692,10 +21692,10 @@ func (ec *executionContext) unmarshalNID2ᚕintᚄ(ctx context.Context, v any) (
 	return res, nil
 }
 
-func (ec *executionContext) marshalNID2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+func marshalNID2ᚕintᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []int) graphql.Marshaler {
 	ret := make(graphql.Array, len(v))
 	for i := range v {
-		ret[i] = ec.marshalNID2int(ctx, sel, v[i])
+		ret[i] = marshalNID2int(ctx, ec, sel, v[i])
 	}
 
 	for _, e := range ret {
@@ -21707,12 +21707,12 @@ func (ec *executionContext) marshalNID2ᚕintᚄ(ctx context.Context, sel ast.Se
 	return ret
 }
 
-func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
+func unmarshalNInt2int(ctx context.Context, ec *executionContext, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+func marshalNInt2int(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalInt(v)
 	if res == graphql.Null {
@@ -21723,12 +21723,12 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
-func (ec *executionContext) unmarshalNMap2map(ctx context.Context, v any) (map[string]any, error) {
+func unmarshalNMap2map(ctx context.Context, ec *executionContext, v any) (map[string]any, error) {
 	res, err := graphql.UnmarshalMap(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+func marshalNMap2map(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21745,13 +21745,13 @@ func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.Selecti
 	return res
 }
 
-func (ec *executionContext) unmarshalNMap2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+func unmarshalNMap2ᚕmapᚄ(ctx context.Context, ec *executionContext, v any) ([]map[string]any, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]map[string]any, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNMap2map(ctx, vSlice[i])
+		res[i], err = unmarshalNMap2map(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -21759,10 +21759,10 @@ func (ec *executionContext) unmarshalNMap2ᚕmapᚄ(ctx context.Context, v any) 
 	return res, nil
 }
 
-func (ec *executionContext) marshalNMap2ᚕmapᚄ(ctx context.Context, sel ast.SelectionSet, v []map[string]any) graphql.Marshaler {
+func marshalNMap2ᚕmapᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []map[string]any) graphql.Marshaler {
 	ret := make(graphql.Array, len(v))
 	for i := range v {
-		ret[i] = ec.marshalNMap2map(ctx, sel, v[i])
+		ret[i] = marshalNMap2map(ctx, ec, sel, v[i])
 	}
 
 	for _, e := range ret {
@@ -21774,57 +21774,57 @@ func (ec *executionContext) marshalNMap2ᚕmapᚄ(ctx context.Context, sel ast.S
 	return ret
 }
 
-func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋapiaryᚋapiaryᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
+func marshalNNode2ᚕgithubᚗcomᚋapiaryᚋapiaryᚋentᚐNoder(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalONode2githubᚗcomᚋapiaryᚋapiaryᚋentᚐNoder(ctx, sel, v[i])
+		return marshalONode2githubᚗcomᚋapiaryᚋapiaryᚋentᚐNoder(ctx, ec, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
+func unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, ec *executionContext, v any) (entgql.OrderDirection, error) {
 	var res entgql.OrderDirection
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v entgql.OrderDirection) graphql.Marshaler {
+func marshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v entgql.OrderDirection) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-	return ec._PageInfo(ctx, sel, &v)
+func marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+	return _PageInfo(ctx, ec, sel, &v)
 }
 
-func (ec *executionContext) marshalNRole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx context.Context, sel ast.SelectionSet, v *ent.Role) graphql.Marshaler {
+func marshalNRole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.Role) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._Role(ctx, sel, v)
+	return _Role(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalNRoleConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleConnection(ctx context.Context, sel ast.SelectionSet, v *ent.RoleConnection) graphql.Marshaler {
+func marshalNRoleConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleConnection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.RoleConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._RoleConnection(ctx, sel, v)
+	return _RoleConnection(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalNRoleOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleOrderField(ctx context.Context, v any) (*ent.RoleOrderField, error) {
+func unmarshalNRoleOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleOrderField(ctx context.Context, ec *executionContext, v any) (*ent.RoleOrderField, error) {
 	var res = new(ent.RoleOrderField)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRoleOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.RoleOrderField) graphql.Marshaler {
+func marshalNRoleOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleOrderField(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.RoleOrderField) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21834,23 +21834,23 @@ func (ec *executionContext) marshalNRoleOrderField2ᚖgithubᚗcomᚋapiaryᚋap
 	return v
 }
 
-func (ec *executionContext) marshalNRoleServiceAccess2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccess(ctx context.Context, sel ast.SelectionSet, v *ent.RoleServiceAccess) graphql.Marshaler {
+func marshalNRoleServiceAccess2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccess(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.RoleServiceAccess) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._RoleServiceAccess(ctx, sel, v)
+	return _RoleServiceAccess(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalNRoleServiceAccessOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessOrderField(ctx context.Context, v any) (*ent.RoleServiceAccessOrderField, error) {
+func unmarshalNRoleServiceAccessOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessOrderField(ctx context.Context, ec *executionContext, v any) (*ent.RoleServiceAccessOrderField, error) {
 	var res = new(ent.RoleServiceAccessOrderField)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRoleServiceAccessOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.RoleServiceAccessOrderField) graphql.Marshaler {
+func marshalNRoleServiceAccessOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessOrderField(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.RoleServiceAccessOrderField) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21860,26 +21860,26 @@ func (ec *executionContext) marshalNRoleServiceAccessOrderField2ᚖgithubᚗcom�
 	return v
 }
 
-func (ec *executionContext) unmarshalNRoleServiceAccessWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInput(ctx context.Context, v any) (*ent.RoleServiceAccessWhereInput, error) {
-	res, err := ec.unmarshalInputRoleServiceAccessWhereInput(ctx, v)
+func unmarshalNRoleServiceAccessWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.RoleServiceAccessWhereInput, error) {
+	res, err := unmarshalInputRoleServiceAccessWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNRoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInput(ctx context.Context, v any) (*ent.RoleWhereInput, error) {
-	res, err := ec.unmarshalInputRoleWhereInput(ctx, v)
+func unmarshalNRoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.RoleWhereInput, error) {
+	res, err := unmarshalInputRoleWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNRunScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐRunScriptInput(ctx context.Context, v any) (model.RunScriptInput, error) {
-	res, err := ec.unmarshalInputRunScriptInput(ctx, v)
+func unmarshalNRunScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐRunScriptInput(ctx context.Context, ec *executionContext, v any) (model.RunScriptInput, error) {
+	res, err := unmarshalInputRunScriptInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNScriptJob2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*platform.Job) graphql.Marshaler {
+func marshalNScriptJob2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []*platform.Job) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNScriptJob2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJob(ctx, sel, v[i])
+		return marshalNScriptJob2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJob(ctx, ec, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -21891,25 +21891,25 @@ func (ec *executionContext) marshalNScriptJob2ᚕᚖgithubᚗcomᚋapiaryᚋapia
 	return ret
 }
 
-func (ec *executionContext) marshalNScriptJob2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJob(ctx context.Context, sel ast.SelectionSet, v *platform.Job) graphql.Marshaler {
+func marshalNScriptJob2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJob(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *platform.Job) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._ScriptJob(ctx, sel, v)
+	return _ScriptJob(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalNScriptJobError2githubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobError(ctx context.Context, sel ast.SelectionSet, v platform.JobError) graphql.Marshaler {
-	return ec._ScriptJobError(ctx, sel, &v)
+func marshalNScriptJobError2githubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobError(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v platform.JobError) graphql.Marshaler {
+	return _ScriptJobError(ctx, ec, sel, &v)
 }
 
-func (ec *executionContext) marshalNScriptJobError2ᚕgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []platform.JobError) graphql.Marshaler {
+func marshalNScriptJobError2ᚕgithubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobErrorᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []platform.JobError) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNScriptJobError2githubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobError(ctx, sel, v[i])
+		return marshalNScriptJobError2githubᚗcomᚋapiaryᚋapiaryᚋplatformᚐJobError(ctx, ec, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -21921,43 +21921,43 @@ func (ec *executionContext) marshalNScriptJobError2ᚕgithubᚗcomᚋapiaryᚋap
 	return ret
 }
 
-func (ec *executionContext) marshalNScriptRunResult2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunResult(ctx context.Context, sel ast.SelectionSet, v *model.ScriptRunResult) graphql.Marshaler {
+func marshalNScriptRunResult2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunResult(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *model.ScriptRunResult) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._ScriptRunResult(ctx, sel, v)
+	return _ScriptRunResult(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalNService2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐService(ctx context.Context, sel ast.SelectionSet, v *ent.Service) graphql.Marshaler {
+func marshalNService2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐService(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.Service) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._Service(ctx, sel, v)
+	return _Service(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalNServiceConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceConnection) graphql.Marshaler {
+func marshalNServiceConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceConnection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.ServiceConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._ServiceConnection(ctx, sel, v)
+	return _ServiceConnection(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalNServiceOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceOrderField(ctx context.Context, v any) (*ent.ServiceOrderField, error) {
+func unmarshalNServiceOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceOrderField(ctx context.Context, ec *executionContext, v any) (*ent.ServiceOrderField, error) {
 	var res = new(ent.ServiceOrderField)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNServiceOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceOrderField) graphql.Marshaler {
+func marshalNServiceOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceOrderField(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.ServiceOrderField) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -21967,27 +21967,27 @@ func (ec *executionContext) marshalNServiceOrderField2ᚖgithubᚗcomᚋapiary�
 	return v
 }
 
-func (ec *executionContext) unmarshalNServiceWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInput(ctx context.Context, v any) (*ent.ServiceWhereInput, error) {
-	res, err := ec.unmarshalInputServiceWhereInput(ctx, v)
+func unmarshalNServiceWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.ServiceWhereInput, error) {
+	res, err := unmarshalInputServiceWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSession2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐSession(ctx context.Context, sel ast.SelectionSet, v *model.Session) graphql.Marshaler {
+func marshalNSession2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐSession(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *model.Session) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._Session(ctx, sel, v)
+	return _Session(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
+func unmarshalNString2string(ctx context.Context, ec *executionContext, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+func marshalNString2string(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(v)
 	if res == graphql.Null {
@@ -21998,12 +21998,12 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
-func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+func unmarshalNTime2timeᚐTime(ctx context.Context, ec *executionContext, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+func marshalNTime2timeᚐTime(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalTime(v)
 	if res == graphql.Null {
@@ -22014,63 +22014,63 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) unmarshalNUpdateAppInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateAppInput(ctx context.Context, v any) (ent.UpdateAppInput, error) {
-	res, err := ec.unmarshalInputUpdateAppInput(ctx, v)
+func unmarshalNUpdateAppInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateAppInput(ctx context.Context, ec *executionContext, v any) (ent.UpdateAppInput, error) {
+	res, err := unmarshalInputUpdateAppInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateEventScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateEventScriptInput(ctx context.Context, v any) (ent.UpdateEventScriptInput, error) {
-	res, err := ec.unmarshalInputUpdateEventScriptInput(ctx, v)
+func unmarshalNUpdateEventScriptInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateEventScriptInput(ctx context.Context, ec *executionContext, v any) (ent.UpdateEventScriptInput, error) {
+	res, err := unmarshalInputUpdateEventScriptInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateRoleInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateRoleInput(ctx context.Context, v any) (ent.UpdateRoleInput, error) {
-	res, err := ec.unmarshalInputUpdateRoleInput(ctx, v)
+func unmarshalNUpdateRoleInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateRoleInput(ctx context.Context, ec *executionContext, v any) (ent.UpdateRoleInput, error) {
+	res, err := unmarshalInputUpdateRoleInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateRoleServiceAccessInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateRoleServiceAccessInput(ctx context.Context, v any) (ent.UpdateRoleServiceAccessInput, error) {
-	res, err := ec.unmarshalInputUpdateRoleServiceAccessInput(ctx, v)
+func unmarshalNUpdateRoleServiceAccessInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateRoleServiceAccessInput(ctx context.Context, ec *executionContext, v any) (ent.UpdateRoleServiceAccessInput, error) {
+	res, err := unmarshalInputUpdateRoleServiceAccessInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateServiceInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateServiceInput(ctx context.Context, v any) (ent.UpdateServiceInput, error) {
-	res, err := ec.unmarshalInputUpdateServiceInput(ctx, v)
+func unmarshalNUpdateServiceInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateServiceInput(ctx context.Context, ec *executionContext, v any) (ent.UpdateServiceInput, error) {
+	res, err := unmarshalInputUpdateServiceInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateUserInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateUserInput(ctx context.Context, v any) (ent.UpdateUserInput, error) {
-	res, err := ec.unmarshalInputUpdateUserInput(ctx, v)
+func unmarshalNUpdateUserInput2githubᚗcomᚋapiaryᚋapiaryᚋentᚐUpdateUserInput(ctx context.Context, ec *executionContext, v any) (ent.UpdateUserInput, error) {
+	res, err := unmarshalInputUpdateUserInput(ctx, ec, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
+func marshalNUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUser(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._User(ctx, sel, v)
+	return _User(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserConnection(ctx context.Context, sel ast.SelectionSet, v *ent.UserConnection) graphql.Marshaler {
+func marshalNUserConnection2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserConnection(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.UserConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec._UserConnection(ctx, sel, v)
+	return _UserConnection(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalNUserOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserOrderField(ctx context.Context, v any) (*ent.UserOrderField, error) {
+func unmarshalNUserOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserOrderField(ctx context.Context, ec *executionContext, v any) (*ent.UserOrderField, error) {
 	var res = new(ent.UserOrderField)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNUserOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.UserOrderField) graphql.Marshaler {
+func marshalNUserOrderField2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserOrderField(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.UserOrderField) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -22080,20 +22080,20 @@ func (ec *executionContext) marshalNUserOrderField2ᚖgithubᚗcomᚋapiaryᚋap
 	return v
 }
 
-func (ec *executionContext) unmarshalNUserWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInput(ctx context.Context, v any) (*ent.UserWhereInput, error) {
-	res, err := ec.unmarshalInputUserWhereInput(ctx, v)
+func unmarshalNUserWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.UserWhereInput, error) {
+	res, err := unmarshalInputUserWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
-	return ec.___Directive(ctx, sel, &v)
+func marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
+	return ___Directive(ctx, ec, sel, &v)
 }
 
-func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
+func marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
+		return marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, ec, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -22105,12 +22105,12 @@ func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgq
 	return ret
 }
 
-func (ec *executionContext) unmarshalN__DirectiveLocation2string(ctx context.Context, v any) (string, error) {
+func unmarshalN__DirectiveLocation2string(ctx context.Context, ec *executionContext, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalN__DirectiveLocation2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+func marshalN__DirectiveLocation2string(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(v)
 	if res == graphql.Null {
@@ -22121,13 +22121,13 @@ func (ec *executionContext) marshalN__DirectiveLocation2string(ctx context.Conte
 	return res
 }
 
-func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+func unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, ec *executionContext, v any) ([]string, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]string, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalN__DirectiveLocation2string(ctx, vSlice[i])
+		res[i], err = unmarshalN__DirectiveLocation2string(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22135,11 +22135,11 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 	return res, nil
 }
 
-func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+func marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []string) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
+		return marshalN__DirectiveLocation2string(ctx, ec, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -22151,23 +22151,23 @@ func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context
 	return ret
 }
 
-func (ec *executionContext) marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx context.Context, sel ast.SelectionSet, v introspection.EnumValue) graphql.Marshaler {
-	return ec.___EnumValue(ctx, sel, &v)
+func marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v introspection.EnumValue) graphql.Marshaler {
+	return ___EnumValue(ctx, ec, sel, &v)
 }
 
-func (ec *executionContext) marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx context.Context, sel ast.SelectionSet, v introspection.Field) graphql.Marshaler {
-	return ec.___Field(ctx, sel, &v)
+func marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v introspection.Field) graphql.Marshaler {
+	return ___Field(ctx, ec, sel, &v)
 }
 
-func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx context.Context, sel ast.SelectionSet, v introspection.InputValue) graphql.Marshaler {
-	return ec.___InputValue(ctx, sel, &v)
+func marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v introspection.InputValue) graphql.Marshaler {
+	return ___InputValue(ctx, ec, sel, &v)
 }
 
-func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
+func marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
+		return marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, ec, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -22179,15 +22179,15 @@ func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	return ret
 }
 
-func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx context.Context, sel ast.SelectionSet, v introspection.Type) graphql.Marshaler {
-	return ec.___Type(ctx, sel, &v)
+func marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v introspection.Type) graphql.Marshaler {
+	return ___Type(ctx, ec, sel, &v)
 }
 
-func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
+func marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
+		return marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, ec, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -22199,22 +22199,22 @@ func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	return ret
 }
 
-func (ec *executionContext) marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx context.Context, sel ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
+func marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
 		return graphql.Null
 	}
-	return ec.___Type(ctx, sel, v)
+	return ___Type(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalN__TypeKind2string(ctx context.Context, v any) (string, error) {
+func unmarshalN__TypeKind2string(ctx context.Context, ec *executionContext, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+func marshalN__TypeKind2string(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(v)
 	if res == graphql.Null {
@@ -22225,42 +22225,42 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) marshalOApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx context.Context, sel ast.SelectionSet, v *ent.App) graphql.Marshaler {
+func marshalOApp2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐApp(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.App) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._App(ctx, sel, v)
+	return _App(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalOAppEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.AppEdge) graphql.Marshaler {
+func marshalOAppEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []*ent.AppEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalOAppEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppEdge(ctx, sel, v[i])
+		return marshalOAppEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppEdge(ctx, ec, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) marshalOAppEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppEdge(ctx context.Context, sel ast.SelectionSet, v *ent.AppEdge) graphql.Marshaler {
+func marshalOAppEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.AppEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._AppEdge(ctx, sel, v)
+	return _AppEdge(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalOAppOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppOrder(ctx context.Context, v any) (*ent.AppOrder, error) {
+func unmarshalOAppOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppOrder(ctx context.Context, ec *executionContext, v any) (*ent.AppOrder, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputAppOrder(ctx, v)
+	res, err := unmarshalInputAppOrder(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOAppWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInputᚄ(ctx context.Context, v any) ([]*ent.AppWhereInput, error) {
+func unmarshalOAppWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInputᚄ(ctx context.Context, ec *executionContext, v any) ([]*ent.AppWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22269,7 +22269,7 @@ func (ec *executionContext) unmarshalOAppWhereInput2ᚕᚖgithubᚗcomᚋapiary�
 	res := make([]*ent.AppWhereInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAppWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInput(ctx, vSlice[i])
+		res[i], err = unmarshalNAppWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInput(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22277,27 +22277,27 @@ func (ec *executionContext) unmarshalOAppWhereInput2ᚕᚖgithubᚗcomᚋapiary�
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOAppWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInput(ctx context.Context, v any) (*ent.AppWhereInput, error) {
+func unmarshalOAppWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐAppWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.AppWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputAppWhereInput(ctx, v)
+	res, err := unmarshalInputAppWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
+func unmarshalOBoolean2bool(ctx context.Context, ec *executionContext, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOBoolean2bool(ctx context.Context, sel ast.SelectionSet, v bool) graphql.Marshaler {
+func marshalOBoolean2bool(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v bool) graphql.Marshaler {
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalBoolean(v)
 	return res
 }
 
-func (ec *executionContext) unmarshalOBoolean2ᚖbool(ctx context.Context, v any) (*bool, error) {
+func unmarshalOBoolean2ᚖbool(ctx context.Context, ec *executionContext, v any) (*bool, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22305,7 +22305,7 @@ func (ec *executionContext) unmarshalOBoolean2ᚖbool(ctx context.Context, v any
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast.SelectionSet, v *bool) graphql.Marshaler {
+func marshalOBoolean2ᚖbool(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *bool) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22315,7 +22315,7 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+func unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, ec *executionContext, v any) (*entgql.Cursor[int], error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22324,84 +22324,84 @@ func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v *entgql.Cursor[int]) graphql.Marshaler {
+func marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *entgql.Cursor[int]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return v
 }
 
-func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+func marshalOEvent2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEvent(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.Event) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._Event(ctx, sel, v)
+	return _Event(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalOEventEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.EventEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOEventEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOEventEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EventEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._EventEdge(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalOEventOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventOrder(ctx context.Context, v any) (*ent.EventOrder, error) {
-	if v == nil {
-		return nil, nil
-	}
-	res, err := ec.unmarshalInputEventOrder(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOEventScript2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScript(ctx context.Context, sel ast.SelectionSet, v *ent.EventScript) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._EventScript(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOEventScriptEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.EventScriptEdge) graphql.Marshaler {
+func marshalOEventEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []*ent.EventEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalOEventScriptEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptEdge(ctx, sel, v[i])
+		return marshalOEventEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventEdge(ctx, ec, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) marshalOEventScriptEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EventScriptEdge) graphql.Marshaler {
+func marshalOEventEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.EventEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._EventScriptEdge(ctx, sel, v)
+	return _EventEdge(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalOEventScriptOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptOrder(ctx context.Context, v any) (*ent.EventScriptOrder, error) {
+func unmarshalOEventOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventOrder(ctx context.Context, ec *executionContext, v any) (*ent.EventOrder, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputEventScriptOrder(ctx, v)
+	res, err := unmarshalInputEventOrder(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOEventScriptWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInputᚄ(ctx context.Context, v any) ([]*ent.EventScriptWhereInput, error) {
+func marshalOEventScript2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScript(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.EventScript) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return _EventScript(ctx, ec, sel, v)
+}
+
+func marshalOEventScriptEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []*ent.EventScriptEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return marshalOEventScriptEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptEdge(ctx, ec, sel, v[i])
+	})
+
+	return ret
+}
+
+func marshalOEventScriptEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.EventScriptEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return _EventScriptEdge(ctx, ec, sel, v)
+}
+
+func unmarshalOEventScriptOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptOrder(ctx context.Context, ec *executionContext, v any) (*ent.EventScriptOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := unmarshalInputEventScriptOrder(ctx, ec, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func unmarshalOEventScriptWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInputᚄ(ctx context.Context, ec *executionContext, v any) ([]*ent.EventScriptWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22410,7 +22410,7 @@ func (ec *executionContext) unmarshalOEventScriptWhereInput2ᚕᚖgithubᚗcom�
 	res := make([]*ent.EventScriptWhereInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNEventScriptWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInput(ctx, vSlice[i])
+		res[i], err = unmarshalNEventScriptWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInput(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22418,15 +22418,15 @@ func (ec *executionContext) unmarshalOEventScriptWhereInput2ᚕᚖgithubᚗcom�
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOEventScriptWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInput(ctx context.Context, v any) (*ent.EventScriptWhereInput, error) {
+func unmarshalOEventScriptWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventScriptWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.EventScriptWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputEventScriptWhereInput(ctx, v)
+	res, err := unmarshalInputEventScriptWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOEventWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInputᚄ(ctx context.Context, v any) ([]*ent.EventWhereInput, error) {
+func unmarshalOEventWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInputᚄ(ctx context.Context, ec *executionContext, v any) ([]*ent.EventWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22435,7 +22435,7 @@ func (ec *executionContext) unmarshalOEventWhereInput2ᚕᚖgithubᚗcomᚋapiar
 	res := make([]*ent.EventWhereInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNEventWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInput(ctx, vSlice[i])
+		res[i], err = unmarshalNEventWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInput(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22443,15 +22443,15 @@ func (ec *executionContext) unmarshalOEventWhereInput2ᚕᚖgithubᚗcomᚋapiar
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOEventWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInput(ctx context.Context, v any) (*ent.EventWhereInput, error) {
+func unmarshalOEventWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐEventWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.EventWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputEventWhereInput(ctx, v)
+	res, err := unmarshalInputEventWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {
+func unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, ec *executionContext, v any) ([]float64, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22460,7 +22460,7 @@ func (ec *executionContext) unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, v
 	res := make([]float64, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNFloat2float64(ctx, vSlice[i])
+		res[i], err = unmarshalNFloat2float64(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22468,13 +22468,13 @@ func (ec *executionContext) unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, v
 	return res, nil
 }
 
-func (ec *executionContext) marshalOFloat2ᚕfloat64ᚄ(ctx context.Context, sel ast.SelectionSet, v []float64) graphql.Marshaler {
+func marshalOFloat2ᚕfloat64ᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []float64) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := make(graphql.Array, len(v))
 	for i := range v {
-		ret[i] = ec.marshalNFloat2float64(ctx, sel, v[i])
+		ret[i] = marshalNFloat2float64(ctx, ec, sel, v[i])
 	}
 
 	for _, e := range ret {
@@ -22486,7 +22486,7 @@ func (ec *executionContext) marshalOFloat2ᚕfloat64ᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+func unmarshalOFloat2ᚖfloat64(ctx context.Context, ec *executionContext, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22494,7 +22494,7 @@ func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v an
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+func marshalOFloat2ᚖfloat64(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *float64) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22503,7 +22503,7 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
-func (ec *executionContext) unmarshalOID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+func unmarshalOID2ᚕintᚄ(ctx context.Context, ec *executionContext, v any) ([]int, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22512,7 +22512,7 @@ func (ec *executionContext) unmarshalOID2ᚕintᚄ(ctx context.Context, v any) (
 	res := make([]int, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNID2int(ctx, vSlice[i])
+		res[i], err = unmarshalNID2int(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22520,13 +22520,13 @@ func (ec *executionContext) unmarshalOID2ᚕintᚄ(ctx context.Context, v any) (
 	return res, nil
 }
 
-func (ec *executionContext) marshalOID2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+func marshalOID2ᚕintᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []int) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := make(graphql.Array, len(v))
 	for i := range v {
-		ret[i] = ec.marshalNID2int(ctx, sel, v[i])
+		ret[i] = marshalNID2int(ctx, ec, sel, v[i])
 	}
 
 	for _, e := range ret {
@@ -22538,7 +22538,7 @@ func (ec *executionContext) marshalOID2ᚕintᚄ(ctx context.Context, sel ast.Se
 	return ret
 }
 
-func (ec *executionContext) unmarshalOID2ᚖint(ctx context.Context, v any) (*int, error) {
+func unmarshalOID2ᚖint(ctx context.Context, ec *executionContext, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22546,7 +22546,7 @@ func (ec *executionContext) unmarshalOID2ᚖint(ctx context.Context, v any) (*in
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+func marshalOID2ᚖint(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *int) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22556,7 +22556,7 @@ func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.Selec
 	return res
 }
 
-func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+func unmarshalOInt2ᚕintᚄ(ctx context.Context, ec *executionContext, v any) ([]int, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22565,7 +22565,7 @@ func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) 
 	res := make([]int, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		res[i], err = unmarshalNInt2int(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22573,13 +22573,13 @@ func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) 
 	return res, nil
 }
 
-func (ec *executionContext) marshalOInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+func marshalOInt2ᚕintᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []int) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := make(graphql.Array, len(v))
 	for i := range v {
-		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+		ret[i] = marshalNInt2int(ctx, ec, sel, v[i])
 	}
 
 	for _, e := range ret {
@@ -22591,7 +22591,7 @@ func (ec *executionContext) marshalOInt2ᚕintᚄ(ctx context.Context, sel ast.S
 	return ret
 }
 
-func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
+func unmarshalOInt2ᚖint(ctx context.Context, ec *executionContext, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22599,7 +22599,7 @@ func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*i
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+func marshalOInt2ᚖint(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *int) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22609,7 +22609,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) unmarshalOJSON2interface(ctx context.Context, v any) (any, error) {
+func unmarshalOJSON2interface(ctx context.Context, ec *executionContext, v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22617,7 +22617,7 @@ func (ec *executionContext) unmarshalOJSON2interface(ctx context.Context, v any)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOJSON2interface(ctx context.Context, sel ast.SelectionSet, v any) graphql.Marshaler {
+func marshalOJSON2interface(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v any) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22627,7 +22627,7 @@ func (ec *executionContext) marshalOJSON2interface(ctx context.Context, sel ast.
 	return res
 }
 
-func (ec *executionContext) unmarshalOMap2map(ctx context.Context, v any) (map[string]any, error) {
+func unmarshalOMap2map(ctx context.Context, ec *executionContext, v any) (map[string]any, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22635,7 +22635,7 @@ func (ec *executionContext) unmarshalOMap2map(ctx context.Context, v any) (map[s
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOMap2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+func marshalOMap2map(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22645,56 +22645,56 @@ func (ec *executionContext) marshalOMap2map(ctx context.Context, sel ast.Selecti
 	return res
 }
 
-func (ec *executionContext) marshalONode2githubᚗcomᚋapiaryᚋapiaryᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v ent.Noder) graphql.Marshaler {
+func marshalONode2githubᚗcomᚋapiaryᚋapiaryᚋentᚐNoder(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v ent.Noder) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._Node(ctx, sel, v)
+	return _Node(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx context.Context, sel ast.SelectionSet, v *ent.Role) graphql.Marshaler {
+func marshalORole2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRole(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.Role) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._Role(ctx, sel, v)
+	return _Role(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalORoleEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.RoleEdge) graphql.Marshaler {
+func marshalORoleEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []*ent.RoleEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalORoleEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleEdge(ctx, sel, v[i])
+		return marshalORoleEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleEdge(ctx, ec, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) marshalORoleEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleEdge(ctx context.Context, sel ast.SelectionSet, v *ent.RoleEdge) graphql.Marshaler {
+func marshalORoleEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.RoleEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._RoleEdge(ctx, sel, v)
+	return _RoleEdge(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalORoleOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleOrder(ctx context.Context, v any) (*ent.RoleOrder, error) {
+func unmarshalORoleOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleOrder(ctx context.Context, ec *executionContext, v any) (*ent.RoleOrder, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputRoleOrder(ctx, v)
+	res, err := unmarshalInputRoleOrder(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalORoleServiceAccess2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.RoleServiceAccess) graphql.Marshaler {
+func marshalORoleServiceAccess2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []*ent.RoleServiceAccess) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRoleServiceAccess2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccess(ctx, sel, v[i])
+		return marshalNRoleServiceAccess2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccess(ctx, ec, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -22706,7 +22706,7 @@ func (ec *executionContext) marshalORoleServiceAccess2ᚕᚖgithubᚗcomᚋapiar
 	return ret
 }
 
-func (ec *executionContext) unmarshalORoleServiceAccessWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInputᚄ(ctx context.Context, v any) ([]*ent.RoleServiceAccessWhereInput, error) {
+func unmarshalORoleServiceAccessWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInputᚄ(ctx context.Context, ec *executionContext, v any) ([]*ent.RoleServiceAccessWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22715,7 +22715,7 @@ func (ec *executionContext) unmarshalORoleServiceAccessWhereInput2ᚕᚖgithub�
 	res := make([]*ent.RoleServiceAccessWhereInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNRoleServiceAccessWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInput(ctx, vSlice[i])
+		res[i], err = unmarshalNRoleServiceAccessWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInput(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22723,15 +22723,15 @@ func (ec *executionContext) unmarshalORoleServiceAccessWhereInput2ᚕᚖgithub�
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalORoleServiceAccessWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInput(ctx context.Context, v any) (*ent.RoleServiceAccessWhereInput, error) {
+func unmarshalORoleServiceAccessWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleServiceAccessWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.RoleServiceAccessWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputRoleServiceAccessWhereInput(ctx, v)
+	res, err := unmarshalInputRoleServiceAccessWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInputᚄ(ctx context.Context, v any) ([]*ent.RoleWhereInput, error) {
+func unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInputᚄ(ctx context.Context, ec *executionContext, v any) ([]*ent.RoleWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22740,7 +22740,7 @@ func (ec *executionContext) unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋapiary
 	res := make([]*ent.RoleWhereInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNRoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInput(ctx, vSlice[i])
+		res[i], err = unmarshalNRoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInput(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22748,57 +22748,57 @@ func (ec *executionContext) unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋapiary
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalORoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInput(ctx context.Context, v any) (*ent.RoleWhereInput, error) {
+func unmarshalORoleWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐRoleWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.RoleWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputRoleWhereInput(ctx, v)
+	res, err := unmarshalInputRoleWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOScriptRunError2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunError(ctx context.Context, sel ast.SelectionSet, v *model.ScriptRunError) graphql.Marshaler {
+func marshalOScriptRunError2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐScriptRunError(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *model.ScriptRunError) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._ScriptRunError(ctx, sel, v)
+	return _ScriptRunError(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalOService2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐService(ctx context.Context, sel ast.SelectionSet, v *ent.Service) graphql.Marshaler {
+func marshalOService2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐService(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.Service) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._Service(ctx, sel, v)
+	return _Service(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalOServiceEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ServiceEdge) graphql.Marshaler {
+func marshalOServiceEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []*ent.ServiceEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalOServiceEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceEdge(ctx, sel, v[i])
+		return marshalOServiceEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceEdge(ctx, ec, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) marshalOServiceEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceEdge) graphql.Marshaler {
+func marshalOServiceEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.ServiceEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._ServiceEdge(ctx, sel, v)
+	return _ServiceEdge(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalOServiceOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceOrder(ctx context.Context, v any) (*ent.ServiceOrder, error) {
+func unmarshalOServiceOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceOrder(ctx context.Context, ec *executionContext, v any) (*ent.ServiceOrder, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputServiceOrder(ctx, v)
+	res, err := unmarshalInputServiceOrder(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOServiceWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInputᚄ(ctx context.Context, v any) ([]*ent.ServiceWhereInput, error) {
+func unmarshalOServiceWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInputᚄ(ctx context.Context, ec *executionContext, v any) ([]*ent.ServiceWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22807,7 +22807,7 @@ func (ec *executionContext) unmarshalOServiceWhereInput2ᚕᚖgithubᚗcomᚋapi
 	res := make([]*ent.ServiceWhereInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNServiceWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInput(ctx, vSlice[i])
+		res[i], err = unmarshalNServiceWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInput(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22815,22 +22815,22 @@ func (ec *executionContext) unmarshalOServiceWhereInput2ᚕᚖgithubᚗcomᚋapi
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOServiceWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInput(ctx context.Context, v any) (*ent.ServiceWhereInput, error) {
+func unmarshalOServiceWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐServiceWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.ServiceWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputServiceWhereInput(ctx, v)
+	res, err := unmarshalInputServiceWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOSession2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐSession(ctx context.Context, sel ast.SelectionSet, v *model.Session) graphql.Marshaler {
+func marshalOSession2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋgraphᚋmodelᚐSession(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *model.Session) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._Session(ctx, sel, v)
+	return _Session(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+func unmarshalOString2ᚕstringᚄ(ctx context.Context, ec *executionContext, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22839,7 +22839,7 @@ func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v
 	res := make([]string, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		res[i], err = unmarshalNString2string(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22847,13 +22847,13 @@ func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v
 	return res, nil
 }
 
-func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+func marshalOString2ᚕstringᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := make(graphql.Array, len(v))
 	for i := range v {
-		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+		ret[i] = marshalNString2string(ctx, ec, sel, v[i])
 	}
 
 	for _, e := range ret {
@@ -22865,7 +22865,7 @@ func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
+func unmarshalOString2ᚖstring(ctx context.Context, ec *executionContext, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22873,7 +22873,7 @@ func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v an
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+func marshalOString2ᚖstring(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22883,7 +22883,7 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context, v any) ([]time.Time, error) {
+func unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context, ec *executionContext, v any) ([]time.Time, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22892,7 +22892,7 @@ func (ec *executionContext) unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context
 	res := make([]time.Time, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNTime2timeᚐTime(ctx, vSlice[i])
+		res[i], err = unmarshalNTime2timeᚐTime(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22900,13 +22900,13 @@ func (ec *executionContext) unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context
 	return res, nil
 }
 
-func (ec *executionContext) marshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context, sel ast.SelectionSet, v []time.Time) graphql.Marshaler {
+func marshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []time.Time) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := make(graphql.Array, len(v))
 	for i := range v {
-		ret[i] = ec.marshalNTime2timeᚐTime(ctx, sel, v[i])
+		ret[i] = marshalNTime2timeᚐTime(ctx, ec, sel, v[i])
 	}
 
 	for _, e := range ret {
@@ -22918,7 +22918,7 @@ func (ec *executionContext) marshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context, 
 	return ret
 }
 
-func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+func unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, ec *executionContext, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22926,7 +22926,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+func marshalOTime2ᚖtimeᚐTime(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22936,42 +22936,42 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
-func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
+func marshalOUser2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUser(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._User(ctx, sel, v)
+	return _User(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalOUserEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.UserEdge) graphql.Marshaler {
+func marshalOUserEdge2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []*ent.UserEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalOUserEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserEdge(ctx, sel, v[i])
+		return marshalOUserEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserEdge(ctx, ec, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) marshalOUserEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserEdge(ctx context.Context, sel ast.SelectionSet, v *ent.UserEdge) graphql.Marshaler {
+func marshalOUserEdge2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserEdge(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *ent.UserEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._UserEdge(ctx, sel, v)
+	return _UserEdge(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) unmarshalOUserOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserOrder(ctx context.Context, v any) (*ent.UserOrder, error) {
+func unmarshalOUserOrder2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserOrder(ctx context.Context, ec *executionContext, v any) (*ent.UserOrder, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputUserOrder(ctx, v)
+	res, err := unmarshalInputUserOrder(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInputᚄ(ctx context.Context, v any) ([]*ent.UserWhereInput, error) {
+func unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInputᚄ(ctx context.Context, ec *executionContext, v any) ([]*ent.UserWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22980,7 +22980,7 @@ func (ec *executionContext) unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋapiary
 	res := make([]*ent.UserWhereInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNUserWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInput(ctx, vSlice[i])
+		res[i], err = unmarshalNUserWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInput(ctx, ec, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -22988,22 +22988,22 @@ func (ec *executionContext) unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋapiary
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOUserWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInput(ctx context.Context, v any) (*ent.UserWhereInput, error) {
+func unmarshalOUserWhereInput2ᚖgithubᚗcomᚋapiaryᚋapiaryᚋentᚐUserWhereInput(ctx context.Context, ec *executionContext, v any) (*ent.UserWhereInput, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputUserWhereInput(ctx, v)
+	res, err := unmarshalInputUserWhereInput(ctx, ec, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {
+func marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
+		return marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, ec, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -23015,14 +23015,14 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	return ret
 }
 
-func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Field) graphql.Marshaler {
+func marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐFieldᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []introspection.Field) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
+		return marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, ec, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -23034,14 +23034,14 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	return ret
 }
 
-func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
+func marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
+		return marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, ec, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -23053,21 +23053,21 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	return ret
 }
 
-func (ec *executionContext) marshalO__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐSchema(ctx context.Context, sel ast.SelectionSet, v *introspection.Schema) graphql.Marshaler {
+func marshalO__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐSchema(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *introspection.Schema) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec.___Schema(ctx, sel, v)
+	return ___Schema(ctx, ec, sel, v)
 }
 
-func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
+func marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
+		return marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, ec, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -23079,11 +23079,11 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	return ret
 }
 
-func (ec *executionContext) marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx context.Context, sel ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
+func marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx context.Context, ec *executionContext, sel ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec.___Type(ctx, sel, v)
+	return ___Type(ctx, ec, sel, v)
 }
 
 // endregion ***************************** type.gotpl *****************************
