@@ -67,15 +67,24 @@ func toJS(rt *goja.Runtime, v any) goja.Value {
 		}
 		return rt.NewArray(vals...)
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return goja.Undefined()
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
+	out, ok := viaJSON(v)
+	if !ok {
 		return goja.Undefined()
 	}
 	return toJS(rt, out)
+}
+
+// viaJSON is v as plain data (map[string]any, []any, string, float64, bool, nil) by a JSON
+// round trip; ok is false when v cannot be written as JSON.
+func viaJSON(v any) (data any, ok bool) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	if err := json.Unmarshal(b, &data); err != nil {
+		return nil, false
+	}
+	return data, true
 }
 
 // exported reads a JavaScript value back as plain Go data: map[string]any, []any, string,

@@ -68,8 +68,8 @@ func (e *Engine) DryRun(ctx context.Context, sess *platform.Session, d platform.
 	req.Resource, _ = d.Request["resource"].(string)
 	applyRequest(req, d.Request)
 	req.Normalize()
-	post := strings.HasSuffix(name, ".post_process")
-	ev := &platform.Event{Name: name, Base: eventBase(name), Request: req}
+	post := strings.HasSuffix(name, platform.PhasePost)
+	ev := &platform.Event{Name: name, Base: platform.EventBase(name), Request: req}
 	if post {
 		ev.Response = responseOf(d.Response)
 	}
@@ -109,19 +109,6 @@ func (e *Engine) DryRun(ctx context.Context, sess *platform.Session, d platform.
 		out.Err = pe
 	}
 	return out, nil
-}
-
-// eventBase is the base of a scripted event's name: "db._table.contact" of
-// "db._table.contact.get.pre_process"; "" for other names.
-func eventBase(name string) string {
-	parts := strings.Split(name, ".")
-	if n := len(parts); n >= 3 {
-		switch parts[n-1] {
-		case "pre_process", "post_process", "queued":
-			return strings.Join(parts[:n-2], ".")
-		}
-	}
-	return ""
 }
 
 var _ platform.ScriptDryRunner = (*Engine)(nil)

@@ -164,7 +164,7 @@ func (e *Engine) RunEvent(ctx context.Context, name string, ev *platform.Event) 
 	if s == nil {
 		return nil
 	}
-	if strings.HasSuffix(name, ".queued") {
+	if strings.HasSuffix(name, platform.PhaseQueued) {
 		return e.enqueue(ctx, s, ev)
 	}
 	return e.runEventScript(ctx, s, ev)

@@ -87,7 +87,7 @@ func (v *vm) newEventHelpers() []goja.Value {
 // runEventScript runs a pre_process or post_process script on ev and applies its result.
 func (e *Engine) runEventScript(ctx context.Context, s *ent.EventScript, ev *platform.Event) error {
 	sc := eventScript(s)
-	post := strings.HasSuffix(ev.Name, ".post_process")
+	post := strings.HasSuffix(ev.Name, platform.PhasePost)
 	start := time.Now()
 	outcome := "ok"
 	console, err := e.exec(ctx, sc, ev.Request.Session, nil,

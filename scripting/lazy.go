@@ -1,7 +1,6 @@
 package scripting
 
 import (
-	"encoding/json"
 	"reflect"
 	"sort"
 
@@ -65,15 +64,10 @@ func lazyJS(rt *goja.Runtime, v any) (goja.Value, lazy) {
 		// Other maps and slices (of typed Go values) become plain data first, so that what a
 		// script changes in them is tracked like the rest.
 		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Map || (rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8) {
-			if b, err := json.Marshal(v); err == nil {
-				var plainData any
-				if json.Unmarshal(b, &plainData) == nil {
-					if _, isMap := plainData.(map[string]any); isMap {
-						return lazyJS(rt, plainData)
-					}
-					if _, isList := plainData.([]any); isList {
-						return lazyJS(rt, plainData)
-					}
+			if data, ok := viaJSON(v); ok {
+				switch data.(type) {
+				case map[string]any, []any:
+					return lazyJS(rt, data)
 				}
 			}
 		}

@@ -79,7 +79,7 @@ const serviceJob = "service."
 // deactivated since is skipped. A name "service.{name}" is a queued run of that scripted
 // service, with the script it has now.
 func (e *Engine) RunQueued(ctx context.Context, name string, data map[string]any, sess *platform.Session) error {
-	if svc, ok := strings.CutPrefix(name, serviceJob); ok && !strings.HasSuffix(name, ".queued") {
+	if svc, ok := strings.CutPrefix(name, serviceJob); ok && !strings.HasSuffix(name, platform.PhaseQueued) {
 		return e.runQueuedService(ctx, svc, data, sess)
 	}
 	s, err := e.p.EventScript(ctx, name)

@@ -173,7 +173,7 @@ func (s *System) events(ctx context.Context, req *platform.Request) (*platform.R
 			for _, v := range verbs {
 				e := base + "." + v
 				if scriptable {
-					endpoints = append(endpoints, e+".pre_process", e+".post_process", e+".queued")
+					endpoints = append(endpoints, e+platform.PhasePre, e+platform.PhasePost, e+platform.PhaseQueued)
 				} else {
 					endpoints = append(endpoints, e)
 				}

@@ -113,7 +113,7 @@ func (s *System) fromJournal(ctx context.Context, d *platform.DryRun, id any) er
 		}
 	}
 	if d.Event == "" {
-		d.Event = e.Name + ".pre_process"
+		d.Event = e.Name + platform.PhasePre
 	}
 	return nil
 }
