@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/apiary/apiary/graph/gqlhttp"
 	"github.com/apiary/apiary/platform"
 )
 
@@ -40,7 +41,7 @@ func (r *Resolver) scriptJobs(ctx context.Context, state, script *string, first,
 	}
 	list, ok := v.([]platform.Job)
 	if !ok { // a script replaced the response
-		return nil, gqlError(platform.Internal(fmt.Errorf("scriptJobs: unexpected response %T", v)))
+		return nil, gqlhttp.GQLError(platform.Internal(fmt.Errorf("scriptJobs: unexpected response %T", v)))
 	}
 	out := make([]*platform.Job, len(list))
 	for i := range list {
@@ -61,7 +62,7 @@ func (r *Resolver) changeJob(ctx context.Context, method string, id int) (*platf
 	}
 	j, err := r.P.Jobs().GetJob(ctx, id)
 	if err != nil {
-		return nil, gqlError(platform.AsError(err))
+		return nil, gqlhttp.GQLError(platform.AsError(err))
 	}
 	return j, nil
 }

@@ -10,15 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/ast"
-
 	"github.com/apiary/apiary/ent"
 	"github.com/apiary/apiary/ent/user"
-	"github.com/apiary/apiary/graph/data"
 	"github.com/apiary/apiary/graph/gqlhttp"
 	"github.com/apiary/apiary/graph/model"
 	"github.com/apiary/apiary/platform"
@@ -37,18 +30,13 @@ type caller struct {
 // application/graphql-response+json as the client accepts, the standard introspection.
 // A body over maxBody bytes is refused with 413.
 func Handler(p *platform.Platform, maxBody int64) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{P: p, Client: p.Client}}))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(gqlhttp.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
-	srv.Use(gqlhttp.NewComplexityLimit(500, 1000, false)) // entgql reads first/last
+	es := NewExecutableSchema(Config{Resolvers: &Resolver{P: p, Client: p.Client}})
+	srv := gqlhttp.NewServer(es, 500, false) // not argsFree: entgql reads first/last
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !data.LimitBody(w, r, maxBody) {
+		if !gqlhttp.LimitBody(w, r, maxBody) {
 			return
 		}
-		host := data.ClientHost(r)
+		host := platform.ClientHost(r)
 		var query url.Values // parsed only when there is a query string
 		if r.URL.RawQuery != "" {
 			query = r.URL.Query()
@@ -84,15 +72,10 @@ func (r *Resolver) call(ctx context.Context, req *platform.Request) (any, error)
 	req.Credentials = c.credentials()
 	resp := r.P.Handle(ctx, req)
 	if resp.Err != nil {
-		return nil, gqlError(resp.Err)
+		return nil, gqlhttp.GQLError(resp.Err)
 	}
 	return resp.Content, nil
 }
-
-// gqlError translates a platform error: the public message, extensions.code (a name such as
-// FORBIDDEN), extensions.status (the HTTP status of the REST equivalent), DreamFactory's code
-// and context.
-func gqlError(e *platform.Error) error { return data.GQLError(e) }
 
 // connection runs a Relay connection query as GET system/{resource}: the pipeline checks and
 // fires events, then load runs the generated entgql pagination for the caller's session.
@@ -105,7 +88,7 @@ func connection[T any](ctx context.Context, r *Resolver, resource string, load f
 	}
 	out, ok := v.(T)
 	if !ok { // a script replaced the response
-		return zero, gqlError(platform.Internal(fmt.Errorf("connection %s: unexpected response %T", resource, v)))
+		return zero, gqlhttp.GQLError(platform.Internal(fmt.Errorf("connection %s: unexpected response %T", resource, v)))
 	}
 	return out, nil
 }
@@ -163,7 +146,7 @@ func (r *Resolver) remove(ctx context.Context, resource string, id int) (int, er
 func (r *Resolver) scriptName(ctx context.Context, id int) (string, error) {
 	es, err := r.Client.EventScript.Get(ctx, id)
 	if ent.IsNotFound(err) {
-		return "", gqlError(platform.NotFound("Record with identifier '%d' not found.", id))
+		return "", gqlhttp.GQLError(platform.NotFound("Record with identifier '%d' not found.", id))
 	}
 	if err != nil {
 		return "", err
@@ -194,7 +177,7 @@ func (r *Resolver) removeScript(ctx context.Context, id int) (int, error) {
 func (r *Resolver) userResource(ctx context.Context, id int) (string, error) {
 	u, err := r.Client.User.Get(ctx, id)
 	if ent.IsNotFound(err) {
-		return "", gqlError(platform.NotFound("Record with identifier '%d' not found.", id))
+		return "", gqlhttp.GQLError(platform.NotFound("Record with identifier '%d' not found.", id))
 	}
 	if err != nil {
 		return "", err
@@ -260,7 +243,7 @@ func (r *Resolver) sessionRequest(ctx context.Context, method string) (*platform
 	req := &platform.Request{Method: method, Header: c.header, RemoteAddr: c.addr, Credentials: c.credentials()}
 	s, err := r.P.Session(ctx, req)
 	if err != nil {
-		return nil, false, gqlError(platform.AsError(err))
+		return nil, false, gqlhttp.GQLError(platform.AsError(err))
 	}
 	req.Session = s
 	req.Service, req.Resource = "user", "session"
@@ -302,13 +285,13 @@ func jsonList(data any) ([]map[string]any, error) {
 	}
 	var out []map[string]any
 	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, gqlError(platform.BadRequest("filters must be a list of objects such as {name, operator, value}."))
+		return nil, gqlhttp.GQLError(platform.BadRequest("filters must be a list of objects such as {name, operator, value}."))
 	}
 	return out, nil
 }
 
 // errNodeUnsupported explains why node(id) cannot resolve: ids are per type, as DreamFactory's.
-var errNodeUnsupported = gqlError(&platform.Error{Status: http.StatusNotImplemented, Code: http.StatusNotImplemented,
+var errNodeUnsupported error = gqlhttp.GQLError(&platform.Error{Status: http.StatusNotImplemented, Code: http.StatusNotImplemented,
 	Message: "node(id) is not available: Apiary keeps DreamFactory's per-type ids, so an id alone does not name a type. Query the typed connection with where: {id: …} instead."})
 
 // maskedConfig is a copy of a service config with its secrets masked, as REST shows it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/apiary/apiary/graph/gqlhttp"
 	"github.com/apiary/apiary/graph/model"
 	"github.com/apiary/apiary/platform"
 )
@@ -39,7 +40,7 @@ func (r *Resolver) runScript(ctx context.Context, in model.RunScriptInput) (*mod
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, gqlError(platform.Internal(fmt.Errorf("script_run: unexpected response %T", v)))
+		return nil, gqlhttp.GQLError(platform.Internal(fmt.Errorf("script_run: unexpected response %T", v)))
 	}
 	out := &model.ScriptRunResult{ReturnValue: m["return"], WouldCall: []map[string]any{}}
 	out.Event, _ = m["event"].(string)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apiary/apiary/ent"
 	"github.com/apiary/apiary/ent/roleserviceaccess"
+	"github.com/apiary/apiary/graph/gqlhttp"
 	"github.com/apiary/apiary/graph/model"
 	"github.com/apiary/apiary/platform"
 )
@@ -33,7 +34,7 @@ func (r *Resolver) me(ctx context.Context) (*model.Session, error) {
 	}
 	resp := r.P.Handle(ctx, req)
 	if resp.Err != nil {
-		return nil, gqlError(resp.Err)
+		return nil, gqlhttp.GQLError(resp.Err)
 	}
 	return sessionModel(resp.Content), nil
 }
@@ -46,7 +47,7 @@ func (r *Resolver) logout(ctx context.Context) (bool, error) {
 	}
 	resp := r.P.Handle(ctx, req)
 	if resp.Err != nil {
-		return false, gqlError(resp.Err)
+		return false, gqlhttp.GQLError(resp.Err)
 	}
 	return true, nil
 }
@@ -80,7 +81,7 @@ func (r *Resolver) createAccess(ctx context.Context, input ent.CreateRoleService
 			return a, nil
 		}
 	}
-	return nil, gqlError(platform.Internal(nil))
+	return nil, gqlhttp.GQLError(platform.Internal(nil))
 }
 
 // updateAccess changes an access row through its role.
@@ -112,7 +113,7 @@ func (r *Resolver) deleteAccess(ctx context.Context, id int) (int, error) {
 func (r *Resolver) accessRow(ctx context.Context, id int) (*ent.RoleServiceAccess, error) {
 	row, err := r.Client.RoleServiceAccess.Get(ctx, id)
 	if ent.IsNotFound(err) {
-		return nil, gqlError(platform.NotFound("Record with identifier '%d' not found.", id))
+		return nil, gqlhttp.GQLError(platform.NotFound("Record with identifier '%d' not found.", id))
 	}
 	return row, err
 }

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -114,6 +115,17 @@ func (r *Request) Segments() []string {
 		return nil
 	}
 	return strings.Split(p, "/")
+}
+
+// ClientHost is the address of r's client without its port, as Request.RemoteAddr holds it
+// (for login throttling): r.RemoteAddr as it is when it has no port. Every surface reads it
+// so.
+func ClientHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // Response is what the pipeline answers: a status, a JSON-encodable body and headers.

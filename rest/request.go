@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,7 +55,7 @@ func (a *API) translate(w http.ResponseWriter, r *http.Request, service, resourc
 		Method: method, Service: service, Resource: resource, Query: q, Header: r.Header,
 		Payload: payload, Content: content, ContentType: ct, Requestor: platform.RequestorAPI,
 		Credentials: platform.CredentialsFrom(r.Header, q, payload, service+"/"+resource),
-		RemoteAddr:  clientAddr(r),
+		RemoteAddr:  platform.ClientHost(r),
 	}
 	return req, nil
 }
@@ -115,12 +114,4 @@ func invalidJSON(err error, offset int64) error {
 	}
 	return &platform.Error{Status: 400, Code: 400, Message: "Invalid or malformed JSON.",
 		Context: map[string]any{"offset": offset, "detail": err.Error()}}
-}
-
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/apiary/apiary/graph/gqlhttp"
 	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/dbschema"
 )
@@ -110,7 +111,7 @@ func (x *run) aggregate(buf *bytes.Buffer, tb *table, args map[string]any, sel a
 		req.Aggregate = true
 		content, perr := x.handle(req)
 		if perr != nil {
-			return GQLError(perr)
+			return gqlhttp.GQLError(perr)
 		}
 		if rows := records(content); len(rows) > 0 {
 			vals = rows[0].vals
@@ -119,7 +120,7 @@ func (x *run) aggregate(buf *bytes.Buffer, tb *table, args map[string]any, sel a
 		q.Set("count_only", "true")
 		content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(w.params))
 		if perr != nil {
-			return GQLError(perr)
+			return gqlhttp.GQLError(perr)
 		}
 		vals["COUNT_ALL"] = content
 	}

@@ -7,15 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/apiary/apiary/graph/gqlhttp"
 	"github.com/apiary/apiary/platform"
 )
 
@@ -117,7 +116,7 @@ func (e *execSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		if x.unit != nil {
 			if err == nil && len(x.errs) == 0 {
 				if cerr := x.unit.Commit(); cerr != nil {
-					x.fail(GQLError(platform.AsError(cerr)), nil)
+					x.fail(gqlhttp.GQLError(platform.AsError(cerr)), nil)
 				}
 			}
 			if len(x.errs) > 0 {
@@ -454,25 +453,7 @@ func writeScalar(buf *bytes.Buffer, c *column, v any, nonNull bool) error {
 	return nil
 }
 
-// GQLError translates a platform error for both GraphQL endpoints: the public message,
-// extensions.code (a name such as FORBIDDEN), extensions.status (the HTTP status of the REST
-// equivalent), DreamFactory's code and context.
-func GQLError(e *platform.Error) *gqlerror.Error {
-	code := strings.ToUpper(strings.ReplaceAll(http.StatusText(e.Status), " ", "_"))
-	if code == "" {
-		code = "ERROR"
-	}
-	ext := map[string]any{"code": code, "status": e.Status}
-	if e.Code != e.Status {
-		ext["dfCode"] = e.Code
-	}
-	if e.Context != nil {
-		ext["context"] = e.Context
-	}
-	return &gqlerror.Error{Message: e.Message, Extensions: ext}
-}
-
 // badRequest is a client error in the arguments of a field.
 func badRequest(format string, args ...any) error {
-	return GQLError(platform.BadRequest(format, args...))
+	return gqlhttp.GQLError(platform.BadRequest(format, args...))
 }

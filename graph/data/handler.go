@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,9 +12,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -112,12 +108,12 @@ func NewHandler(p *platform.Platform, maxBody int64) *Handler {
 // ServeHTTP answers GraphQL over HTTP (GET for queries, POST, application/json or
 // application/graphql-response+json) for the service named by the path's last segment.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !LimitBody(w, r, h.maxBody) {
+	if !gqlhttp.LimitBody(w, r, h.maxBody) {
 		return
 	}
 	name := strings.ToLower(strings.Trim(strings.TrimPrefix(r.URL.Path, "/graphql"), "/"))
 	ctx := r.Context()
-	host := ClientHost(r)
+	host := platform.ClientHost(r)
 	q := r.URL.Query()
 	creds := platform.CredentialsFrom(r.Header, q, nil, "")
 	preq := &platform.Request{Method: http.MethodGet, Service: name, Header: r.Header, RemoteAddr: host, Credentials: creds}
@@ -233,14 +229,8 @@ func (g *generation) handler(s *platform.Session) (*handler.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := handler.New(es)
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(gqlhttp.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
-	srv.Use(gqlhttp.NewComplexityLimit(g.lim.maxComplexity, 1000, true)) // execSchema.Complexity reads no arguments
-	srv.Use(depthLimit{max: g.lim.maxDepth, service: g.service})
+	// argsFree: execSchema.Complexity reads no arguments.
+	srv := gqlhttp.NewServer(es, g.lim.maxComplexity, true, depthLimit{max: g.lim.maxDepth, service: g.service})
 	g.handlers[key] = srv
 	return srv, nil
 }
@@ -291,38 +281,10 @@ func depth(sel ast.SelectionSet, frags ast.FragmentDefinitionList, seen int) int
 // platformError answers a request that failed before GraphQL execution with the status REST
 // would use.
 func platformError(w http.ResponseWriter, e *platform.Error) {
-	ge := GQLError(e)
+	ge := gqlhttp.GQLError(e)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.Status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{ge}})
-}
-
-// LimitBody bounds r's body to maxBody bytes for both GraphQL endpoints: a body declared
-// larger is answered 413 at once (false); a longer one fails when read.
-func LimitBody(w http.ResponseWriter, r *http.Request, maxBody int64) bool {
-	if r.ContentLength > maxBody {
-		writeError(w, http.StatusRequestEntityTooLarge, "REQUEST_ENTITY_TOO_LARGE",
-			fmt.Sprintf("The request body is larger than the limit of %d bytes.", maxBody))
-		return false
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	return true
-}
-
-// ClientHost is the client's address without its port (for login throttling).
-func ClientHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
-		"message": msg, "extensions": map[string]any{"code": code, "status": status}}}})
 }
 
 // Interface guards

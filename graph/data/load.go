@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/apiary/apiary/graph/gqlhttp"
 	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/dbschema"
 	"github.com/apiary/apiary/platform/filter"
@@ -176,7 +177,7 @@ func (x *run) list(tb *table, args map[string]any, sel ast.SelectionSet) ([]*row
 	}
 	content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(w.params))
 	if perr != nil {
-		return nil, GQLError(perr)
+		return nil, gqlhttp.GQLError(perr)
 	}
 	return records(content), nil
 }
@@ -233,7 +234,7 @@ func (x *run) byPK(tb *table, args map[string]any, sel ast.SelectionSet) (*row, 
 				if perr.Status == http.StatusNotFound {
 					return nil, nil
 				}
-				return nil, GQLError(perr)
+				return nil, gqlhttp.GQLError(perr)
 			}
 			m, _ := content.(map[string]any)
 			if m == nil {
@@ -250,7 +251,7 @@ func (x *run) byPK(tb *table, args map[string]any, sel ast.SelectionSet) (*row, 
 	q.Set("limit", "1")
 	content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(params))
 	if perr != nil {
-		return nil, GQLError(perr)
+		return nil, gqlhttp.GQLError(perr)
 	}
 	if rows := records(content); len(rows) > 0 {
 		return rows[0], nil
@@ -310,7 +311,7 @@ func (x *run) pages(tb *table, q url.Values, params map[string]any, most int, to
 		}
 		content, perr := x.do(http.MethodGet, "_table/"+tb.t.Name, q, withParams(params))
 		if perr != nil {
-			return nil, GQLError(perr)
+			return nil, gqlhttp.GQLError(perr)
 		}
 		rows := records(content)
 		out = append(out, rows...)

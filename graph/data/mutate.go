@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/apiary/apiary/graph/gqlhttp"
 	"github.com/apiary/apiary/platform/filter"
 )
 
@@ -124,7 +125,7 @@ func (x *run) mutate(buf *bytes.Buffer, rt root, args map[string]any, f graphql.
 			buf.WriteString("null")
 			return nil
 		}
-		return GQLError(perr)
+		return gqlhttp.GQLError(perr)
 	}
 	if many {
 		return x.mutationResponse(buf, tb, f, records(content), path)

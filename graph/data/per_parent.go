@@ -7,6 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/apiary/apiary/graph/gqlhttp"
 	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/filter"
 )
@@ -52,7 +53,7 @@ func (x *run) perParent(tb *table, pp platform.PerParent, e filter.Expr, params 
 		req.PerParent = &part
 		content, perr := x.handle(req)
 		if perr != nil {
-			return nil, GQLError(perr)
+			return nil, gqlhttp.GQLError(perr)
 		}
 		if out = append(out, records(content)...); len(out) > bound {
 			return nil, tooManyRows(fmt.Sprintf("The relation to %s holds more than %d rows for these records: give it a smaller limit or a where, or ask for fewer records.", tb.name, bound))

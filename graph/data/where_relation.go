@@ -7,24 +7,18 @@ import (
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/dbschema"
 	"github.com/apiary/apiary/platform/filter"
 )
 
-// Bounds of filters across relations.
-const (
-	// maxRelationKeys is how many distinct keys one relation condition may match; they become
-	// one IN list of the outer filter, each a bound value. It is the REST ids= cap of the
-	// database service (platform/sqldb maxIDs).
-	maxRelationKeys = 10000
-	// maxBoundKeys is how many such keys one filter may hold in all, below the bind limits of
-	// SQLite (32766), PostgreSQL and MySQL (65535); it is the ids= cap on bound values
-	// (platform/sqldb maxIDValues).
-	maxBoundKeys = 30000
-	// maxRelationFilters is how many relation conditions one operation may resolve: each costs
-	// one platform request or more, and input values are not counted by the complexity limit.
-	maxRelationFilters = 32
-)
+// Bounds of filters across relations: one relation condition may match platform.MaxListKeys
+// distinct keys (they become one IN list of the outer filter, each a bound value), one filter
+// may hold platform.MaxBoundKeys such keys in all, as REST's ids= may.
+//
+// maxRelationFilters is how many relation conditions one operation may resolve: each costs
+// one platform request or more, and input values are not counted by the complexity limit.
+const maxRelationFilters = 32
 
 // relationTerm translates a relation field of a {table}_bool_exp — a condition on the related
 // table's rows — into a term on tb's own join column, through the pipeline:
@@ -41,9 +35,9 @@ const (
 // "field IS NOT NULL AND field IN (…)", so that _not of it also keeps rows whose join column is
 // null; no matching key is a term no row meets.
 //
-// Errors: 400 TOO_MANY_ROWS when a key set is over maxRelationKeys (or the filter's keys over
-// maxBoundKeys), COMPLEXITY_LIMIT_EXCEEDED past maxRelationFilters, the related request's own
-// error otherwise.
+// Errors: 400 TOO_MANY_ROWS when a key set is over platform.MaxListKeys (or the filter's keys
+// over platform.MaxBoundKeys), COMPLEXITY_LIMIT_EXCEEDED past maxRelationFilters, the related
+// request's own error otherwise.
 func (w *whereBuilder) relationTerm(tb *table, rel *relation, v any) (filter.Expr, error) {
 	x := w.x
 	if x == nil {
@@ -79,8 +73,8 @@ func (w *whereBuilder) relationTerm(tb *table, rel *relation, v any) (filter.Exp
 		src = rel.jField
 	}
 	w.bound += len(keys)
-	if w.bound > maxBoundKeys {
-		return nil, tooManyRows(fmt.Sprintf("The where conditions on relations match more than %d keys in all: narrow them.", maxBoundKeys))
+	if w.bound > platform.MaxBoundKeys {
+		return nil, tooManyRows(fmt.Sprintf("The where conditions on relations match more than %d keys in all: narrow them.", platform.MaxBoundKeys))
 	}
 	in, err := inFilter(w, rel.field, keys, src)
 	if err != nil {
@@ -97,7 +91,7 @@ func (w *whereBuilder) relationTerm(tb *table, rel *relation, v any) (filter.Exp
 func (x *run) keySet(tb *table, col *column, e filter.Expr, params map[string]any, rel *relation) ([]*row, error) {
 	cond := and(e, &filter.Compare{Field: col.c.Name, Op: filter.OpIsNotNull})
 	q := url.Values{"filter": {cond.String()}, "fields": {col.c.Name}, "group": {col.c.Name}, "order": {col.c.Name}}
-	return x.pages(tb, q, params, maxRelationKeys, func() error {
-		return tooManyRows(fmt.Sprintf("The where condition on relation %s matches more than %d rows of table %s: narrow it.", rel.name, maxRelationKeys, tb.name))
+	return x.pages(tb, q, params, platform.MaxListKeys, func() error {
+		return tooManyRows(fmt.Sprintf("The where condition on relation %s matches more than %d rows of table %s: narrow it.", rel.name, platform.MaxListKeys, tb.name))
 	})
 }

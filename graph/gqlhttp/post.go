@@ -1,5 +1,6 @@
 // Package gqlhttp is what both GraphQL endpoints, /graphql and /graphql/{service}, share over
-// HTTP: the POST transport and the cached complexity limit.
+// HTTP: the gqlgen server they are built on (NewServer), the POST transport, the cached
+// complexity limit, the request body limit and the translation of platform errors.
 package gqlhttp
 
 import (

@@ -15,19 +15,18 @@ import (
 	"github.com/apiary/apiary/platform/sqltable"
 )
 
-// maxInKeys is how many distinct keys one per-parent statement binds in its IN list. Parent
-// pages are at most max_records rows, so one statement per read is the rule; past this many
-// keys (far below the bind limits of SQLite, PostgreSQL and MySQL) the keys are split over
-// several statements. Then the order of a read without a per-parent limit holds within each
-// statement, not across them.
-const maxInKeys = 30000
-
 // getPerParent answers a per-parent read of table t (platform.PerParent): r holds the
 // request's fields, filter and order and the role's row filters. Without Limit or Offset the
 // rows are one plain SELECT … WHERE key IN (Keys); with them, sqltable.PerParent numbers them
 // per parent, ties broken by t's primary key. With a Link and neither, the link table is read
 // first (link.Parent IN Keys), then the rows (Ref IN the linked values). IN lists are padded
 // to a power-of-two length so that the statement cache sees few query shapes.
+//
+// One statement binds at most platform.MaxBoundKeys keys in its IN list. Parent pages are at
+// most max_records rows, so one statement per read is the rule; past that many keys (far below
+// the bind limits of SQLite, PostgreSQL and MySQL) the keys are split over several statements.
+// Then the order of a read without a per-parent limit holds within each statement, not across
+// them.
 //
 // A Key or Link naming no column of the schema is the caller's bug: a 500.
 func (s *Service) getPerParent(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, t *dbschema.Table, tbl *sqltable.Table, r *sqltable.Read) (*platform.Response, error) {
@@ -160,11 +159,12 @@ func project(rows []map[string]any, fields []string, extra ...string) []any {
 }
 
 // selectIn reads the rows of tbl whose SQL column col is one of keys (JSON-ready values of a
-// column of kind keyKind) and that match where, in order: one SELECT per maxInKeys keys.
+// column of kind keyKind) and that match where, in order: one SELECT per
+// platform.MaxBoundKeys keys.
 func (s *Service) selectIn(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, col, keyKind string, keys []any, where []*entsql.Predicate, order []sqltable.Order) ([]map[string]any, error) {
 	var out []map[string]any
-	for start := 0; start < len(keys); start += maxInKeys {
-		q := sqltable.Query{Where: append([]*entsql.Predicate{s.inKeys(col, keyKind, keys[start:min(start+maxInKeys, len(keys))])}, where...), Order: order}
+	for start := 0; start < len(keys); start += platform.MaxBoundKeys {
+		q := sqltable.Query{Where: append([]*entsql.Predicate{s.inKeys(col, keyKind, keys[start:min(start+platform.MaxBoundKeys, len(keys))])}, where...), Order: order}
 		rows, err := tbl.Select(ctx, db, s.conn.dialect, q)
 		if err != nil {
 			return nil, s.dbError(err)
@@ -179,13 +179,14 @@ func (s *Service) selectIn(ctx context.Context, db sqltable.DB, tbl *sqltable.Ta
 }
 
 // selectPerParent runs q for the parents in keys (JSON-ready values of a column of kind
-// keyKind), one statement per maxInKeys keys: q.Key, or q.Link's Parent, is matched against
-// them. It returns the rows with the parent key of each (sqltable.SelectPerParent).
+// keyKind), one statement per platform.MaxBoundKeys keys: q.Key, or q.Link's Parent, is
+// matched against them. It returns the rows with the parent key of each
+// (sqltable.SelectPerParent).
 func (s *Service) selectPerParent(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, q sqltable.PerParent, keyKind string, keys []any) ([]map[string]any, []any, error) {
 	var rows []map[string]any
 	var parents []any
-	for start := 0; start < len(keys); start += maxInKeys {
-		chunk := keys[start:min(start+maxInKeys, len(keys))]
+	for start := 0; start < len(keys); start += platform.MaxBoundKeys {
+		chunk := keys[start:min(start+platform.MaxBoundKeys, len(keys))]
 		pp := q
 		if q.Link == nil { // the parent keys are in the read table's column Key
 			pp.Where = append([]*entsql.Predicate{s.inKeys(q.Key, keyKind, chunk)}, q.Where...)

@@ -274,7 +274,8 @@ func (s *Service) getRecord(ctx context.Context, req *platform.Request, c *catal
 	return &platform.Response{Status: http.StatusOK, Content: sqltable.Project(rows[0], r.Fields, rel...)}, nil
 }
 
-// splitIDs splits an ids value; composite ids come as "(a,b),(c,d)".
+// splitIDs splits an ids value; composite ids come as "(a,b),(c,d)". The list is bounded, as
+// each key value is a bound parameter: platform.MaxListKeys ids, platform.MaxBoundKeys values.
 func splitIDs(v string, keyColumns int) ([]string, error) {
 	var out []string
 	if keyColumns <= 1 {
@@ -287,18 +288,11 @@ func splitIDs(v string, keyColumns int) ([]string, error) {
 			out = append(out, strings.Trim(strings.TrimSpace(part), "()"))
 		}
 	}
-	if limit := min(maxIDs, maxIDValues/max(keyColumns, 1)); len(out) > limit {
+	if limit := min(platform.MaxListKeys, platform.MaxBoundKeys/max(keyColumns, 1)); len(out) > limit {
 		return nil, platform.BadRequest("The ids parameter lists %d identifiers; at most %d are accepted per request.", len(out), limit)
 	}
 	return out, nil
 }
-
-// An ids list is bounded: each key value is a bound parameter, and databases cap those per
-// statement (SQLite at 32766).
-const (
-	maxIDs      = 10000
-	maxIDValues = 30000
-)
 
 func missing(ids []string, found int) []int {
 	var out []int
