@@ -180,7 +180,7 @@ func (s *Service) selectIn(ctx context.Context, db sqltable.DB, tbl *sqltable.Ta
 
 // selectPerParent runs q for the parents in keys (JSON-ready values of a column of kind
 // keyKind), one statement per platform.MaxBoundKeys keys: q.Key, or q.Link's Parent, is
-// matched against them. It returns the rows with the parent key of each
+// matched against them. It returns the rows and, with a Link, the parent key of each
 // (sqltable.SelectPerParent).
 func (s *Service) selectPerParent(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, q sqltable.PerParent, keyKind string, keys []any) ([]map[string]any, []any, error) {
 	var rows []map[string]any

@@ -53,14 +53,12 @@ func (t *Table) PerParentSQL(dialect string, q PerParent) (string, []any) {
 		return name
 	}
 	rnName, outer := fresh("apiary_rn"), fresh("apiary_ranked")
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = Quote(dialect, c.Column)
-	}
+	n := t.names(dialect)
+	cols := n.columns // shared: appended to only through a copy
 
 	rn := entsql.RowNumber()
 	var parentName string
-	inner := d.Select(cols...).From(entsql.Table(Quote(dialect, t.Name)))
+	inner := d.Select(cols...).From(entsql.Table(n.table))
 	if q.Link == nil {
 		rn.PartitionBy(Quote(dialect, q.Key))
 	} else {
@@ -115,39 +113,12 @@ func (t *Table) PerParentSQL(dialect string, q PerParent) (string, []any) {
 	return sel.Query()
 }
 
-// SelectPerParent runs q and returns the rows (JSON-ready, keyed by client name) with the
-// parent key of each: the row's Key column, or with a Link the linking parent key (a row
-// linked to several parents comes once per parent).
-func (t *Table) SelectPerParent(ctx context.Context, db DB, dialect string, q PerParent) ([]map[string]any, []any, error) {
+// SelectPerParent runs q and returns the rows (JSON-ready, keyed by client name) and, with a
+// Link, the linking parent key of each row (a row linked to several parents comes once per
+// parent). Without a Link the parent key of a row is its Key column, and parents is nil.
+func (t *Table) SelectPerParent(ctx context.Context, db DB, dialect string, q PerParent) (rows []map[string]any, parents []any, err error) {
 	text, args := t.PerParentSQL(dialect, q)
-	if q.Link == nil {
-		rows, err := t.Scan(ctx, db, text, args)
-		if err != nil {
-			return nil, nil, err
-		}
-		key := q.Key
-		for _, c := range t.Columns {
-			if c.Column == q.Key {
-				key = c.Name
-			}
-		}
-		parents := make([]any, len(rows))
-		for i, r := range rows {
-			parents[i] = r[key]
-		}
-		return rows, parents, nil
-	}
-	withParent := New(t.Name, append(append([]Column{}, t.Columns...), Column{Name: "\x00parent", Kind: q.Link.ParentKind}))
-	rows, err := withParent.Scan(ctx, db, text, args)
-	if err != nil {
-		return nil, nil, err
-	}
-	parents := make([]any, len(rows))
-	for i, r := range rows {
-		parents[i] = r["\x00parent"]
-		delete(r, "\x00parent")
-	}
-	return rows, parents, nil
+	return t.scanLinked(ctx, db, text, args, 0, q.Link)
 }
 
 // orderTerm renders one ORDER BY term as SelectSQL does: the quoted column, DESC, NULLS

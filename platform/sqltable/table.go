@@ -239,28 +239,42 @@ const maxRowsHint = 256
 
 // scan is Scan with room for hint rows allocated up front.
 func (t *Table) scan(ctx context.Context, db DB, text string, args []any, hint int) ([]map[string]any, error) {
+	rows, _, err := t.scanLinked(ctx, db, text, args, hint, nil)
+	return rows, err
+}
+
+// scanLinked is scan of a statement that, with link, returns one more column after t's: the
+// parent key of each row (of kind link.ParentKind), returned in parents, one per row.
+func (t *Table) scanLinked(ctx context.Context, db DB, text string, args []any, hint int, link *Link) (out []map[string]any, parents []any, err error) {
 	rows, err := db.QueryContext(ctx, text, args...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	out := make([]map[string]any, 0, hint)
-	vals := make([]any, len(t.Columns))
-	ptrs := make([]any, len(t.Columns))
+	n := len(t.Columns)
+	if link != nil {
+		n++
+	}
+	out = make([]map[string]any, 0, hint)
+	vals := make([]any, n)
+	ptrs := make([]any, n)
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		row := make(map[string]any, len(t.Columns))
 		for i, c := range t.Columns {
 			row[c.Name] = Normalize(c.Kind, vals[i])
 		}
 		out = append(out, row)
+		if link != nil {
+			parents = append(parents, Normalize(link.ParentKind, vals[n-1]))
+		}
 	}
-	return out, rows.Err()
+	return out, parents, rows.Err()
 }
 
 // Count returns the number of rows matching q.Where (built once per query shape, as Select).
