@@ -12,28 +12,46 @@ import (
 	"github.com/apiary/apiary/platform/dbschema"
 )
 
+// findService finds the platform's service with row id: its row (nil when no service has that
+// id) and, when it is a database service, its instance (else nil). err is the failure to read
+// the services (row nil) or to start the service found (row set).
+func (s *Service) findService(ctx context.Context, id int) (row *ent.Service, other *Service, err error) {
+	rows, err := s.p.ServiceRows(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range rows {
+		if r.ID == id {
+			row = r
+			break
+		}
+	}
+	if row == nil {
+		return nil, nil, nil
+	}
+	inst, err := s.p.ServiceInstance(row)
+	if err != nil {
+		return row, nil, err
+	}
+	other, _ = inst.(*Service)
+	return row, other, nil
+}
+
 // serviceByID returns the database service of the platform with row id, other than s; or nil
 // and why not ("names no service", "names service 'x', which is not a database service").
 func (s *Service) serviceByID(ctx context.Context, id int) (*Service, string) {
-	rows, err := s.p.ServiceRows(ctx)
-	if err != nil {
+	row, other, err := s.findService(ctx, id)
+	switch {
+	case row == nil && err != nil:
 		return nil, "could not be checked: " + platform.AsError(err).Message
+	case row == nil:
+		return nil, fmt.Sprintf("%d names no service", id)
+	case err != nil:
+		return nil, fmt.Sprintf("names service '%s', which is not available: %s", row.Name, platform.AsError(err).Message)
+	case other == nil:
+		return nil, fmt.Sprintf("names service '%s', which is not a database service", row.Name)
 	}
-	for _, row := range rows {
-		if row.ID != id {
-			continue
-		}
-		inst, err := s.p.ServiceInstance(row)
-		if err != nil {
-			return nil, fmt.Sprintf("names service '%s', which is not available: %s", row.Name, platform.AsError(err).Message)
-		}
-		other, ok := inst.(*Service)
-		if !ok {
-			return nil, fmt.Sprintf("names service '%s', which is not a database service", row.Name)
-		}
-		return other, ""
-	}
-	return nil, fmt.Sprintf("%d names no service", id)
+	return other, ""
 }
 
 // refCatalog returns the catalog that holds rel's RefTable (and JunctionTable) and the name
@@ -48,28 +66,14 @@ func (s *Service) refCatalog(ctx context.Context, c *catalog, rel *dbschema.Rela
 	if rel.RefService == "" {
 		return c, s.name, nil
 	}
-	rows, err := s.p.ServiceRows(ctx)
-	if err != nil {
+	row, other, err := s.findService(ctx, rel.RefServiceID)
+	switch {
+	case row == nil && err != nil:
 		return nil, "", platform.Internal(err)
-	}
-	gone := platform.NotFound("Relationship '%s' reads service '%s', which no longer exists.", rel.Key(), rel.RefService)
-	var row *ent.Service
-	for _, r := range rows {
-		if r.ID == rel.RefServiceID {
-			row = r
-			break
-		}
-	}
-	if row == nil {
-		return nil, "", gone
-	}
-	inst, err := s.p.ServiceInstance(row)
-	if err != nil {
+	case err != nil:
 		return nil, "", err
-	}
-	other, ok := inst.(*Service)
-	if !ok {
-		return nil, "", gone
+	case other == nil: // no service has the id, or it is not a database service
+		return nil, "", platform.NotFound("Relationship '%s' reads service '%s', which no longer exists.", rel.Key(), rel.RefService)
 	}
 	oc, _, err := other.schema(ctx, false)
 	if err != nil {
