@@ -8,7 +8,6 @@ package sqldb
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -83,11 +82,7 @@ func buildSchema(base *dbschema.Schema, rc relConfig) (*dbschema.Schema, []leftO
 	var out []leftOut
 	extras := map[string]map[string]dbschema.Extras{}
 	for _, x := range rc.extras {
-		key := strings.ToLower(x.Table)
-		if extras[key] == nil {
-			extras[key] = map[string]dbschema.Extras{}
-		}
-		extras[key][strings.ToLower(x.Relationship)] = x.Extras
+		setExtras(extras, x.Table, x.Relationship, x.Extras)
 	}
 	sch, missing := dbschema.WithExtras(base, extras)
 	for _, m := range missing {
@@ -114,33 +109,32 @@ func buildSchema(base *dbschema.Schema, rc relConfig) (*dbschema.Schema, []leftO
 		out = append(out, leftOut{relationship: r.Name, why: "its table already has a relationship of that name"})
 	}
 
+	unaliased := map[string]map[string]dbschema.Extras{} // the relations whose alias is dropped
 	for _, name := range sch.Names {
 		key := strings.ToLower(name)
 		t := sch.Tables[key]
-		var cp *dbschema.Table
 		for i, r := range t.Related {
 			if r.Alias == "" || uniqueKey(t, i) {
 				continue
 			}
-			if cp == nil {
-				c := *t
-				c.Related = slices.Clone(t.Related)
-				cp = &c
-			}
 			out = append(out, leftOut{table: t.Name, relationship: r.Name,
 				why: fmt.Sprintf("its alias '%s' is already a field, or the name or alias of another relationship, of table '%s'", r.Alias, t.Name)})
-			rc := *r
-			rc.Alias = ""
-			cp.Related[i] = &rc
-		}
-		if cp != nil {
-			if sch == base { // never change base
-				sch = &dbschema.Schema{Tables: maps.Clone(base.Tables), Names: base.Names}
-			}
-			sch.Tables[key] = cp
+			x := r.Extras
+			x.Alias = ""
+			setExtras(unaliased, key, r.Name, x)
 		}
 	}
+	sch, _ = dbschema.WithExtras(sch, unaliased) // nothing missing: every entry is a relation of sch
 	return sch, out
+}
+
+// setExtras sets the extras of relation of table in extras, as dbschema.WithExtras takes them.
+func setExtras(extras map[string]map[string]dbschema.Extras, table, relation string, x dbschema.Extras) {
+	key := strings.ToLower(table)
+	if extras[key] == nil {
+		extras[key] = map[string]dbschema.Extras{}
+	}
+	extras[key][strings.ToLower(relation)] = x
 }
 
 // uniqueKey reports whether the alias of t.Related[i] is not a field of t, not the name of
