@@ -22,11 +22,10 @@ import (
 // first (link.Parent IN Keys), then the rows (Ref IN the linked values). IN lists are padded
 // to a power-of-two length so that the statement cache sees few query shapes.
 //
-// One statement binds at most platform.MaxBoundKeys keys in its IN list. Parent pages are at
-// most max_records rows, so one statement per read is the rule; past that many keys (far below
-// the bind limits of SQLite, PostgreSQL and MySQL) the keys are split over several statements.
-// Then the order of a read without a per-parent limit holds within each statement, not across
-// them.
+// One statement binds at most platform.MaxBoundKeys keys in its IN list, padding included.
+// Parent pages are at most max_records rows, but the rows they link to may be many more; past
+// that many keys they are split over several statements. Then the order of a read without a
+// per-parent limit holds within each statement, not across them.
 //
 // A Key or Link naming no column of the schema is the caller's bug: a 500.
 func (s *Service) getPerParent(ctx context.Context, req *platform.Request, c *catalog, db sqltable.DB, t *dbschema.Table, tbl *sqltable.Table, r *sqltable.Read) (*platform.Response, error) {
@@ -204,9 +203,11 @@ func (s *Service) selectPerParent(ctx context.Context, db sqltable.DB, tbl *sqlt
 	return rows, parents, nil
 }
 
-// inKeys is "col IN (keys…)" with every key bound, the list padded (see padded).
+// inKeys is "col IN (keys…)" with every key bound, the list padded (see padded) up to
+// platform.MaxBoundKeys values at most: past 16384 keys the next power of two (32768) is more
+// than SQLite binds in one statement (32766).
 func (s *Service) inKeys(col, keyKind string, keys []any) *entsql.Predicate {
-	args := make([]any, padded(len(keys)))
+	args := make([]any, max(len(keys), min(padded(len(keys)), platform.MaxBoundKeys)))
 	for i := range args {
 		args[i] = bindKey(keyKind, keys[min(i, len(keys)-1)])
 	}
