@@ -35,9 +35,9 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 5 ./cmd/apiary/ | tee bench.txt
 
-## bench-targets: each performance target's two endpoints in alternating segments (BenchmarkPaired; see README)
+## bench-targets: each performance target's two endpoints in quartets of alternating segments (BenchmarkPaired; see README)
 bench-targets:
-	$(GO) test -run '^$$' -bench Paired -benchtime 6000x -count 5 ./cmd/apiary/ | tee bench-targets.txt
+	$(GO) test -run '^$$' -bench Paired -benchtime 6000x -count 7 ./cmd/apiary/ | tee bench-targets.txt
 
 ## web: rebuild the embedded GraphiQL playground (web/dist) from web/playground
 web:
