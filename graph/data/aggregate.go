@@ -45,13 +45,34 @@ func aggregated(tb *table, fn string) []*column {
 	return out
 }
 
+// aggFields are the columns one aggregate function applies to (aggregated), in order and by
+// GraphQL name.
+type aggFields struct {
+	cols   []*column
+	byName map[string]*column
+}
+
+// aggregates returns the aggFields of tb for each of aggregateFuncs. newModel stores them on
+// the table once its columns are named.
+func aggregates(tb *table) map[string]aggFields {
+	out := make(map[string]aggFields, len(aggregateFuncs))
+	for _, fn := range aggregateFuncs {
+		a := aggFields{cols: aggregated(tb, fn), byName: map[string]*column{}}
+		for _, c := range a.cols {
+			a.byName[c.name] = c
+		}
+		out[fn] = a
+	}
+	return out
+}
+
 // aggregateSDL writes the {t}_aggregate type and its {t}_{fn}_fields types. A function that
 // applies to no column of the table is left out (an object type needs a field).
 func aggregateSDL(b *strings.Builder, tb *table) {
 	n := tb.name
 	var fields, types strings.Builder
 	for _, fn := range aggregateFuncs {
-		cols := aggregated(tb, fn)
+		cols := tb.aggs[fn].cols
 		if len(cols) == 0 {
 			continue
 		}
@@ -142,10 +163,7 @@ func (x *run) aggregate(buf *bytes.Buffer, tb *table, args map[string]any, sel a
 // REST's grouped reads name them).
 func (x *run) aggregateFields(buf *bytes.Buffer, tb *table, f graphql.CollectedField, vals map[string]any, path ast.Path) error {
 	typ := tb.name + "_" + f.Name + "_fields"
-	byName := map[string]*column{}
-	for _, c := range aggregated(tb, f.Name) {
-		byName[c.name] = c
-	}
+	byName := tb.aggs[f.Name].byName
 	return x.writeObject(buf, typ, x.collect(f.Selections, typ), path, func(sf graphql.CollectedField, p ast.Path) error {
 		c := byName[sf.Name]
 		if c == nil {

@@ -42,7 +42,8 @@ type table struct {
 	byName map[string]*column
 	rels   []*relation
 	relBy  map[string]*relation
-	pk     []*column // empty for views and tables without a key (no _by_pk fields)
+	pk     []*column            // empty for views and tables without a key (no _by_pk fields)
+	aggs   map[string]aggFields // by aggregate function (aggregateFuncs): the columns it applies to
 	// fieldNames are the object type's field names taken so far (while building).
 	fieldNames map[string]bool
 }
@@ -208,6 +209,7 @@ func newModel(sch *dbschema.Schema) *model {
 				break
 			}
 		}
+		tb.aggs = aggregates(tb)
 		m.tables = append(m.tables, tb)
 		m.byName[name] = tb
 		m.byDB[strings.ToLower(t.Name)] = tb

@@ -2,6 +2,7 @@ package sqltable
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -40,16 +41,15 @@ type Link struct {
 // one more column, the parent key. The row number is never among the returned columns.
 func (t *Table) PerParentSQL(dialect string, q PerParent) (string, []any) {
 	d := entsql.Dialect(dialect)
-	taken := map[string]bool{strings.ToLower(t.Name): true}
-	for _, c := range t.Columns {
-		taken[strings.ToLower(c.Column)] = true
-	}
-	// fresh returns a name no column of the read table (or the table itself) has.
+	// given are the names fresh has returned (lower-case); t.taken is shared and never changed.
+	given := make([]string, 0, 5)
+	// fresh returns a name no column of the read table (or the table itself) has, nor any
+	// name it returned before.
 	fresh := func(name string) string {
-		for taken[strings.ToLower(name)] {
+		for t.taken[strings.ToLower(name)] || slices.Contains(given, strings.ToLower(name)) {
 			name += "_"
 		}
-		taken[strings.ToLower(name)] = true
+		given = append(given, strings.ToLower(name))
 		return name
 	}
 	rnName, outer := fresh("apiary_rn"), fresh("apiary_ranked")

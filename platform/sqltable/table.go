@@ -24,11 +24,13 @@ type Column struct {
 	Name, Column, Kind string
 }
 
-// Table is a described table.
+// Table is a described table, built by New; Name and Columns are not changed after (the
+// lookups below are built from them).
 type Table struct {
 	Name    string // SQL name
 	Columns []Column
 	byName  map[string]int                 // lower-case name → index
+	taken   map[string]bool                // lower-case SQL names of the table and its columns (PerParentSQL)
 	byKey   sync.Map                       // dialect and key columns → the SELECT of one row by them (SelectByKey)
 	shaped  bounded.Map[string, statement] // query shape → its SELECT or COUNT (shapedSQL)
 	quoted  sync.Map                       // dialect → *quotedNames
@@ -58,10 +60,12 @@ func (t *Table) names(dialect string) *quotedNames {
 
 // New describes table name with its columns, in the order rows are read.
 func New(name string, cols []Column) *Table {
-	t := &Table{Name: name, Columns: cols, byName: make(map[string]int, len(cols))}
+	t := &Table{Name: name, Columns: cols, byName: make(map[string]int, len(cols)), taken: make(map[string]bool, len(cols)+1)}
 	t.shaped.Max = maxShapes
+	t.taken[strings.ToLower(name)] = true
 	for i, c := range cols {
 		t.byName[strings.ToLower(c.Name)] = i
+		t.taken[strings.ToLower(c.Column)] = true
 	}
 	return t
 }
