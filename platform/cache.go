@@ -187,11 +187,10 @@ func (p *Platform) instance(row *ent.Service) (Service, error) {
 		return e.svc, nil
 	}
 	if e != nil && e.id == row.ID {
-		r, ok := e.svc.(Reconfigurer)
-		if ok && row.LastModifiedDate.Before(e.version) { // a stale row: the instance serves a newer one
+		if row.LastModifiedDate.Before(e.version) { // a stale row: the instance serves a newer one
 			return e.svc, nil
 		}
-		if ok && r.Reconfigure(row) {
+		if r, ok := e.svc.(Reconfigurer); ok && r.Reconfigure(row) {
 			c.mu.Lock()
 			if cur := c.instances[key]; cur == e && e.version.Before(row.LastModifiedDate) {
 				c.instances[key] = &instanceEntry{svc: e.svc, id: e.id, version: row.LastModifiedDate}
