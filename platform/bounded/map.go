@@ -24,14 +24,15 @@ func (c *Map[K, V]) Get(k K) (V, bool) {
 	return v, ok
 }
 
-// Put keeps v for k, emptying the map first when it is full.
+// Put keeps v for k, emptying the map first when it is full and k is new (two callers that
+// missed the same key both Put it; the second must not empty what the first filled).
 func (c *Map[K, V]) Put(k K, v V) {
 	limit := c.Max
 	if limit <= 0 {
 		limit = DefaultMax
 	}
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= limit {
+	if _, known := c.m[k]; c.m == nil || !known && len(c.m) >= limit {
 		c.m = make(map[K]V)
 	}
 	c.m[k] = v
