@@ -524,11 +524,7 @@ func (d *dbBenchEnv) byID(k *dbBenchKind) load {
 	h := d.dbUserHeader()
 	var n atomic.Int64
 	return load{newReq: func() (*http.Request, error) {
-		req, err := http.NewRequest(http.MethodGet, d.byIDURL(k, nextID(&n)), nil)
-		if err == nil {
-			req.Header = h.Clone()
-		}
-		return req, err
+		return headerReq(h, http.MethodGet, d.byIDURL(k, nextID(&n)), nil)
 	}}
 }
 
@@ -541,37 +537,32 @@ func (k *dbBenchKind) baselineList() load {
 // list is the filtered 20-row list as the benchmark user.
 func (d *dbBenchEnv) list(k *dbBenchKind) load {
 	u, h := d.listURL(k), d.dbUserHeader()
-	return load{newReq: func() (*http.Request, error) {
-		req, err := http.NewRequest(http.MethodGet, u, nil)
-		if err == nil {
-			req.Header = h.Clone()
-		}
-		return req, err
-	}}
+	return load{newReq: func() (*http.Request, error) { return headerReq(h, http.MethodGet, u, nil) }}
 }
 
-// eachDBKind runs one subtest per database kind with its environment.
-func eachDBKind(b *testing.B, fn func(b *testing.B, d *dbBenchEnv, k *dbBenchKind)) {
+// eachDBKind runs one subtest per database kind with the environment setup returns
+// (dbBenchSetup, or gqlBenchSetup for the benchmarks that need contact_note).
+func eachDBKind(b *testing.B, setup func(*testing.B) *dbBenchEnv, fn func(b *testing.B, d *dbBenchEnv, k *dbBenchKind)) {
 	for _, kind := range dbBenchKinds {
 		b.Run(kind, func(b *testing.B) {
-			d := dbBenchSetup(b)
+			d := setup(b)
 			fn(b, d, d.kind(b, kind))
 		})
 	}
 }
 
 func BenchmarkDBBaselineByID(b *testing.B) {
-	eachDBKind(b, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { k.baselineByID().run(b, d.benchEnv) })
+	eachDBKind(b, dbBenchSetup, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { k.baselineByID().run(b, d.benchEnv) })
 }
 
 func BenchmarkDBByID(b *testing.B) {
-	eachDBKind(b, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { d.byID(k).run(b, d.benchEnv) })
+	eachDBKind(b, dbBenchSetup, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { d.byID(k).run(b, d.benchEnv) })
 }
 
 func BenchmarkDBBaselineList(b *testing.B) {
-	eachDBKind(b, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { k.baselineList().run(b, d.benchEnv) })
+	eachDBKind(b, dbBenchSetup, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { k.baselineList().run(b, d.benchEnv) })
 }
 
 func BenchmarkDBList(b *testing.B) {
-	eachDBKind(b, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { d.list(k).run(b, d.benchEnv) })
+	eachDBKind(b, dbBenchSetup, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { d.list(k).run(b, d.benchEnv) })
 }

@@ -97,16 +97,6 @@ func gqlBody(query string, vars map[string]any) []byte {
 	return b
 }
 
-// gqlCheck fails on a GraphQL error answer (status 200 with "errors").
-func gqlCheck(want string) func([]byte) error {
-	return func(body []byte) error {
-		if bytes.Contains(body, []byte(`"errors"`)) || !bytes.Contains(body, []byte(want)) {
-			return fmt.Errorf("GraphQL answered %s", body)
-		}
-		return nil
-	}
-}
-
 // graphQLByPK is contact_by_pk with every column through /graphql/{service} as the benchmark
 // user, ids cycling.
 func (d *dbBenchEnv) graphQLByPK(k *dbBenchKind) load {
@@ -119,62 +109,33 @@ func (d *dbBenchEnv) graphQLByPK(k *dbBenchKind) load {
 	head = head[:bytes.LastIndex(head, []byte(`0}}`))]
 	var n atomic.Int64
 	return load{newReq: func() (*http.Request, error) {
-		body := append(strconv.AppendInt(slices.Clip(head), int64(nextID(&n)), 10), '}', '}')
-		req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
-		if err == nil {
-			req.Header = h.Clone()
-		}
-		return req, err
+		return headerReq(h, http.MethodPost, u, append(strconv.AppendInt(slices.Clip(head), int64(nextID(&n)), 10), '}', '}'))
 	}, check: gqlCheck(`"city"`)}
 }
 
 func BenchmarkGraphQLDataByPK(b *testing.B) {
-	for _, kind := range dbBenchKinds {
-		b.Run(kind, func(b *testing.B) {
-			d := gqlBenchSetup(b)
-			d.graphQLByPK(d.kind(b, kind)).run(b, d.benchEnv)
-		})
-	}
+	eachDBKind(b, gqlBenchSetup, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) { d.graphQLByPK(k).run(b, d.benchEnv) })
 }
 
 func BenchmarkGraphQLDataListNested(b *testing.B) {
 	body := gqlBody(`{ contact(where: {city: {_eq: "`+dbBenchCity+`"}}, limit: 20) { id first_name last_name email city age contact_note_by_contact_id { id body } } }`, nil)
-	for _, kind := range dbBenchKinds {
-		b.Run(kind, func(b *testing.B) {
-			d := gqlBenchSetup(b)
-			k := d.kind(b, kind)
-			u, h := d.main.URL+"/graphql/"+k.service, d.adminHeader.Clone()
-			h.Set("Content-Type", "application/json")
-			runLoad(b, d.benchEnv, nil, func() (*http.Request, error) {
-				req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
-				if err == nil {
-					req.Header = h.Clone()
-				}
-				return req, err
-			}, gqlCheck(`"second note of`))
-		})
-	}
+	eachDBKind(b, gqlBenchSetup, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) {
+		u, h := d.main.URL+"/graphql/"+k.service, d.adminHeader.Clone()
+		h.Set("Content-Type", "application/json")
+		load{newReq: func() (*http.Request, error) {
+			return headerReq(h, http.MethodPost, u, body)
+		}, check: gqlCheck(`"second note of`)}.run(b, d.benchEnv)
+	})
 }
 
 func BenchmarkDBListRelated(b *testing.B) {
-	for _, kind := range dbBenchKinds {
-		b.Run(kind, func(b *testing.B) {
-			d := gqlBenchSetup(b)
-			k := d.kind(b, kind)
-			u := d.listURL(k) + "&related=contact_note_by_contact_id"
-			h := d.adminHeader.Clone()
-			runLoad(b, d.benchEnv, nil, func() (*http.Request, error) {
-				req, err := http.NewRequest(http.MethodGet, u, nil)
-				if err == nil {
-					req.Header = h.Clone()
-				}
-				return req, err
-			}, func(body []byte) error {
-				if !bytes.Contains(body, []byte("second note of")) {
-					return fmt.Errorf("REST answered %s", body)
-				}
-				return nil
-			})
-		})
-	}
+	eachDBKind(b, gqlBenchSetup, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) {
+		u, h := d.listURL(k)+"&related=contact_note_by_contact_id", d.adminHeader.Clone()
+		load{newReq: func() (*http.Request, error) { return headerReq(h, http.MethodGet, u, nil) }, check: func(body []byte) error {
+			if !bytes.Contains(body, []byte("second note of")) {
+				return fmt.Errorf("REST answered %s", body)
+			}
+			return nil
+		}}.run(b, d.benchEnv)
+	})
 }

@@ -16,7 +16,7 @@
 // self-baseline measures the role baseline against itself: how far from 1 the method's own
 // ratio lands on this machine.
 //
-//	go test -run '^$' -bench Paired -benchtime 4000x -count 5 ./cmd/apiary/
+//	go test -run '^$' -bench Paired -benchtime 6000x -count 7 ./cmd/apiary/
 //
 // One op is one request to each side. The targets:
 //
@@ -29,28 +29,13 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"net/http"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"database/sql"
 )
-
-// load is one benchmarked endpoint: how to build a request, how to check an answer (nil: any
-// 200), and the *sql.DB whose idle-connection closes runLoad reports (nil: none).
-type load struct {
-	db     *sql.DB
-	newReq func() (*http.Request, error)
-	check  func([]byte) error
-}
-
-// run measures l alone (runLoad).
-func (l load) run(b *testing.B, e *benchEnv) { runLoad(b, e, l.db, l.newReq, l.check) }
 
 // pairedSegment is how many requests one side gets before the other's turn: long enough that
 // the ramp of a segment's start and end is small, short enough (tens of milliseconds) that the
@@ -97,7 +82,8 @@ func pairedLoad(b *testing.B, e *benchEnv, base, cand load) {
 	b.ReportMetric(float64(count[1])/total[1].Seconds(), "req/s")
 }
 
-// segment sends n requests of l from clients concurrent clients and returns the wall time.
+// segment sends n requests of l (load.send) from clients concurrent clients and returns the wall
+// time.
 func segment(e *benchEnv, l load, n, clients int) (time.Duration, error) {
 	var (
 		next  atomic.Int64
@@ -111,31 +97,9 @@ func segment(e *benchEnv, l load, n, clients int) (time.Duration, error) {
 		wg.Go(func() {
 			var buf bytes.Buffer
 			for next.Add(1) <= int64(n) {
-				req, err := l.newReq()
-				if err != nil {
+				if _, err := l.send(e.client, &buf); err != nil {
 					fail(err)
 					return
-				}
-				resp, err := e.client.Do(req)
-				if err != nil {
-					fail(err)
-					return
-				}
-				buf.Reset()
-				_, err = buf.ReadFrom(resp.Body)
-				resp.Body.Close()
-				switch {
-				case err != nil:
-					fail(err)
-					return
-				case resp.StatusCode != http.StatusOK:
-					fail(fmt.Errorf("status %d: %s (run with -v for the server log)", resp.StatusCode, buf.Bytes()))
-					return
-				case l.check != nil:
-					if err := l.check(buf.Bytes()); err != nil {
-						fail(err)
-						return
-					}
 				}
 			}
 		})
@@ -158,18 +122,17 @@ func BenchmarkPaired(b *testing.B) {
 		pairedLoad(b, e, e.baselineRole(), e.graphQLRole())
 	})
 	b.Run("db-by-id", func(b *testing.B) {
-		eachDBKind(b, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) {
+		eachDBKind(b, dbBenchSetup, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) {
 			pairedLoad(b, d.benchEnv, k.baselineByID(), d.byID(k))
 		})
 	})
 	b.Run("db-list", func(b *testing.B) {
-		eachDBKind(b, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) {
+		eachDBKind(b, dbBenchSetup, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) {
 			pairedLoad(b, d.benchEnv, k.baselineList(), d.list(k))
 		})
 	})
 	b.Run("graphql-by-pk", func(b *testing.B) {
-		eachDBKind(b, func(b *testing.B, _ *dbBenchEnv, k *dbBenchKind) {
-			d := gqlBenchSetup(b)
+		eachDBKind(b, gqlBenchSetup, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) {
 			pairedLoad(b, d.benchEnv, d.byID(k), d.graphQLByPK(k))
 		})
 	})

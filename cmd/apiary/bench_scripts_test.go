@@ -94,11 +94,7 @@ func BenchmarkScripts(b *testing.B) {
 				base := d.main.URL + "/api/v2/" + variant.service + "/_table/contact/"
 				var n atomic.Int64
 				runClients(b, d.benchEnv, clients, func() (*http.Request, error) {
-					req, err := http.NewRequest(http.MethodGet, base+strconv.Itoa(nextID(&n)), nil)
-					if err == nil {
-						req.Header = d.adminHeader.Clone()
-					}
-					return req, err
+					return headerReq(d.adminHeader, http.MethodGet, base+strconv.Itoa(nextID(&n)), nil)
 				})
 			})
 		}

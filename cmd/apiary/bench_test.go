@@ -1,7 +1,8 @@
 // Pipeline benchmarks: what authenticate → authorize → events → handler costs on a real server.
 //
-// `make bench` runs three benchmarks in one process against the same SQLite file and the same
-// role row, each with ~8 concurrent keep-alive HTTP clients (SetParallelism(4) × GOMAXPROCS):
+// `make bench` runs, among the others, this file's benchmarks in one process against the same
+// SQLite file and the same role row, each with ~8 concurrent keep-alive HTTP clients
+// (SetParallelism(4) × GOMAXPROCS):
 //
 //	BenchmarkBaselineChiSQLite  a bare chi handler: GET /role/{id} → prepared
 //	                            SELECT id, name, description, is_active FROM role WHERE id = ? → JSON
@@ -9,6 +10,8 @@
 //	                            X-DreamFactory-Session-Token (a non-admin user whose role allows it)
 //	BenchmarkGraphQLRoleByID    POST /graphql { roles(where: {id: …}) { edges { node { … } } } },
 //	                            same credentials
+//	BenchmarkGraphQLTypename    POST /graphql { __typename }, same credentials: the floor of
+//	                            /graphql (no resolver, no database)
 //
 // Each reports req/s (requests completed per wall-clock second), p50-µs and p99-µs (client-side
 // latency of every request, merged over the clients), and cpu-µs/op: the CPU time (user and
@@ -21,12 +24,13 @@
 // metric over the -count repetitions; divide the medians. Other load on the machine (a build, a
 // test run) moves every number a lot: compare runs made on an idle machine.
 //
-// conn-closes/op counts the connections the serving *sql.DB closed for exceeding MaxIdleConns
-// (each is reopened by a later request: pragmas and schema load again); ns/op, B/op and
-// allocs/op are per request with client and server in one process. With -v the server's
-// warnings and errors go to stderr, which explains a failing (non-200) benchmark.
+// conn-closes/op (not reported by BenchmarkGraphQLTypename, which reaches no database) counts
+// the connections the serving *sql.DB closed for exceeding MaxIdleConns (each is reopened by a
+// later request: pragmas and schema load again); ns/op, B/op and allocs/op are per request with
+// client and server in one process. With -v the server's warnings and errors go to stderr, which
+// explains a failing (non-200) benchmark.
 //
-// The server is started once per test process (sync.Once) and shared by the three benchmarks and
+// The server is started once per test process (sync.Once) and shared by every benchmark and
 // every repetition; it runs until the process exits. Its data directory is created with
 // os.MkdirTemp as $TMPDIR/apiary-bench-* and is NOT removed afterwards (a benchmark has no
 // process-wide cleanup hook short of TestMain, and b.TempDir would be deleted after the first
@@ -352,30 +356,86 @@ func startBaseline(ctx context.Context, path string) (string, *sql.DB, error) {
 	return "http://" + ln.Addr().String(), db, nil
 }
 
-// runLoad sends b.N requests from SetParallelism(4)×GOMAXPROCS clients and reports req/s,
-// p50-µs and p99-µs, and conn-closes/op: connections the server's pool db closed because more
-// were idle than its MaxIdleConns (each is later reopened — connection churn; 0 is healthy).
-// db may be nil (a pool the benchmark can not reach): then conn-closes/op is not reported.
-// newReq builds one request; check, when set, inspects each 200 body.
-func runLoad(b *testing.B, e *benchEnv, db *sql.DB, newReq func() (*http.Request, error), check func([]byte) error) {
+// load is one benchmarked endpoint: how to build a request, how to check an answer (nil: any
+// 200), and the *sql.DB whose idle-connection closes runLoad reports (nil: none).
+type load struct {
+	db     *sql.DB
+	newReq func() (*http.Request, error)
+	check  func([]byte) error
+}
+
+// run measures l alone (runLoad).
+func (l load) run(b *testing.B, e *benchEnv) { runLoad(b, e, l) }
+
+// send sends one request of l on c, reads the answer into buf and checks its status (200) and,
+// with l.check, its body. It returns the request's latency: from just before the request is sent
+// to just after its body is read, before any check.
+func (l load) send(c *http.Client, buf *bytes.Buffer) (time.Duration, error) {
+	req, err := l.newReq()
+	if err != nil {
+		return 0, fmt.Errorf("building the request: %w", err)
+	}
+	start := time.Now()
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("request: %w", err)
+	}
+	buf.Reset()
+	_, err = buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	lat := time.Since(start)
+	if err != nil {
+		return lat, fmt.Errorf("reading the body: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return lat, fmt.Errorf("status %d: %s (run with -v for the server log)", resp.StatusCode, buf.Bytes())
+	}
+	if l.check != nil {
+		if err := l.check(buf.Bytes()); err != nil {
+			return lat, err
+		}
+	}
+	return lat, nil
+}
+
+// headerReq builds a request with a copy of h as its headers and, when body is not nil, a fresh
+// reader over body (a request consumes its body).
+func headerReq(h http.Header, method, u string, body []byte) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, u, rd)
+	if err == nil {
+		req.Header = h.Clone()
+	}
+	return req, err
+}
+
+// runLoad sends b.N requests of l (load.send) from SetParallelism(4)×GOMAXPROCS clients and
+// reports req/s, p50-µs and p99-µs, and conn-closes/op: connections the server's pool l.db
+// closed because more were idle than its MaxIdleConns (each is later reopened — connection
+// churn; 0 is healthy). l.db may be nil (a pool the benchmark can not reach): then
+// conn-closes/op is not reported.
+func runLoad(b *testing.B, e *benchEnv, l load) {
 	b.Helper()
 	var (
 		mu       sync.Mutex
 		all      = make([]time.Duration, 0, 1<<16)
 		reported atomic.Bool
 	)
-	fail := func(format string, args ...any) {
+	fail := func(err error) {
 		if reported.CompareAndSwap(false, true) {
-			b.Errorf(format, args...)
+			b.Errorf("%v", err)
 		}
 	}
 	b.SetParallelism(4)
 	b.ReportAllocs()
 	idleClosed := func() int64 {
-		if db == nil {
+		if l.db == nil {
 			return 0
 		}
-		return db.Stats().MaxIdleClosed
+		return l.db.Stats().MaxIdleClosed
 	}
 	closed0 := idleClosed()
 	cpu0 := processCPU()
@@ -389,35 +449,12 @@ func runLoad(b *testing.B, e *benchEnv, db *sql.DB, newReq func() (*http.Request
 			mu.Unlock()
 		}()
 		for pb.Next() {
-			req, err := newReq()
+			d, err := l.send(e.client, &buf)
 			if err != nil {
-				fail("building the request: %v", err)
+				fail(err)
 				return
 			}
-			start := time.Now()
-			resp, err := e.client.Do(req)
-			if err != nil {
-				fail("request: %v", err)
-				return
-			}
-			buf.Reset()
-			_, err = buf.ReadFrom(resp.Body)
-			resp.Body.Close()
-			lat = append(lat, time.Since(start))
-			if err != nil {
-				fail("reading the body: %v", err)
-				return
-			}
-			if resp.StatusCode != http.StatusOK {
-				fail("status %d: %s (run with -v for the server log)", resp.StatusCode, buf.Bytes())
-				return
-			}
-			if check != nil {
-				if err := check(buf.Bytes()); err != nil {
-					fail("%v", err)
-					return
-				}
-			}
+			lat = append(lat, d)
 		}
 	})
 	b.StopTimer()
@@ -437,7 +474,7 @@ func runLoad(b *testing.B, e *benchEnv, db *sql.DB, newReq func() (*http.Request
 	b.ReportMetric(float64(cpu)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(pct(0.50), "p50-µs")
 	b.ReportMetric(pct(0.99), "p99-µs")
-	if db != nil {
+	if l.db != nil {
 		b.ReportMetric(float64(closed)/float64(b.N), "conn-closes/op")
 	}
 }
@@ -460,13 +497,18 @@ func (e *benchEnv) baselineRole() load {
 // restRole is GET /api/v2/system/role/{id} as the benchmark user.
 func (e *benchEnv) restRole() load {
 	u, h := e.restURL(), e.userHeader()
-	return load{db: e.main.Store.DB.DB, newReq: func() (*http.Request, error) {
-		req, err := http.NewRequest(http.MethodGet, u, nil)
-		if err == nil {
-			req.Header = h.Clone()
+	return load{db: e.main.Store.DB.DB, newReq: func() (*http.Request, error) { return headerReq(h, http.MethodGet, u, nil) }}
+}
+
+// gqlCheck fails on a GraphQL error answer (status 200 with "errors") and on an answer without
+// want: a failing resolver must not pass for a fast one.
+func gqlCheck(want string) func([]byte) error {
+	return func(body []byte) error {
+		if bytes.Contains(body, []byte(`"errors"`)) || !bytes.Contains(body, []byte(want)) {
+			return fmt.Errorf("GraphQL answered %s (run with -v for the server log)", body)
 		}
-		return req, err
-	}}
+		return nil
+	}
 }
 
 // graphQLRole is the role read through POST /graphql as the benchmark user.
@@ -474,19 +516,8 @@ func (e *benchEnv) graphQLRole() load {
 	u, h := e.main.URL+"/graphql", e.userHeader()
 	h.Set("Content-Type", "application/json")
 	return load{db: e.main.Store.DB.DB, newReq: func() (*http.Request, error) {
-		req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(e.graphQLBody))
-		if err == nil {
-			req.Header = h.Clone()
-		}
-		return req, err
-	}, check: func(body []byte) error {
-		// GraphQL answers 200 with an "errors" list on failure: a failing resolver must not pass
-		// for a fast one.
-		if bytes.Contains(body, []byte(`"errors"`)) || !bytes.Contains(body, []byte(`"name":"bench"`)) {
-			return fmt.Errorf("GraphQL answered %s (run with -v for the server log)", body)
-		}
-		return nil
-	}}
+		return headerReq(h, http.MethodPost, u, e.graphQLBody)
+	}, check: gqlCheck(`"name":"bench"`)}
 }
 
 func BenchmarkBaselineChiSQLite(b *testing.B) { e := benchSetup(b); e.baselineRole().run(b, e) }
@@ -503,16 +534,12 @@ func BenchmarkGraphQLTypename(b *testing.B) {
 	u, h := e.main.URL+"/graphql", e.userHeader()
 	h.Set("Content-Type", "application/json")
 	body := []byte(`{"query":"{ __typename }"}`)
-	runLoad(b, e, nil, func() (*http.Request, error) {
-		req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
-		if err == nil {
-			req.Header = h.Clone()
-		}
-		return req, err
-	}, func(body []byte) error {
+	load{newReq: func() (*http.Request, error) {
+		return headerReq(h, http.MethodPost, u, body)
+	}, check: func(body []byte) error {
 		if !bytes.Equal(body, []byte(`{"data":{"__typename":"Query"}}`)) {
 			return fmt.Errorf("GraphQL answered %s", body)
 		}
 		return nil
-	})
+	}}.run(b, e)
 }
