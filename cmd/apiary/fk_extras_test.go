@@ -19,9 +19,7 @@ func TestForeignKeyRelationshipExtras(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			addressBookGroups(t, kind, s.m.DataDir, cfg)
-			dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg})))
+			dbID := s.addressBookGroupsService(kind)
 			const belongs, hasMany, manyMany = "contact_info/_related/contact_by_contact_id", "contact/_related/contact_info_by_contact_id",
 				"contact/_related/contact_group_by_contact_group_relationship"
 

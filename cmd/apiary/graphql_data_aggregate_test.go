@@ -88,8 +88,7 @@ func TestGraphQLDataAggregates(t *testing.T) {
 // max), and a field the type lacks is a validation error.
 func TestGraphQLDataAggregateAccess(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg})))
+	dbID := s.addressBookService("sqlite")
 	f := s.readerFixture()
 	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), map[string]any{"role_service_access_by_role_id": []any{
 		map[string]any{"service_id": dbID, "component": "_table/contact_info/*", "verb_mask": 1, "requestor_mask": 1,

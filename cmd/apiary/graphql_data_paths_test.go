@@ -1,12 +1,8 @@
 package main
 
 import (
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"testing"
-
-	"github.com/apiary/apiary/platform/store"
 )
 
 // TestGraphQLDataErrorPaths: a value that can not be written as its field's type is an error
@@ -14,21 +10,15 @@ import (
 // its siblings are written as usual.
 func TestGraphQLDataErrorPaths(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	db, err := sql.Open("sqlite", store.SQLiteDSN(filepath.Join(s.m.DataDir, "paths.db")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := map[string]any{"database": "paths.db"}
+	db, _ := openDatabase(t, "sqlite", s.m.DataDir, cfg)
 	defer db.Close()
 	// SQLite keeps 'x' in an INTEGER column: the rows 2 and 4 can not answer n as an Int.
-	for _, st := range []string{
+	execAll(t, db,
 		"CREATE TABLE item (id INTEGER PRIMARY KEY, n INTEGER, label TEXT NOT NULL)",
 		"INSERT INTO item (id, n, label) VALUES (1, 10, 'one'), (2, 'x', 'two'), (3, 30, 'three'), (4, 'x', 'four')",
-	} {
-		if _, err := db.Exec(st); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": map[string]any{"database": "paths.db"}}))
+	)
+	s.dbService("sqlite", cfg)
 
 	data, errs := s.gqlData("db", `{
 		all: item(order_by: {id: asc}) { id n label }

@@ -13,9 +13,7 @@ import (
 func TestGraphQLDataRelationLimitInSQL(t *testing.T) {
 	d := countingSQLite(t)
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	addressBookGroups(t, "sqlite", s.m.DataDir, cfg)
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookGroupsService("sqlite")
 	// 16 more contacts (ids 5…20) with 5 infos each (e1…e5), each in both groups.
 	var recs []any
 	for i := 0; i < 16; i++ {
@@ -98,10 +96,7 @@ func TestGraphQLDataRelationLimitInSQL(t *testing.T) {
 func TestGraphQLDataRelationLimitIsBounded(t *testing.T) {
 	d := countingSQLite(t)
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	addressBookGroups(t, "sqlite", s.m.DataDir, cfg)
-	cfg["max_records"] = 3 // the bound is 30 rows
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookGroupsService("sqlite", "max_records", 3)
 	// 26 more contacts with 3 infos each, all in group Work, which then has 28 contacts (Jane
 	// with 2 infos, John with 1).
 	var recs []any

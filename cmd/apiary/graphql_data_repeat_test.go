@@ -11,8 +11,7 @@ import (
 // query (aliases, fragments, nested sets) are reused without mixing them up.
 func TestGraphQLDataRepeatedQueries(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookService("sqlite")
 
 	const conditional = `query($withName: Boolean!, $id: Int!) {
 		contact_by_pk(id: $id) { id first_name @include(if: $withName) last_name @skip(if: $withName) }

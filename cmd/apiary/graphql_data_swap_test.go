@@ -16,8 +16,7 @@ import (
 // sees the new schema, and so do requests after it.
 func TestGraphQLDataInFlightSwap(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookService("sqlite")
 	s.mustData("db", `{ contact(limit: 1) { id } }`, nil) // the first generation is built
 
 	started, release := make(chan struct{}), make(chan struct{})

@@ -70,9 +70,7 @@ func TestGraphQLDataParity(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			addressBookGroups(t, kind, s.m.DataDir, cfg)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookGroupsService(kind)
 			q := url.QueryEscape
 
 			// Filters with quotes, parentheses, IN lists, LIKE, IS NULL, NOT and OR.
@@ -270,8 +268,7 @@ func TestGraphQLDataAccessAndEvents(t *testing.T) {
 
 	// Through the recorder: the REST event names, in REST's order.
 	s2 := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s2.m.DataDir)
-	s2.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s2.addressBookService("sqlite")
 	s2.rec.take()
 	s2.mustData("db", `{ contact(limit: 2) { id contact_info_by_contact_id { email } } contact_by_pk(id: 1) { id } }`, nil)
 	got := strings.Join(s2.rec.take(), "\n")
@@ -310,9 +307,7 @@ func countingSQLite(t *testing.T) *storetest.CountingDriver {
 func TestGraphQLDataStatements(t *testing.T) {
 	d := countingSQLite(t)
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	addressBookGroups(t, "sqlite", s.m.DataDir, cfg)
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookGroupsService("sqlite")
 	var recs []any
 	for i := 0; i < 16; i++ {
 		recs = append(recs, map[string]any{"first_name": fmt.Sprint("F", i), "last_name": "L",
@@ -357,8 +352,7 @@ func TestGraphQLDataStatements(t *testing.T) {
 // handler built and swapped in); an outside change after ?refresh=true.
 func TestGraphQLDataSchemaChange(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookService("sqlite")
 	s.mustData("db", `{ contact(limit: 1) { id } }`, nil)
 	if _, errs := s.gqlData("db", `{ contact(limit: 1) { twitter } }`, nil, creds(s.admin, "")); len(errs) == 0 {
 		t.Fatal("twitter before it exists")
@@ -392,12 +386,7 @@ func TestGraphQLDataSchemaChange(t *testing.T) {
 // web/playground/node_modules).
 func TestGraphQLDataHTTPAndLimits(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	addressBookGroups(t, "sqlite", s.m.DataDir, cfg)
-	cfg["graphql_max_depth"] = 3
-	cfg["graphql_max_complexity"] = 8
-	cfg["graphql_max_limit"] = 2
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookGroupsService("sqlite", "graphql_max_depth", 3, "graphql_max_complexity", 8, "graphql_max_limit", 2)
 	h := creds(s.admin, "")
 	h["Accept"] = "application/graphql-response+json"
 	get := rawRequest(t, "GET", s.m.URL+"/graphql/db?query="+url.QueryEscape("{ contact { id } }"), "", h)
@@ -497,9 +486,7 @@ fragment TypeRef on __Type {
 // one level of a query is refused with a clear error instead of loading a whole table.
 func TestDataRelationsAreBounded(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	cfg["max_records"] = 1
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookService("sqlite", "max_records", 1)
 	var infos []any
 	for i := range 9 {
 		infos = append(infos, map[string]any{"contact_id": 1, "info_type": "extra", "email": fmt.Sprintf("x%d@jane.test", i)})

@@ -57,9 +57,7 @@ func TestGraphQLDataWhereRelations(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			addressBookGroups(t, kind, s.m.DataDir, cfg)
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookGroupsService(kind)
 			homeContacts := s.restColumn("contact_info", "contact_id", "info_type = 'home'")
 			work := s.restColumn("contact_group", "id", "name = 'Work'")
 			workContacts := s.restColumn("contact_group_relationship", "contact_id", "contact_group_id IN "+work)
@@ -114,8 +112,7 @@ func TestGraphQLDataWhereRelations(t *testing.T) {
 // conditions are bounded with clear errors.
 func TestGraphQLDataWhereRelationAccess(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg})))
+	dbID := s.addressBookService("sqlite")
 	f := s.readerFixture()
 	setAccess := func(rows ...any) {
 		s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), map[string]any{"role_service_access_by_role_id": rows})

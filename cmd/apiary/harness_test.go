@@ -274,6 +274,46 @@ func firstID(body any) int {
 	return int(list[0].(map[string]any)["id"].(float64))
 }
 
+// recordsOf returns the records of a {"resource": […]} body, or a bare record as one.
+func recordsOf(body any) []map[string]any {
+	m, _ := body.(map[string]any)
+	list, ok := m["resource"].([]any)
+	if !ok {
+		return []map[string]any{m}
+	}
+	out := make([]map[string]any, len(list))
+	for i, r := range list {
+		out[i] = r.(map[string]any)
+	}
+	return out
+}
+
+// pluck renders each row's relation rel as the given field of its related rows, the rows named
+// by key: "Jane:[a b]" for lists, "x:Jane" for an object, "x:<nil>" for null, "x:missing"
+// when the row lacks rel.
+func pluck(rows []map[string]any, key, rel, field string) string {
+	var out []string
+	for _, r := range rows {
+		switch v := r[rel].(type) {
+		case []any:
+			var vals []string
+			for _, x := range v {
+				vals = append(vals, fmt.Sprint(x.(map[string]any)[field]))
+			}
+			out = append(out, fmt.Sprintf("%v:%v", r[key], vals))
+		case map[string]any:
+			out = append(out, fmt.Sprintf("%v:%v", r[key], v[field]))
+		default:
+			if _, ok := r[rel]; !ok {
+				out = append(out, fmt.Sprintf("%v:missing", r[key]))
+			} else {
+				out = append(out, fmt.Sprintf("%v:%v", r[key], v))
+			}
+		}
+	}
+	return strings.Join(out, " ")
+}
+
 // count returns how many rows a system resource lists for the admin.
 func (s *server) count(resource string) int {
 	s.t.Helper()
@@ -288,10 +328,39 @@ func (s *server) serviceID(name string) int {
 	return firstID(out)
 }
 
-// addressBookService registers the address book (addressBook) on kind as the service "db" and
-// returns the service's id.
-func (s *server) addressBookService(kind string) int {
+// addressBookService registers the address book (addressBook) on kind as the service "db",
+// with the pairs of kv (key, value, …) set in its config as withKeys does, and returns the
+// service's id.
+func (s *server) addressBookService(kind string, kv ...any) int {
+	s.t.Helper()
+	return s.dbService(kind, withKeys(addressBook(s.t, kind, s.m.DataDir), kv...))
+}
+
+// addressBookGroupsService is addressBookService with addressBookGroups' tables added.
+func (s *server) addressBookGroupsService(kind string, kv ...any) int {
 	s.t.Helper()
 	cfg := addressBook(s.t, kind, s.m.DataDir)
+	addressBookGroups(s.t, kind, s.m.DataDir, cfg)
+	return s.dbService(kind, withKeys(cfg, kv...))
+}
+
+// dbService registers a database service "db" of kind with config cfg and returns its id.
+func (s *server) dbService(kind string, cfg map[string]any) int {
+	s.t.Helper()
 	return firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg})))
+}
+
+// serviceInstance returns the running instance of service name (platform.ServiceInstance of
+// its row), to tell whether a change kept or replaced it.
+func (s *server) serviceInstance(name string) any {
+	s.t.Helper()
+	rows, err := s.m.Platform.ServiceRows(s.t.Context())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	inst, err := s.m.Platform.ServiceInstance(rows[name])
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return inst
 }

@@ -23,8 +23,7 @@ func queued(t *testing.T, backend string, configure ...func(*Main)) *server {
 		m.JobConfig.PollInterval = 100 * time.Millisecond
 	}
 	s := MustServe(t, backend, append([]func(*Main){fast}, configure...)...)
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookService("sqlite")
 	return s
 }
 

@@ -41,8 +41,7 @@ func TestEventJournal(t *testing.T) {
 // relation's per-parent read and a GraphQL aggregate — not just its parameters.
 func TestEventJournalInternalReads(t *testing.T) {
 	s := MustServe(t, "sqlite", func(m *Main) { m.Journal = "all" })
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookService("sqlite")
 	s.must(200, "GET", "/api/v2/db/_table/contact?related=contact_info_by_contact_id&limit=2", nil)
 	s.mustData("db", `{ contact_aggregate { count max { id } } }`, nil)
 	var raw string

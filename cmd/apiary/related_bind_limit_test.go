@@ -20,31 +20,23 @@ func TestManyManyPastBindLimit(t *testing.T) {
 			cfg := freshDatabase(t, kind, "bindlimit.db")
 			db, idType := openDatabase(t, kind, s.m.DataDir, cfg)
 			defer db.Close()
-			for _, st := range []string{
-				"CREATE TABLE item (id " + idType + ", name VARCHAR(20) NOT NULL)",
-				"CREATE TABLE tag (id " + idType + ", label VARCHAR(20) NOT NULL)",
-				"CREATE TABLE item_tag (id " + idType + ", item_id INTEGER NOT NULL, tag_id INTEGER NOT NULL, " +
+			execAll(t, db,
+				"CREATE TABLE item (id "+idType+", name VARCHAR(20) NOT NULL)",
+				"CREATE TABLE tag (id "+idType+", label VARCHAR(20) NOT NULL)",
+				"CREATE TABLE item_tag (id "+idType+", item_id INTEGER NOT NULL, tag_id INTEGER NOT NULL, "+
 					"FOREIGN KEY (item_id) REFERENCES item(id), FOREIGN KEY (tag_id) REFERENCES tag(id))",
 				"INSERT INTO item (name) VALUES ('one')",
-			} {
-				if _, err := db.Exec(st); err != nil {
-					t.Fatalf("%s: %v", st, err)
-				}
-			}
+			)
 			for start := 1; start <= children; start += 1000 {
 				tags, links := make([]string, 0, 1000), make([]string, 0, 1000)
 				for i := start; i < start+1000; i++ {
 					tags = append(tags, fmt.Sprintf("('t%d')", i))
 					links = append(links, fmt.Sprintf("(1, %d)", i))
 				}
-				for _, st := range []string{
-					"INSERT INTO tag (label) VALUES " + strings.Join(tags, ","),
-					"INSERT INTO item_tag (item_id, tag_id) VALUES " + strings.Join(links, ","),
-				} {
-					if _, err := db.Exec(st); err != nil {
-						t.Fatalf("inserting: %v", err)
-					}
-				}
+				execAll(t, db,
+					"INSERT INTO tag (label) VALUES "+strings.Join(tags, ","),
+					"INSERT INTO item_tag (item_id, tag_id) VALUES "+strings.Join(links, ","),
+				)
 			}
 			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
 			row := s.must(200, "GET", "/api/v2/db/_table/item/1?related=tag_by_item_tag", nil).(map[string]any)

@@ -16,9 +16,7 @@ import (
 // table gets the 403 of that GET, and none of its events fire.
 func TestRelatedFiresRelatedTableEvents(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	addressBookGroups(t, "sqlite", s.m.DataDir, cfg)
-	dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg})))
+	dbID := s.addressBookGroupsService("sqlite")
 	// fired is what one GET fires: the parent's pre_process events, each related table's
 	// events in turn, then the parent's post_process and queued events.
 	fired := func(parent string, related ...string) []string {

@@ -10,7 +10,7 @@ func TestRelatedByFractionKeys(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": addressBook(t, kind, s.m.DataDir)}))
+			s.addressBookService(kind)
 			s.must(200, "POST", "/api/v2/db/_schema", map[string]any{"resource": []any{
 				map[string]any{"name": "item", "field": []any{map[string]any{"name": "id", "type": "id"},
 					map[string]any{"name": "price", "type": "decimal", "precision": 10, "scale": 2}}},

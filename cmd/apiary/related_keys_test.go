@@ -1,9 +1,6 @@
 package main
 
-import (
-	"fmt"
-	"testing"
-)
+import "testing"
 
 // TestRelationsOfNullKeys: a record whose relationship field is NULL has no related record
 // (null, or []) on every surface, even when another record's key is the empty string and has
@@ -48,51 +45,22 @@ func TestRelationsOfNullKeys(t *testing.T) {
 				t.Errorf("REST has_many: %s, want %s", got, want)
 			}
 
-			// GraphQL: the same.
-			str := func(v any) string {
-				switch x := v.(type) {
-				case map[string]any:
-					return fmt.Sprint(x["label"])
-				case []any:
-					var out []any
-					for _, r := range x {
-						out = append(out, r.(map[string]any)["body"])
-					}
-					return fmt.Sprint(out)
-				}
-				return fmt.Sprint(v)
-			}
+			// GraphQL: the same (pluck, with the trailing space these strings have).
 			data := s.mustData("db", `{ note(order_by: {id: asc}) { body card_by_code { label } } }`, nil)
-			var got string
-			for _, n := range data["note"].([]any) {
-				m := n.(map[string]any)
-				got += fmt.Sprintf("%v:%s ", m["body"], str(m["card_by_code"]))
-			}
+			got := pluck(recordsOf(map[string]any{"resource": data["note"]}), "body", "card_by_code", "label") + " "
 			if want := "n1:empty n2:<nil> n3:ex "; got != want {
 				t.Errorf("GraphQL has_one: %s, want %s", got, want)
 			}
 			for _, args := range []string{"", "(limit: 5)"} {
 				data := s.mustData("db", `{ note(order_by: {id: asc}) { body card_by_note_card`+args+` { label } } }`, nil)
-				got := ""
-				for _, n := range data["note"].([]any) {
-					m := n.(map[string]any)
-					var labels []any
-					for _, c := range m["card_by_note_card"].([]any) {
-						labels = append(labels, c.(map[string]any)["label"])
-					}
-					got += fmt.Sprintf("%v:%v ", m["body"], labels)
-				}
+				got := pluck(recordsOf(map[string]any{"resource": data["note"]}), "body", "card_by_note_card", "label") + " "
 				if want := "n1:[ex] n2:[] n3:[] "; got != want {
 					t.Errorf("GraphQL many_many %s: %s, want %s", args, got, want)
 				}
 			}
 			for _, args := range []string{"", "(limit: 5)", "(offset: 0)"} {
 				data := s.mustData("db", `{ card(order_by: {id: asc}) { label note_by_code`+args+` { body } } }`, nil)
-				got := ""
-				for _, c := range data["card"].([]any) {
-					m := c.(map[string]any)
-					got += fmt.Sprintf("%v:%s ", m["label"], str(m["note_by_code"]))
-				}
+				got := pluck(recordsOf(map[string]any{"resource": data["card"]}), "label", "note_by_code", "body") + " "
 				if want := "empty:[n1] ex:[n3] none:[] "; got != want {
 					t.Errorf("GraphQL has_many %s: %s, want %s", args, got, want)
 				}

@@ -18,43 +18,13 @@ func addressBookGroups(t *testing.T, kind, dataDir string, cfg map[string]any) {
 	}
 	db, idType := openDatabase(t, kind, dataDir, cfg)
 	defer db.Close()
-	for _, st := range []string{
-		"CREATE TABLE contact_group (id " + idType + ", name VARCHAR(128) NOT NULL)",
-		"CREATE TABLE contact_group_relationship (id " + idType + ", contact_id INTEGER NOT NULL, contact_group_id INTEGER NOT NULL, " +
+	execAll(t, db,
+		"CREATE TABLE contact_group (id "+idType+", name VARCHAR(128) NOT NULL)",
+		"CREATE TABLE contact_group_relationship (id "+idType+", contact_id INTEGER NOT NULL, contact_group_id INTEGER NOT NULL, "+
 			"FOREIGN KEY (contact_id) REFERENCES contact(id) ON DELETE CASCADE, FOREIGN KEY (contact_group_id) REFERENCES contact_group(id) ON DELETE CASCADE)",
 		"INSERT INTO contact_group (name) VALUES ('Family'), ('Work')",
 		"INSERT INTO contact_group_relationship (contact_id, contact_group_id) VALUES (1, 1), (1, 2), (2, 2)",
-	} {
-		if _, err := db.Exec(st); err != nil {
-			t.Fatalf("%s: %v", st, err)
-		}
-	}
-}
-
-// pluck renders each row's relation rel as the given field of its related rows, the rows named
-// by key: "Jane:[a b]" for lists, "x:Jane" for an object, "x:<nil>" for null, "x:missing"
-// when the row lacks rel.
-func pluck(rows []map[string]any, key, rel, field string) string {
-	var out []string
-	for _, r := range rows {
-		switch v := r[rel].(type) {
-		case []any:
-			var vals []string
-			for _, x := range v {
-				vals = append(vals, fmt.Sprint(x.(map[string]any)[field]))
-			}
-			out = append(out, fmt.Sprintf("%v:%v", r[key], vals))
-		case map[string]any:
-			out = append(out, fmt.Sprintf("%v:%v", r[key], v[field]))
-		default:
-			if _, ok := r[rel]; !ok {
-				out = append(out, fmt.Sprintf("%v:missing", r[key]))
-			} else {
-				out = append(out, fmt.Sprintf("%v:%v", r[key], v))
-			}
-		}
-	}
-	return strings.Join(out, " ")
+	)
 }
 
 // TestDatabaseServiceRelated: related=… on the address book, on every database kind —
@@ -64,9 +34,7 @@ func TestDatabaseServiceRelated(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			addressBookGroups(t, kind, s.m.DataDir, cfg)
-			dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg})))
+			dbID := s.addressBookGroupsService(kind)
 			q := url.QueryEscape
 
 			// has_many

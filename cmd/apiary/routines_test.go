@@ -52,11 +52,7 @@ func TestStoredRoutines(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			for _, st := range stmts {
-				if _, err := db.Exec(st); err != nil {
-					t.Fatalf("%s: %v", st, err)
-				}
-			}
+			execAll(t, db, stmts...)
 			if got := fmt.Sprint(s.must(200, "GET", "/api/v2/db?as_list=true", nil)); got != "map[resource:[_schema _table _proc _func]]" {
 				t.Errorf("resources: %s", got)
 			}

@@ -14,20 +14,18 @@ import (
 // it: a new SQLite file, a fresh PostgreSQL database, or a throw-away MySQL database.
 func emptyDatabase(t *testing.T, kind, dataDir string) map[string]any {
 	t.Helper()
+	var name string
 	switch kind {
 	case "sqlite":
-		name := fmt.Sprintf("schema_%d.db", time.Now().UnixNano())
+		name = fmt.Sprintf("schema_%d.db", time.Now().UnixNano())
 		if _, err := os.Stat(filepath.Join(dataDir, name)); err == nil {
 			t.Fatalf("%s exists", name)
 		}
-		return map[string]any{"database": name}
-	case "pgsql":
-		return map[string]any{"dsn": freshPostgres(t)}
-	case "mysql":
-		return map[string]any{"dsn": freshMySQL(t)}
+	case "pgsql", "mysql":
+	default:
+		t.Fatalf("unknown kind %s", kind)
 	}
-	t.Fatalf("unknown kind %s", kind)
-	return nil
+	return freshDatabase(t, kind, name)
 }
 
 // addressBookSchema is DreamFactory's address-book sample schema in _schema's field JSON.

@@ -16,8 +16,7 @@ func scripted(t *testing.T, configure ...func(*Main)) *server {
 	t.Helper()
 	engine := func(m *Main) { m.Scripts = nil; m.ScriptConfig.Timeout = 3 * time.Second }
 	s := MustServe(t, "sqlite", append([]func(*Main){engine}, configure...)...)
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookService("sqlite")
 	lodash, err := os.ReadFile(filepath.Join("testdata", "scripting", "lodash.min.js"))
 	if err != nil {
 		t.Fatal(err)

@@ -15,9 +15,7 @@ func TestAutoPaging(t *testing.T) {
 	for _, kind := range dbBackends(t) {
 		t.Run(kind, func(t *testing.T) {
 			s := MustServe(t, "sqlite")
-			cfg := addressBook(t, kind, s.m.DataDir)
-			cfg["max_records"] = 3
-			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": cfg}))
+			s.addressBookService(kind, "max_records", 3)
 			for _, c := range []struct{ query, want string }{
 				{"", "ids [1 2 3] meta map[count:4 next:3]"},
 				{"limit=0", "ids [1 2 3] meta map[count:4 next:3]"},
@@ -119,8 +117,7 @@ func TestIDFieldOnWrites(t *testing.T) {
 // timeout has passed, and the others are complete.
 func TestEventsWithAnUnreachableDatabase(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookService("sqlite")
 	// A server that accepts connections and never answers: connecting hangs.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -12,8 +12,7 @@ import (
 // TestRowFilterDodges: the ways around a role's row filters found in review are closed.
 func TestRowFilterDodges(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg})))
+	dbID := s.addressBookService("sqlite")
 	f := s.readerFixture()
 	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), map[string]any{"role_service_access_by_role_id": []any{
 		map[string]any{"service_id": dbID, "component": "_table/contact_info/*", "verb_mask": 31, "requestor_mask": 1,
@@ -67,14 +66,10 @@ func TestOddNames(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			for _, st := range []string{
+			execAll(t, db,
 				`CREATE TABLE "ALLOC" (id INTEGER PRIMARY KEY, "ALLOWED" INTEGER, "(select 1)" INTEGER, "distinct x" TEXT, "bad""quote" TEXT)`,
 				`INSERT INTO "ALLOC" (id, "ALLOWED", "(select 1)", "distinct x", "bad""quote") VALUES (1, 7, 42, 'd', 'q')`,
-			} {
-				if _, err := db.Exec(st); err != nil {
-					t.Fatal(err)
-				}
-			}
+			)
 			s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "odd", "type": kind, "config": cfg}))
 			got := fmt.Sprint(s.must(200, "GET", "/api/v2/odd/_table/ALLOC?order=ALLOWED", nil))
 			if got != "map[resource:[map[(select 1):42 ALLOWED:7 distinct x:d id:1]]]" {
@@ -98,15 +93,7 @@ func TestPoolsSurviveFlushes(t *testing.T) {
 	instance := func() any {
 		t.Helper()
 		s.must(200, "GET", "/api/v2/db/_table/contact?limit=1", nil)
-		rows, err := s.m.Platform.ServiceRows(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc, err := s.m.Platform.ServiceInstance(rows["db"])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return svc
+		return s.serviceInstance("db")
 	}
 	first := instance()
 	s.must(201, "POST", "/api/v2/system/role", rec(map[string]any{"name": "unrelated"}))
@@ -119,11 +106,7 @@ func TestPoolsSurviveFlushes(t *testing.T) {
 	if instance() != first {
 		t.Error("a change that keeps the connection replaced the database service (and its pool)")
 	}
-	changed := map[string]any{"max_records": 50}
-	for k, v := range cfg {
-		changed[k] = v
-	}
-	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/service/%d", id), map[string]any{"config": changed})
+	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/service/%d", id), map[string]any{"config": withKeys(cfg, "max_records", 50)})
 	if instance() == first {
 		t.Error("a change to the service's connection kept the old instance")
 	}

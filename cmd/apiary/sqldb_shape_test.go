@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"strings"
 	"testing"
@@ -24,10 +25,7 @@ func TestRepeatedReadsKeepCallerParts(t *testing.T) {
 			user, admin := creds(f.token, f.key), creds(s.admin, "")
 			names := func(who map[string]string, method, query string, body any) string {
 				t.Helper()
-				h := map[string]string{}
-				for k, v := range who {
-					h[k] = v
-				}
+				h := maps.Clone(who)
 				if method == "POST" {
 					h["X-HTTP-Method"] = "GET"
 				}

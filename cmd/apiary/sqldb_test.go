@@ -86,6 +86,16 @@ func openDatabase(t *testing.T, kind, dataDir string, cfg map[string]any) (*sql.
 	return db, idType
 }
 
+// execAll runs each statement on db in turn and fails the test on the first error.
+func execAll(t *testing.T, db *sql.DB, stmts ...string) {
+	t.Helper()
+	for _, st := range stmts {
+		if _, err := db.Exec(st); err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
+	}
+}
+
 // addressBook creates DreamFactory's sample tables (contact, contact_info) in a fresh database
 // of kind, fills them, and returns the service config that reaches it.
 func addressBook(t *testing.T, kind, dataDir string) map[string]any {
@@ -93,18 +103,13 @@ func addressBook(t *testing.T, kind, dataDir string) map[string]any {
 	cfg := freshDatabase(t, kind, "addressbook.db")
 	db, idType := openDatabase(t, kind, dataDir, cfg)
 	defer db.Close()
-	stmts := []string{
-		"CREATE TABLE contact (id " + idType + ", first_name VARCHAR(40) NOT NULL, last_name VARCHAR(40) NOT NULL, notes TEXT)",
-		"CREATE TABLE contact_info (id " + idType + ", contact_id INTEGER NOT NULL, info_type VARCHAR(32) NOT NULL, email VARCHAR(255), " +
+	execAll(t, db,
+		"CREATE TABLE contact (id "+idType+", first_name VARCHAR(40) NOT NULL, last_name VARCHAR(40) NOT NULL, notes TEXT)",
+		"CREATE TABLE contact_info (id "+idType+", contact_id INTEGER NOT NULL, info_type VARCHAR(32) NOT NULL, email VARCHAR(255), "+
 			"FOREIGN KEY (contact_id) REFERENCES contact(id) ON DELETE CASCADE)",
 		"INSERT INTO contact (first_name, last_name, notes) VALUES ('Jane', 'Doe', 'likes (parentheses) and = signs'), ('John', 'Smith', NULL), ('Jim', 'Beam', NULL), ('Alice', 'Jones', 'O''Brien''s friend')",
 		"INSERT INTO contact_info (contact_id, info_type, email) VALUES (1, 'home', 'jane@home.test'), (1, 'work', 'jane@work.test'), (2, 'home', 'john@home.test')",
-	}
-	for _, st := range stmts {
-		if _, err := db.Exec(st); err != nil {
-			t.Fatalf("%s: %v", st, err)
-		}
-	}
+	)
 	return cfg
 }
 
@@ -214,8 +219,7 @@ func TestDatabaseServiceReads(t *testing.T) {
 // password is never returned; a database that is down answers 503.
 func TestDatabaseServiceAccess(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg})))
+	dbID := s.addressBookService("sqlite")
 	f := s.readerFixture()
 	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), map[string]any{"role_service_access_by_role_id": []any{
 		map[string]any{"service_id": dbID, "component": "_table", "verb_mask": 1, "requestor_mask": 1},
@@ -254,8 +258,7 @@ func TestDatabaseServiceAccess(t *testing.T) {
 // DreamFactory clients send long filters and id lists.
 func TestGetWithBody(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	cfg := addressBook(t, "sqlite", s.m.DataDir)
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	s.addressBookService("sqlite")
 	h := creds(s.admin, "")
 	h["X-HTTP-Method"] = "GET"
 	status, body := s.do("POST", "/api/v2/db/_table/contact", map[string]any{

@@ -248,20 +248,6 @@ func TestVirtualRelationshipExtras(t *testing.T) {
 	}
 }
 
-// recordsOf returns the records of a {"resource": […]} body, or a bare record as one.
-func recordsOf(body any) []map[string]any {
-	m, _ := body.(map[string]any)
-	list, ok := m["resource"].([]any)
-	if !ok {
-		return []map[string]any{m}
-	}
-	out := make([]map[string]any, len(list))
-	for i, r := range list {
-		out[i] = r.(map[string]any)
-	}
-	return out
-}
-
 // relatedShape renders each record as "key:{field}" for an object under rel, "key:null" for
 // null, and "key:list" for anything else (an array is the wrong shape for a single relation).
 func relatedShape(rows []map[string]any, key, rel, field string) string {

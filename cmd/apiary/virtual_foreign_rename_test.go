@@ -12,7 +12,7 @@ import (
 // never reads a new service that took its old name.
 func TestVirtualRelationshipToARenamedService(t *testing.T) {
 	s := MustServe(t, "sqlite")
-	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": addressBook(t, "sqlite", s.m.DataDir)}))
+	s.addressBookService("sqlite")
 	crmID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "crm", "type": "sqlite", "config": crmDatabase(t, "sqlite", s.m.DataDir)})))
 	s.must(200, "POST", "/api/v2/db/_schema/contact/_related", rec(map[string]any{"type": "has_many", "field": "id", "ref_service_id": crmID,
 		"ref_table": "account", "ref_field": "owner_contact", "is_virtual": true}))
@@ -33,12 +33,8 @@ func TestVirtualRelationshipToARenamedService(t *testing.T) {
 	s.must(200, "DELETE", fmt.Sprintf("/api/v2/system/service/%d", crmID), nil)
 	other := map[string]any{"database": "crm2.db"}
 	db, _ := openDatabase(t, "sqlite", s.m.DataDir, other)
-	for _, st := range []string{"CREATE TABLE account (id INTEGER PRIMARY KEY AUTOINCREMENT, owner_contact INTEGER, name VARCHAR(40))",
-		"INSERT INTO account (owner_contact, name) VALUES (1, 'Impostor')"} {
-		if _, err := db.Exec(st); err != nil {
-			t.Fatal(err)
-		}
-	}
+	execAll(t, db, "CREATE TABLE account (id INTEGER PRIMARY KEY AUTOINCREMENT, owner_contact INTEGER, name VARCHAR(40))",
+		"INSERT INTO account (owner_contact, name) VALUES (1, 'Impostor')")
 	db.Close()
 	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "crm", "type": "sqlite", "config": other}))
 	status, body = s.do("GET", path, nil, creds(s.admin, ""))

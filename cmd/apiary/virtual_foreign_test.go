@@ -17,18 +17,14 @@ func crmDatabase(t *testing.T, kind, dataDir string) map[string]any {
 	cfg := freshDatabase(t, kind, "crm.db")
 	db, idType := openDatabase(t, kind, dataDir, cfg)
 	defer db.Close()
-	for _, st := range []string{
-		"CREATE TABLE account (id " + idType + ", owner_contact INTEGER, name VARCHAR(40) NOT NULL)",
-		"CREATE TABLE badge (id " + idType + ", label VARCHAR(40) NOT NULL)",
-		"CREATE TABLE contact_badge (id " + idType + ", contact_ref INTEGER NOT NULL, badge_ref INTEGER NOT NULL)",
+	execAll(t, db,
+		"CREATE TABLE account (id "+idType+", owner_contact INTEGER, name VARCHAR(40) NOT NULL)",
+		"CREATE TABLE badge (id "+idType+", label VARCHAR(40) NOT NULL)",
+		"CREATE TABLE contact_badge (id "+idType+", contact_ref INTEGER NOT NULL, badge_ref INTEGER NOT NULL)",
 		"INSERT INTO account (owner_contact, name) VALUES (1, 'Acme'), (1, 'Bolt'), (2, 'Core'), (NULL, 'Orphan')",
 		"INSERT INTO badge (label) VALUES ('gold'), ('silver')",
 		"INSERT INTO contact_badge (contact_ref, badge_ref) VALUES (1, 1), (1, 2), (3, 2)",
-	} {
-		if _, err := db.Exec(st); err != nil {
-			t.Fatalf("%s: %v", st, err)
-		}
-	}
+	)
 	return cfg
 }
 
@@ -48,7 +44,7 @@ func TestVirtualRelationshipsToAnotherService(t *testing.T) {
 				counting = countingSQLite(t)
 			}
 			s := MustServe(t, "sqlite")
-			dbID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": kind, "config": addressBook(t, kind, s.m.DataDir)})))
+			dbID := s.addressBookService(kind)
 			crmID := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "crm", "type": kind, "config": crmDatabase(t, kind, s.m.DataDir)})))
 			accounts := map[string]any{"type": "has_many", "field": "id", "ref_service_id": crmID, "ref_table": "account", "ref_field": "owner_contact", "is_virtual": true}
 			badges := map[string]any{"type": "many_many", "field": "id", "ref_service_id": crmID, "ref_table": "badge", "ref_field": "id",

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -32,19 +31,8 @@ func TestVirtualRelationships(t *testing.T) {
 			s.must(200, "POST", "/api/v2/db/_table/tag", map[string]any{"resource": []any{map[string]any{"label": "a"}, map[string]any{"label": "b"}}})
 			s.must(200, "POST", "/api/v2/db/_table/note_tag", map[string]any{"resource": []any{
 				map[string]any{"note_ref": 1, "tag_ref": 1}, map[string]any{"note_ref": 1, "tag_ref": 2}, map[string]any{"note_ref": 3, "tag_ref": 2}}})
-			instance := func() any {
-				rows, err := s.m.Platform.ServiceRows(context.Background())
-				if err != nil {
-					t.Fatal(err)
-				}
-				inst, err := s.m.Platform.ServiceInstance(rows["db"])
-				if err != nil {
-					t.Fatal(err)
-				}
-				return inst
-			}
 			s.must(200, "GET", "/api/v2/db/_table/note", nil) // the pool is open
-			before := instance()
+			before := s.serviceInstance("db")
 			// The GraphQL data API before: no such relation.
 			if _, errs := s.gqlData("db", `{ contact { note_by_contact_ref { body } } }`, nil, creds(s.admin, "")); len(errs) == 0 {
 				t.Error("GraphQL knows note_by_contact_ref before it is declared")
@@ -133,7 +121,7 @@ func TestVirtualRelationships(t *testing.T) {
 			}
 			// PUT replaces (and keeps) one of the same name.
 			s.must(200, "PUT", "/api/v2/db/_schema/note/_related/contact_by_contact_ref", belongsTo)
-			if instance() != before {
+			if s.serviceInstance("db") != before {
 				t.Error("a relationship change rebuilt the service (and its pool)")
 			}
 
