@@ -55,6 +55,13 @@ type Request struct {
 	// PerParent, set only by internal callers (see PerParent), makes a database service's
 	// record read (GET _table/{table}) read the related rows of a batch of parents.
 	PerParent *PerParent
+	// NoRelations, set only by internal callers (the GraphQL data API, which loads the
+	// relations a query asks for itself), makes a database service's record read (GET
+	// _table/{table}, by id too) load no relations: neither those its related parameter names
+	// nor those with always_fetch, so that no internal GET of a related table runs (with its
+	// statements, RBAC check and events) for rows the caller would not use. REST and scripts can
+	// not set it.
+	NoRelations bool
 }
 
 // Normalize fills defaults and canonical forms: upper-case method, lower-case service, resource

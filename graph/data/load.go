@@ -48,11 +48,14 @@ func (x *run) do(method, resource string, q url.Values, payload any) (any, *plat
 	return x.handle(x.request(method, resource, q, payload))
 }
 
-// request is a platform request on the service for the caller.
+// request is a platform request on the service for the caller. A read loads no relations
+// (platform.Request.NoRelations): not even those with always_fetch, which a query never uses
+// (it loads the relation fields it selects itself).
 func (x *run) request(method, resource string, q url.Values, payload any) *platform.Request {
 	c := x.call
 	return &platform.Request{Method: method, Service: x.e.service, Resource: resource, Query: q, Payload: payload,
-		Header: c.header, RemoteAddr: c.addr, Requestor: platform.RequestorAPI, Credentials: c.creds, Session: c.sess}
+		Header: c.header, RemoteAddr: c.addr, Requestor: platform.RequestorAPI, Credentials: c.creds, Session: c.sess,
+		NoRelations: method == http.MethodGet}
 }
 
 // handle runs req through the pipeline and returns its content.

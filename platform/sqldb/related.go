@@ -56,7 +56,12 @@ type relQuery struct {
 // has_many and many_many read at most that many rows per parent in SQL, in `order` (ties by
 // the related table's primary key) after the row filters; without one, at most max_records
 // rows per parent are kept.
+//
+// An internal read with req.NoRelations (the GraphQL data API's) loads none.
 func (s *Service) attachRelated(ctx context.Context, req *platform.Request, c *catalog, t *dbschema.Table, rows []map[string]any) ([]string, error) {
+	if req.NoRelations {
+		return nil, nil
+	}
 	v, _ := req.Param("related")
 	if strings.TrimSpace(v) == "" && !hasAlwaysFetch(t) {
 		return nil, nil
