@@ -364,7 +364,7 @@ func (x *run) loadRelations(tb *table, sel ast.SelectionSet, rows []*row) error 
 // limit read at most limit rows per parent (after offset) in SQL, by one per-parent GET of
 // the target (platform.PerParent; many_many joins the junction table in it); without one they
 // read every related row (junction rows, then targets, for many_many) and the offset applies
-// per parent here.
+// per parent here. With limit 0 they read nothing: each parent's list is empty.
 func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*row, error) {
 	for _, r := range rows {
 		if r.rel == nil {
@@ -391,6 +391,14 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 			}
 		} else if _, offset, err = x.paging(args); err != nil {
 			return nil, err
+		}
+		// limit: 0 is an empty list for each parent, read from nothing (the arguments are
+		// checked first, as for {table}(limit: 0)).
+		if limit == 0 {
+			for _, r := range rows {
+				r.rel[f.Alias] = []*row{}
+			}
+			return nil, nil
 		}
 	}
 	fields := x.fields(target, f.Selections, rel.refField)
