@@ -26,7 +26,7 @@ func aggregated(tb *table, fn string) []*column {
 	var out []*column
 	for _, c := range tb.cols {
 		k := c.c.Kind
-		numeric := k == dbschema.KindInt || k == dbschema.KindFloat || k == dbschema.KindDecimal
+		numeric := k.Numeric()
 		switch fn {
 		case "sum":
 			if numeric {

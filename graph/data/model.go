@@ -68,9 +68,9 @@ type relation struct {
 }
 
 // single reports whether the relation has at most one related row per parent (belongs_to,
-// has_one): its field is a nullable object, not a list.
+// has_one; dbschema.Relation.Single): its field is a nullable object, not a list.
 func (r *relation) single() bool {
-	return r.r.Type == dbschema.BelongsTo || r.r.Type == dbschema.HasOne
+	return r.r.Single()
 }
 
 var invalidName = regexp.MustCompile(`[^_0-9A-Za-z]`)

@@ -466,7 +466,7 @@ func tableSchema(t *dbschema.Table, byTable map[string]string) map[string]any {
 			continue
 		}
 		desc := fmt.Sprintf("%s relation to %s (with related=%s).", r.Type, r.RefTable, key)
-		if r.Type == dbschema.BelongsTo || r.Type == dbschema.HasOne {
+		if r.Single() {
 			props[key] = map[string]any{"allOf": []any{schemaRef(ref)}, "nullable": true, "description": desc}
 		} else {
 			props[key] = map[string]any{"type": "array", "items": schemaRef(ref), "description": desc}
@@ -554,7 +554,7 @@ func columnSchema(c *dbschema.Column) map[string]any {
 func literalDefault(c *dbschema.Column) (any, bool) {
 	switch d := c.Default.(type) {
 	case int64:
-		return d, c.Kind == dbschema.KindInt || c.Kind == dbschema.KindFloat || c.Kind == dbschema.KindDecimal
+		return d, c.Kind.Numeric()
 	case float64:
 		return d, c.Kind == dbschema.KindFloat || c.Kind == dbschema.KindDecimal
 	case bool:

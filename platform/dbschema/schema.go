@@ -36,6 +36,11 @@ const (
 	KindOther   Kind = "other"   // anything else (arrays, spatial, network, interval, …): bind as text
 )
 
+// Numeric reports whether k is a kind of numbers: int, float or decimal.
+func (k Kind) Numeric() bool {
+	return k == KindInt || k == KindFloat || k == KindDecimal
+}
+
 // Column describes one column of a table or view.
 type Column struct {
 	Name      string // as in the database
@@ -76,6 +81,12 @@ const (
 	HasOne = "has_one"
 )
 
+// SingleType reports whether relationships of type typ have at most one related record per
+// row (belongs_to, has_one; DreamFactory: "if a single record"), not a list.
+func SingleType(typ string) bool {
+	return typ == BelongsTo || typ == HasOne
+}
+
 // Relation is a DreamFactory relationship of a table, derived from foreign
 // keys or declared as virtual.
 type Relation struct {
@@ -104,6 +115,11 @@ type Relation struct {
 	// Extras: DreamFactory's relationship extras, on virtual relations and on
 	// foreign-key ones alike (the database service stores and adds them).
 	Extras
+}
+
+// Single reports whether r has at most one related record per row (see SingleType).
+func (r *Relation) Single() bool {
+	return SingleType(r.Type)
 }
 
 // Extras are DreamFactory's relationship extras (its db_relationship_extras).

@@ -73,7 +73,7 @@ func shapeRelated(rels []*dbschema.Relation, queries []*relQuery, rows []map[str
 				row[rel.Key()] = firstOrNil(row[rel.Key()])
 			}
 		}
-		if !rel.Flatten || (rel.Type != dbschema.BelongsTo && rel.Type != dbschema.HasOne) {
+		if !rel.Flatten || !rel.Single() {
 			keys = append(keys, rel.Key())
 			continue
 		}

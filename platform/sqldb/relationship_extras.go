@@ -113,7 +113,7 @@ func validExtras(x dbschema.Extras, typ string) bool { return extrasProblem(x, t
 // flattens when x flattens), "" when nothing is.
 func extrasProblem(x dbschema.Extras, typ string) string {
 	switch {
-	case x.Flatten && typ != "" && !flattens(typ):
+	case x.Flatten && typ != "" && !dbschema.SingleType(typ):
 		return fmt.Sprintf("flatten is only for belongs_to and has_one relationships (one related record), not %s.", typ)
 	case x.FlattenDropPrefix && !x.Flatten:
 		return "flatten_drop_prefix only applies with flatten: true."

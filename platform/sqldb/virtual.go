@@ -137,12 +137,6 @@ func virtualType(typ string) bool {
 	return false
 }
 
-// flattens reports whether relationships of type typ may be flattened: those with one
-// related record (DreamFactory: "if a single record").
-func flattens(typ string) bool {
-	return typ == dbschema.BelongsTo || typ == dbschema.HasOne
-}
-
 // virtualsConfig is list as stored.
 func virtualsConfig(list []virtualRel) []any {
 	out := make([]any, len(list))
