@@ -266,7 +266,7 @@ func (x *run) byPK(tb *table, args map[string]any, sel ast.SelectionSet) (*row, 
 // decimal or float column matches by number, so that a decimal that reads as "1.50" matches a
 // float 1.5 or a decimal "1.5" of another scale (a virtual relationship may pair such columns).
 func keyIn(c *column, v any) (string, bool) {
-	return platform.MatchKey(v, c.c.Kind == dbschema.KindDecimal || c.c.Kind == dbschema.KindFloat)
+	return platform.MatchKey(v, c.c.Kind.Fractional())
 }
 
 // inFilter is "col IN (…)" over the distinct non-null values of rows' column src (nil when

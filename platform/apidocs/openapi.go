@@ -556,7 +556,7 @@ func literalDefault(c *dbschema.Column) (any, bool) {
 	case int64:
 		return d, c.Kind.Numeric()
 	case float64:
-		return d, c.Kind == dbschema.KindFloat || c.Kind == dbschema.KindDecimal
+		return d, c.Kind.Fractional()
 	case bool:
 		return d, c.Kind == dbschema.KindBool
 	case string:

@@ -36,6 +36,11 @@ const (
 	KindOther   Kind = "other"   // anything else (arrays, spatial, network, interval, …): bind as text
 )
 
+// Fractional reports whether k is a kind of numbers with fractions: float or decimal.
+func (k Kind) Fractional() bool {
+	return k == KindFloat || k == KindDecimal
+}
+
 // Numeric reports whether k is a kind of numbers: int, float or decimal.
 func (k Kind) Numeric() bool {
 	return k == KindInt || k == KindFloat || k == KindDecimal

@@ -239,7 +239,7 @@ func bindKey(kind string, v any) any {
 func matchKey(kinds ...string) func(any) string {
 	fraction := false
 	for _, k := range kinds {
-		fraction = fraction || k == string(dbschema.KindDecimal) || k == string(dbschema.KindFloat)
+		fraction = fraction || dbschema.Kind(k).Fractional()
 	}
 	return func(v any) string {
 		k, _ := platform.MatchKey(v, fraction)

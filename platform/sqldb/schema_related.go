@@ -413,9 +413,10 @@ func columnOf(sch *dbschema.Schema, table, name string) *dbschema.Column {
 // not be keys: JSON and other types). Keys read from one side are bound against the other,
 // so whole numbers match only whole numbers, and float and decimal each other.
 func keyFamily(k dbschema.Kind) string {
-	switch k {
-	case dbschema.KindFloat, dbschema.KindDecimal:
+	if k.Fractional() {
 		return "fraction"
+	}
+	switch k {
 	case dbschema.KindInt, dbschema.KindString, dbschema.KindBool, dbschema.KindTime, dbschema.KindDate, dbschema.KindBytes:
 		return string(k)
 	}
