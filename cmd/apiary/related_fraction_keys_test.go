@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // TestRelatedByFractionKeys: a virtual relationship may match a decimal column with a float
 // column, or decimals of different scales (they hold the same kind of value); related= finds
@@ -44,5 +47,71 @@ func TestRelatedByFractionKeys(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRelatedTextToDecimalKeys: a foreign key may pair a text column with a decimal one (SQLite
+// only: PostgreSQL and MySQL refuse such a key, and a virtual relationship refuses such
+// fields), and SQLite matches text "1.50" looked up in a decimal column as the number 1.5.
+// Both APIs then match keys by number when a decimal or float column is on either side of a
+// match (platform.MatchKey): the parent's field and the related field; for many_many the
+// parent's field and the junction's field on it (REST took the related field instead), and
+// the junction's other field and the related field.
+func TestRelatedTextToDecimalKeys(t *testing.T) {
+	s := MustServe(t, "sqlite")
+	cfg := freshDatabase(t, "sqlite", "textdecimal.db")
+	db, _ := openDatabase(t, "sqlite", s.m.DataDir, cfg)
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, st := range []string{
+		"PRAGMA foreign_keys = OFF", // SQLite checks a key in the referenced column's affinity: 1.5 as text is not '1.50'
+		"CREATE TABLE price (id DECIMAL(10,2) PRIMARY KEY, label TEXT)",
+		"CREATE TABLE owner (code TEXT PRIMARY KEY, name TEXT)",
+		"CREATE TABLE item (id INTEGER PRIMARY KEY, price_ref TEXT REFERENCES price(id), name TEXT)",
+		"CREATE TABLE holding (id INTEGER PRIMARY KEY, owner_code DECIMAL(10,2) REFERENCES owner(code), item_id INTEGER REFERENCES item(id))",
+		"INSERT INTO price (id, label) VALUES (1.5, 'a'), (2, 'b')",
+		"INSERT INTO owner (code, name) VALUES ('1.50', 'o1'), ('2.00', 'o2')",
+		"INSERT INTO item (id, price_ref, name) VALUES (1, '1.50', 'i1'), (2, '2.00', 'i2')",
+		"INSERT INTO holding (owner_code, item_id) VALUES (1.5, 1), (2, 2), (1.5, 2)",
+	} {
+		if _, err := conn.ExecContext(context.Background(), st); err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
+	}
+	s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "db", "type": "sqlite", "config": cfg}))
+	cases := []struct {
+		table, key, rel, field, want string
+		single                       bool
+	}{
+		{"item", "name", "price_by_price_ref", "label", "i1:a i2:b", true},              // belongs_to, text to decimal
+		{"owner", "name", "holding_by_owner_code", "item_id", "o1:[1 2] o2:[2]", false}, // has_many, text to decimal
+		// many_many, text to the junction's decimal field, integers on the other side
+		{"owner", "name", "item_by_holding", "name", "o1:[i1 i2] o2:[i2]", false},
+	}
+	for _, c := range cases {
+		order := map[string]string{"item": "id", "price": "id", "owner": "code"}[c.table]
+		limits := []string{""}
+		args := []string{""}
+		if !c.single {
+			limits = append(limits, "&"+c.rel+".limit=5")
+			args = append(args, "(limit: 5)")
+		}
+		for _, limit := range limits {
+			rows := recordsOf(s.must(200, "GET", "/api/v2/db/_table/"+c.table+"?order="+order+"&related="+c.rel+limit, nil))
+			if got := pluck(rows, c.key, c.rel, c.field); got != c.want {
+				t.Errorf("REST %s.%s%s: %s, want %s", c.table, c.rel, limit, got, c.want)
+			}
+		}
+		for _, arg := range args {
+			data := s.mustData("db", `{ `+c.table+`(order_by: {`+order+`: asc}) { `+c.key+` `+c.rel+arg+` { `+c.field+` } } }`, nil)
+			rows := recordsOf(map[string]any{"resource": data[c.table]})
+			if got := pluck(rows, c.key, c.rel, c.field); got != c.want {
+				t.Errorf("GraphQL %s.%s%s: %s, want %s", c.table, c.rel, arg, got, c.want)
+			}
+		}
 	}
 }

@@ -262,11 +262,13 @@ func (x *run) byPK(tb *table, args map[string]any, sel ast.SelectionSet) (*row, 
 	return nil, nil
 }
 
-// keyIn is the matching key of v, a value of column c (platform.MatchKey): a value of a
-// decimal or float column matches by number, so that a decimal that reads as "1.50" matches a
-// float 1.5 or a decimal "1.5" of another scale (a virtual relationship may pair such columns).
-func keyIn(c *column, v any) (string, bool) {
-	return platform.MatchKey(v, c.c.Kind.Fractional())
+// keyIn is the matching key of v, a key value of one side of a match (platform.MatchKey):
+// with fraction (a decimal or float column on either side: relation.fraction, linkFraction)
+// numbers and numeric text match by number, so that a decimal that reads as "1.50" matches a
+// float 1.5 or a decimal "1.5" of another scale (a virtual relationship may pair such columns),
+// and text "1.50" a decimal 1.5 (a SQLite foreign key may pair such columns).
+func keyIn(fraction bool, v any) (string, bool) {
+	return platform.MatchKey(v, fraction)
 }
 
 // inFilter is "col IN (…)" over the distinct non-null values of rows' column src (nil when
@@ -414,14 +416,14 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 		}
 		byKey := map[string]*row{}
 		for _, c := range found {
-			if k, ok := keyIn(rel.refField, c.vals[rel.refField.c.Name]); ok {
+			if k, ok := keyIn(rel.fraction, c.vals[rel.refField.c.Name]); ok {
 				if _, dup := byKey[k]; !dup {
 					byKey[k] = c
 				}
 			}
 		}
 		for _, r := range rows {
-			if k, ok := keyIn(rel.field, r.vals[rel.field.c.Name]); ok && byKey[k] != nil {
+			if k, ok := keyIn(rel.fraction, r.vals[rel.field.c.Name]); ok && byKey[k] != nil {
 				r.rel[f.Alias] = byKey[k]
 			} else {
 				r.rel[f.Alias] = (*row)(nil)
@@ -456,13 +458,13 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 		}
 		groups := map[string][]*row{}
 		for _, c := range found {
-			if k, ok := keyIn(rel.refField, c.vals[rel.refField.c.Name]); ok {
+			if k, ok := keyIn(rel.fraction, c.vals[rel.refField.c.Name]); ok {
 				groups[k] = append(groups[k], c)
 			}
 		}
 		for _, r := range rows {
 			// A NULL key relates to nothing (not to the rows of the key "", which MatchKey gives for "" too).
-			k, ok := keyIn(rel.field, r.vals[rel.field.c.Name])
+			k, ok := keyIn(rel.fraction, r.vals[rel.field.c.Name])
 			if rel.single() { // has_one: the first related row in the target's order (its key), or null
 				r.rel[f.Alias] = nil
 				if g := groups[k]; ok && len(g) > 0 {
@@ -504,8 +506,8 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 	// parent key → set of target keys
 	linked := map[string]map[string]bool{}
 	for _, l := range links {
-		pk, ok1 := keyIn(rel.jField, l.vals[rel.jField.c.Name])
-		tk, ok2 := keyIn(rel.jRef, l.vals[rel.jRef.c.Name])
+		pk, ok1 := keyIn(rel.fraction, l.vals[rel.jField.c.Name])
+		tk, ok2 := keyIn(rel.linkFraction, l.vals[rel.jRef.c.Name])
 		if ok1 && ok2 {
 			if linked[pk] == nil {
 				linked[pk] = map[string]bool{}
@@ -514,11 +516,11 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 		}
 	}
 	for _, r := range rows {
-		k, ok := keyIn(rel.field, r.vals[rel.field.c.Name])
+		k, ok := keyIn(rel.fraction, r.vals[rel.field.c.Name])
 		var list []*row
 		if set := linked[k]; ok && set != nil { // a NULL key links to nothing
 			for _, c := range found { // in the target order
-				if tk, ok := keyIn(rel.refField, c.vals[rel.refField.c.Name]); ok && set[tk] {
+				if tk, ok := keyIn(rel.linkFraction, c.vals[rel.refField.c.Name]); ok && set[tk] {
 					list = append(list, c)
 				}
 			}

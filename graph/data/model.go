@@ -65,6 +65,10 @@ type relation struct {
 	junction *table  // many_many only
 	jField   *column // junction column matched against field
 	jRef     *column // junction column matched against refField
+	// How keys match (keyIn): by number when a decimal or float column is on either side of
+	// the match, as in REST (platform.MatchKey). fraction: field with refField (many_many:
+	// field with jField); linkFraction, many_many only: jRef with refField.
+	fraction, linkFraction bool
 }
 
 // single reports whether the relation has at most one related row per parent (belongs_to,
@@ -231,6 +235,7 @@ func newModel(sch *dbschema.Schema) *model {
 			if rel.refField = rel.target.column(r.RefField); rel.refField == nil {
 				continue
 			}
+			rel.fraction = rel.field.c.Kind.Fractional() || rel.refField.c.Kind.Fractional()
 			if r.Type == dbschema.ManyMany {
 				rel.junction = m.byDB[strings.ToLower(r.JunctionTable)]
 				if rel.junction == nil {
@@ -240,6 +245,8 @@ func newModel(sch *dbschema.Schema) *model {
 				if rel.jField == nil || rel.jRef == nil {
 					continue
 				}
+				rel.fraction = rel.field.c.Kind.Fractional() || rel.jField.c.Kind.Fractional()
+				rel.linkFraction = rel.jRef.c.Kind.Fractional() || rel.refField.c.Kind.Fractional()
 			}
 			base := gqlName(r.Name)
 			rel.name = base

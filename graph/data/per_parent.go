@@ -18,7 +18,7 @@ func parentKeys(rows []*row, src *column) []any {
 	var out []any
 	for _, r := range rows {
 		v := r.vals[src.c.Name]
-		if k, ok := keyIn(src, v); ok && !seen[k] {
+		if k, ok := keyIn(src.c.Kind.Fractional(), v); ok && !seen[k] { // by its own kind: never merges keys a relation tells apart
 			seen[k] = true
 			out = append(out, v)
 		}
@@ -78,12 +78,12 @@ func (x *run) relatedLinked(rel *relation, f graphql.CollectedField, rows []*row
 	}
 	groups := map[string][]*row{}
 	for _, c := range found {
-		if k, ok := keyIn(rel.jField, c.vals[pp.Key]); ok { // the linking parent's key
+		if k, ok := keyIn(rel.fraction, c.vals[pp.Key]); ok { // the linking parent's key
 			groups[k] = append(groups[k], c)
 		}
 	}
 	for _, r := range rows {
-		k, ok := keyIn(rel.field, r.vals[rel.field.c.Name])
+		k, ok := keyIn(rel.fraction, r.vals[rel.field.c.Name])
 		list := groups[k]
 		if list == nil || !ok { // a NULL key links to nothing
 			list = []*row{}

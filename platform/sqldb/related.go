@@ -26,6 +26,9 @@ type relQuery struct {
 	// rows per parent in SQL; without one, at most max_records rows per parent are kept from
 	// a read without a per-parent limit.
 	perParent bool
+	// junction: many_many only, the junction table in ref's service (nil when it is not there:
+	// the per-parent read then fails)
+	junction *dbschema.Table
 }
 
 // attachRelated loads the relations named by the request's `related` parameter ("*" or a
@@ -136,6 +139,9 @@ func (s *Service) relationOptions(ctx context.Context, req *platform.Request, c 
 		return nil, err
 	}
 	q := &relQuery{rel: rel, service: service, ref: refSchema, limit: s.maxRecords()}
+	if rel.Type == dbschema.ManyMany {
+		q.junction, _ = rc.schema.Table(rel.JunctionTable)
+	}
 	opt := func(name string) (string, bool) {
 		var keys []string
 		for _, k := range []string{rel.Key(), asked} {
@@ -183,8 +189,8 @@ func (s *Service) maxRecords() int {
 // related table, and sets it on each.
 func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *dbschema.Table, q *relQuery, rows []map[string]any) error {
 	rel, name := q.rel, q.rel.Key()
-	// key matches the parents' keys with those the related rows carry (of the junction table's
-	// column for many_many, which holds the same kind of value as the parent's field).
+	// key matches the parents' keys (Field) with those the related rows carry: RefField's, for
+	// many_many the linking parent's key, a value of the junction's JunctionField.
 	kind := func(t *dbschema.Table, field string) string { // "" for an unknown column: ignored
 		col, _ := t.Column(field)
 		if col == nil {
@@ -193,6 +199,9 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 		return string(col.Kind)
 	}
 	key := matchKey(kind(t, rel.Field), kind(q.ref, rel.RefField))
+	if rel.Type == dbschema.ManyMany {
+		key = matchKey(kind(t, rel.Field), kind(q.junction, rel.JunctionField))
+	}
 	// Parent rows by key; rows without a key get null or [].
 	parents := map[string][]int{}
 	var keys []any
