@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/apiary/apiary/platform"
-	"github.com/apiary/apiary/platform/access"
 	"github.com/apiary/apiary/platform/dbschema"
 )
 
@@ -38,8 +37,8 @@ func (w *txn) child(rel *dbschema.Relation, method string) (*txn, error) {
 		return nil, err
 	}
 	req := w.req
-	if !req.Session.Allows(w.s.name, "_table/"+t.Name, method, req.Requestor) {
-		return nil, platform.Forbidden("%s", access.ForbiddenMessage(method, w.s.name, "_table/"+t.Name))
+	if err := w.s.allowCall(req, method, "_table/"+t.Name, "_table/"+t.Name); err != nil {
+		return nil, err
 	}
 	cw := &txn{s: w.s, tx: w.tx, dialect: w.dialect, t: t, tbl: tbl, keys: t.PrimaryKey, req: req, lookup: w.lookup, c: w.c}
 	if cw.rf = w.s.rowFiltersFor(req, t.Name, method); cw.rf != nil && method != http.MethodPost {

@@ -84,17 +84,14 @@ func (s *Service) selectLinked(ctx context.Context, req *platform.Request, c *ca
 	}
 	// the link table is read as an internal GET of it would be: its permission and row filters
 	component := "_table/" + jSchema.Name
-	if !req.Session.Allows(s.name, component, http.MethodGet, req.Requestor) {
-		return nil, nil, platform.Forbidden("%s", access.ForbiddenMessage(http.MethodGet, s.name, access.Component(component)))
+	if err := s.allowCall(req, http.MethodGet, component, access.Component(component)); err != nil {
+		return nil, nil, err
 	}
-	var jWhere []*entsql.Predicate
-	if rf := s.rowFiltersFor(req, jSchema.Name, http.MethodGet); rf != nil {
-		p, err := rf.predicate(junction, s.p.Lookups(ctx, req.Session))
-		if err != nil {
-			return nil, nil, err
-		}
-		jWhere = append(jWhere, p)
+	var scoped sqltable.Query // the link table's row filters, in its Where
+	if err := s.scopeRead(ctx, req, jSchema, junction, &scoped); err != nil {
+		return nil, nil, err
 	}
+	jWhere := scoped.Where
 	if windowed {
 		window.Link = &sqltable.Link{Table: junction.Name, Parent: parentCol.Column, ParentKind: parentCol.Kind,
 			Child: childCol.Column, Ref: refCol.Column, Where: jWhere}

@@ -202,6 +202,15 @@ func listOf(v any) []any {
 	return out
 }
 
+// allowCall is nil when the caller's session allows method on component of this service, else
+// a 403 that names the component as shown (the pipeline's 403 shows access.Component's form).
+func (s *Service) allowCall(req *platform.Request, method, component, shown string) error {
+	if req.Session.Allows(s.name, component, method, req.Requestor) {
+		return nil
+	}
+	return platform.Forbidden("%s", access.ForbiddenMessage(method, s.name, shown))
+}
+
 // scopeRead ANDs the role's GET row filters for t into q: rows outside them do not exist.
 func (s *Service) scopeRead(ctx context.Context, req *platform.Request, t *dbschema.Table, tbl *sqltable.Table, q *sqltable.Query) error {
 	rf := s.rowFiltersFor(req, t.Name, http.MethodGet)
