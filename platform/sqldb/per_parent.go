@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"iter"
 	"maps"
 	"net/http"
+	"slices"
 
 	entsql "entgo.io/ent/dialect/sql"
 
@@ -159,8 +161,8 @@ func project(rows []map[string]any, fields []string, extra ...string) []any {
 // platform.MaxBoundKeys keys.
 func (s *Service) selectIn(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, col, keyKind string, keys []any, where []*entsql.Predicate, order []sqltable.Order) ([]map[string]any, error) {
 	var out []map[string]any
-	for start := 0; start < len(keys); start += platform.MaxBoundKeys {
-		q := sqltable.Query{Where: append([]*entsql.Predicate{s.inKeys(col, keyKind, keys[start:min(start+platform.MaxBoundKeys, len(keys))])}, where...), Order: order}
+	for chunk := range boundChunks(keys) {
+		q := sqltable.Query{Where: append([]*entsql.Predicate{s.inKeys(col, keyKind, chunk)}, where...), Order: order}
 		rows, err := tbl.Select(ctx, db, s.conn.dialect, q)
 		if err != nil {
 			return nil, s.dbError(err)
@@ -181,8 +183,7 @@ func (s *Service) selectIn(ctx context.Context, db sqltable.DB, tbl *sqltable.Ta
 func (s *Service) selectPerParent(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, q sqltable.PerParent, keyKind string, keys []any) ([]map[string]any, []any, error) {
 	var rows []map[string]any
 	var parents []any
-	for start := 0; start < len(keys); start += platform.MaxBoundKeys {
-		chunk := keys[start:min(start+platform.MaxBoundKeys, len(keys))]
+	for chunk := range boundChunks(keys) {
 		pp := q
 		if q.Link == nil { // the parent keys are in the read table's column Key
 			pp.Where = append([]*entsql.Predicate{s.inKeys(q.Key, keyKind, chunk)}, q.Where...)
@@ -198,6 +199,12 @@ func (s *Service) selectPerParent(ctx context.Context, db sqltable.DB, tbl *sqlt
 		rows, parents = append(rows, r...), append(parents, p...)
 	}
 	return rows, parents, nil
+}
+
+// boundChunks splits keys into runs of platform.MaxBoundKeys keys at most (the last one
+// shorter), one per statement; none when keys is empty.
+func boundChunks(keys []any) iter.Seq[[]any] {
+	return slices.Chunk(keys, platform.MaxBoundKeys)
 }
 
 // inKeys is "col IN (keys…)" with every key bound, the list padded (see padded) up to
