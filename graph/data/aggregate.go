@@ -13,6 +13,7 @@ import (
 	"github.com/apiary/apiary/graph/gqlhttp"
 	"github.com/apiary/apiary/platform"
 	"github.com/apiary/apiary/platform/dbschema"
+	"github.com/apiary/apiary/platform/sqltable"
 )
 
 // aggregateFuncs are the fields of {t}_aggregate besides count, each an object type
@@ -108,7 +109,7 @@ func (x *run) aggregate(buf *bytes.Buffer, tb *table, args map[string]any, sel a
 			count = true
 		case "sum", "avg", "min", "max":
 			for _, sf := range x.collect(f.Selections, tb.name+"_"+f.Name+"_fields") {
-				if c := tb.byName[sf.Name]; c != nil {
+				if c := tb.aggs[f.Name].byName[sf.Name]; c != nil {
 					if ex := strings.ToUpper(f.Name) + "(" + c.c.Name + ")"; !seen[ex] {
 						seen[ex] = true
 						exprs = append(exprs, ex)
@@ -143,11 +144,11 @@ func (x *run) aggregate(buf *bytes.Buffer, tb *table, args map[string]any, sel a
 		if perr != nil {
 			return gqlhttp.GQLError(perr)
 		}
-		vals["COUNT_ALL"] = content
+		vals[sqltable.CountAll] = content
 	}
 	return x.writeObject(buf, typ, fields, path, func(f graphql.CollectedField, p ast.Path) error {
 		if f.Name == "count" {
-			n, ok := platform.IntValue(vals["COUNT_ALL"])
+			n, ok := platform.IntValue(vals[sqltable.CountAll])
 			if !ok {
 				x.fail(badRequest("the count could not be read"), p)
 				return errNull
@@ -160,7 +161,7 @@ func (x *run) aggregate(buf *bytes.Buffer, tb *table, args map[string]any, sel a
 }
 
 // aggregateFields writes one {t}_{fn}_fields object from the aggregate row (keys FN_column, as
-// REST's grouped reads name them).
+// REST's grouped reads name them: sqltable.AggregateAlias).
 func (x *run) aggregateFields(buf *bytes.Buffer, tb *table, f graphql.CollectedField, vals map[string]any, path ast.Path) error {
 	typ := tb.name + "_" + f.Name + "_fields"
 	byName := tb.aggs[f.Name].byName
@@ -169,7 +170,7 @@ func (x *run) aggregateFields(buf *bytes.Buffer, tb *table, f graphql.CollectedF
 		if c == nil {
 			return badRequest("unknown field %s.%s", typ, sf.Name)
 		}
-		v := vals[strings.ToUpper(f.Name)+"_"+c.c.Name]
+		v := vals[sqltable.AggregateAlias(f.Name, c.c.Name)]
 		return x.field(buf, sf.Definition.Type, p, func() error { return writeScalar(buf, c, v, false) })
 	})
 }

@@ -35,6 +35,19 @@ func aggregateKind(fn, colKind string) string {
 	return colKind
 }
 
+// CountAll is the key of COUNT(*) in the rows of a grouped read (DreamFactory's).
+const CountAll = "COUNT_ALL"
+
+// AggregateAlias is the key of the aggregate fn(col) in the rows of a grouped read: the
+// function in upper case, "_" and the field (DreamFactory's "SUM_price"); CountAll for
+// COUNT(*).
+func AggregateAlias(fn, col string) string {
+	if col == "*" {
+		return CountAll
+	}
+	return strings.ToUpper(fn) + "_" + col
+}
+
 var aggregatePattern = regexp.MustCompile(`(?i)^(SUM|COUNT|AVG|MIN|MAX)\(\s*([^()\s]+)\s*\)$`)
 
 // ParseGroup reads a grouped read (reference §2.2): group is a comma list of fields; fields
@@ -66,14 +79,14 @@ func (t *Table) ParseGroup(group, fields string, allowed func(string) bool) (gro
 				if fn != "COUNT" {
 					return nil, nil, nil, platform.BadRequest("Invalid field requested: %s (only COUNT takes *).", f)
 				}
-				aggs = append(aggs, Aggregate{Func: fn, Column: "*", Alias: "COUNT_ALL", Kind: "int"})
+				aggs = append(aggs, Aggregate{Func: fn, Column: "*", Alias: AggregateAlias(fn, "*"), Kind: "int"})
 				continue
 			}
 			c, ok := t.Column(m[2])
 			if !ok || (allowed != nil && !allowed(c.Name)) {
 				return nil, nil, nil, platform.BadRequest("Invalid field requested: %s", f)
 			}
-			aggs = append(aggs, Aggregate{Func: fn, Column: c.Column, Alias: fn + "_" + c.Name, Kind: aggregateKind(fn, c.Kind)})
+			aggs = append(aggs, Aggregate{Func: fn, Column: c.Column, Alias: AggregateAlias(fn, c.Name), Kind: aggregateKind(fn, c.Kind)})
 			continue
 		}
 		c, ok := t.Column(f)
