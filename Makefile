@@ -37,7 +37,7 @@ bench:
 
 ## bench-targets: each performance target's two endpoints in quartets of alternating segments (BenchmarkPaired; see README)
 bench-targets:
-	$(GO) test -run '^$$' -bench Paired -benchtime 6000x -count 7 ./cmd/apiary/ | tee bench-targets.txt
+	$(GO) test -run '^$$' -bench Paired -benchtime 20000x -count 7 ./cmd/apiary/ | tee bench-targets.txt
 
 ## web: rebuild the embedded GraphiQL playground (web/dist) from web/playground
 web:

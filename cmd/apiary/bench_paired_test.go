@@ -7,6 +7,8 @@
 // behind (garbage to collect, connections still busy) always lands on the other: PostgreSQL by
 // id read 0.66 with the baseline first in each pair and 1/1.24 = 0.80 with it second. In a
 // quartet each side follows itself once and the other once; both orders then read 0.80-0.81.
+// A segment is longer than a garbage-collection cycle (pairedSegment), so that each side pays
+// for collecting its own garbage.
 // It reports, per target:
 //
 //	ratio       the median over quartets of candidate req/s ÷ baseline req/s
@@ -16,7 +18,7 @@
 // self-baseline measures the role baseline against itself: how far from 1 the method's own
 // ratio lands on this machine.
 //
-//	go test -run '^$' -bench Paired -benchtime 6000x -count 7 ./cmd/apiary/
+//	go test -run '^$' -bench Paired -benchtime 20000x -count 7 ./cmd/apiary/
 //
 // One op is one request to each side. The targets:
 //
@@ -38,9 +40,13 @@ import (
 )
 
 // pairedSegment is how many requests one side gets before the other's turn: long enough that
-// the ramp of a segment's start and end is small, short enough (tens of milliseconds) that the
-// machine's speed is the same for both halves of a pair.
-const pairedSegment = 500
+// the ramp of a segment's start and end is small and that a garbage collection, started by
+// what both sides allocated, falls mostly on the side whose garbage started it (with the
+// server's 32 MiB heap floor a cycle comes every 1000-2500 requests; with 500-request
+// segments the self-baseline read 1.15 and the ratios drifted up by the other side's garbage),
+// short enough (a few hundred milliseconds) that the machine's speed is about the same for
+// both halves of a quartet.
+const pairedSegment = 2500
 
 // pairedLoad measures cand against base in quartets of segments (see the file comment).
 func pairedLoad(b *testing.B, e *benchEnv, base, cand load) {

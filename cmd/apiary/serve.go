@@ -56,6 +56,9 @@ type Main struct {
 	TokenTTL time.Duration
 	// Journal is the event journal mode: off, errors or all.
 	Journal string
+	// GCFloor is the heap size in bytes below which the garbage collector waits (gc_floor.go);
+	// 0 leaves Go's default. Run applies it to the whole process unless GOGC is set.
+	GCFloor uint64
 
 	Store    *store.Store
 	Platform *platform.Platform
@@ -74,7 +77,7 @@ type Main struct {
 
 // NewMain returns a Main with the defaults of `apiary serve`.
 func NewMain() *Main {
-	return &Main{HTTPAddr: "127.0.0.1:8080", DataDir: "./apiary_data", MaxBodyBytes: 10 << 20,
+	return &Main{HTTPAddr: "127.0.0.1:8080", DataDir: "./apiary_data", MaxBodyBytes: 10 << 20, GCFloor: defaultGCFloor,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))}
 }
 
@@ -96,6 +99,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&m.JobConfig.Workers, "script-workers", 10, "queued scripts this node runs at once; -1: this node only enqueues")
 	fs.StringVar(&m.ScriptHosts, "script-hosts", "", "comma-separated hosts scripts may call (default: any public host; *.example.com allowed)")
 	fs.StringVar(&m.Journal, "journal", envOr("APIARY_JOURNAL", "off"), "event journal: off, errors or all")
+	fs.Uint64Var(&m.GCFloor, "gc-floor", m.GCFloor, "heap bytes below which the garbage collector waits (0: Go's default; ignored when GOGC is set)")
 	return fs.Parse(args)
 }
 
@@ -214,6 +218,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := bootstrapAdmin(ctx, m.Platform, m.Logger); err != nil {
 		return err
 	}
+	startGCFloor(m.GCFloor)
 	ln, err := net.Listen("tcp", m.HTTPAddr)
 	if err != nil {
 		return err
