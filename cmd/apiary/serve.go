@@ -218,6 +218,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := bootstrapAdmin(ctx, m.Platform, m.Logger); err != nil {
 		return err
 	}
+	if budget := cmp.Or(m.ScriptConfig.HeapBudget, 64<<20); m.Engine != nil && m.GCFloor >= budget {
+		m.Logger.Warn("--gc-floor is not under --script-heap: garbage not yet collected can look like a script's growth, and the script watchdog then forces collections",
+			"gc_floor", m.GCFloor, "script_heap", budget)
+	}
 	startGCFloor(m.GCFloor)
 	ln, err := net.Listen("tcp", m.HTTPAddr)
 	if err != nil {
