@@ -15,7 +15,7 @@ func CredentialsFrom(h http.Header, q url.Values, payload any, path string) Cred
 	var c Credentials
 	c.APIKey = q.Get("api_key")
 	if c.APIKey == "" {
-		c.APIKey = h.Get("X-DreamFactory-API-Key")
+		c.APIKey = h.Get("X-Dreamfactory-Api-Key") // canonical: Get need not copy the name to canonicalise it
 	}
 	if c.APIKey == "" && !strings.Contains(path, "system/app") {
 		c.APIKey, _ = body["api_key"].(string)
@@ -24,7 +24,7 @@ func CredentialsFrom(h http.Header, q url.Values, payload any, path string) Cred
 		c.SessionToken = strings.TrimSpace(a[7:])
 	}
 	if c.SessionToken == "" {
-		c.SessionToken = h.Get("X-DreamFactory-Session-Token")
+		c.SessionToken = h.Get("X-Dreamfactory-Session-Token")
 	}
 	if c.SessionToken == "" {
 		c.SessionToken = q.Get("session_token")

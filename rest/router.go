@@ -77,7 +77,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 func wrapOff(q url.Values, h http.Header) bool {
 	v := q.Get("wrap")
 	if v == "" {
-		v = h.Get("wrap")
+		v = h.Get("Wrap") // canonical: Get need not copy the name to canonicalise it
 	}
 	return strings.EqualFold(v, "false")
 }
