@@ -144,7 +144,6 @@ func New(cfg Config) *Engine {
 func (e *Engine) Attach(p *platform.Platform) {
 	e.p = p
 	e.version.Store(p.Config.Version)
-	e.pool.warm()
 }
 
 // Close stops the background work (the runtime builder, the heap watchdog).
