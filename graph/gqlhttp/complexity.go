@@ -6,7 +6,6 @@ import (
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -16,8 +15,9 @@ import (
 // complexity every time, and walking its selection set on every request cost as much as a
 // quarter of a small query's executor time. Operations with variables are computed each time,
 // as a complexity function may read arguments, unless the schema's complexity never reads
-// them (argsFree). The answer and the error are the same as FixedComplexityLimit's, including
-// the ComplexityLimit stats extension. Safe for concurrent use.
+// them (argsFree). The answer and the error are the same as FixedComplexityLimit's; the
+// ComplexityLimit stats extension, which nothing here reads, is not kept (a map per request).
+// Safe for concurrent use.
 type ComplexityLimit struct {
 	limit    int
 	argsFree bool
@@ -32,8 +32,7 @@ func NewComplexityLimit(limit, cacheSize int, argsFree bool) *ComplexityLimit {
 	return &ComplexityLimit{limit: limit, argsFree: argsFree, cache: lru.New[int](cacheSize)}
 }
 
-// ExtensionName is the name gqlgen's own complexity extension uses, so that stats readers
-// (extension.GetComplexityStats) find it.
+// ExtensionName is the name gqlgen's own complexity extension uses.
 func (c *ComplexityLimit) ExtensionName() string { return "ComplexityLimit" }
 
 // Validate keeps the schema the complexity is computed against.
@@ -51,7 +50,10 @@ func (c *ComplexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 	}
 	var n int
 	cacheable := c.argsFree || len(op.VariableDefinitions) == 0
-	key := opCtx.OperationName + "\x00" + opCtx.RawQuery
+	key := opCtx.RawQuery // most requests name no operation: no copy of the query for the key
+	if opCtx.OperationName != "" {
+		key = opCtx.OperationName + "\x00" + key
+	}
 	cached := false
 	if cacheable {
 		n, cached = c.cache.Get(ctx, key)
@@ -62,7 +64,6 @@ func (c *ComplexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 			c.cache.Add(ctx, key, n)
 		}
 	}
-	opCtx.Stats.SetExtension(c.ExtensionName(), &extension.ComplexityStats{Complexity: n, ComplexityLimit: c.limit})
 	if n > c.limit {
 		err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", n, c.limit)
 		errcode.Set(err, "COMPLEXITY_LIMIT_EXCEEDED")

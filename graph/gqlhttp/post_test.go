@@ -124,3 +124,27 @@ func TestWriteResponseShortPath(t *testing.T) {
 		t.Errorf("writeResponse allocates %.0f times for data alone: not the short path", allocs)
 	}
 }
+
+// TestComplexityPerOperation: the cached complexity is the named operation's, not another's of
+// the same document.
+func TestComplexityPerOperation(t *testing.T) {
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}))
+	srv.AddTransport(gqlhttp.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](10))
+	srv.Use(gqlhttp.NewComplexityLimit(5, 10, false))
+	const doc = `query A { __typename } query B { roles { edges { node { id name description } } pageInfo { hasNextPage } } }`
+	for _, c := range []struct{ op, want string }{
+		{"A", `{"data":{"__typename":"Query"}}`},
+		{"B", `{"errors":[{"message":"operation has complexity 8, which exceeds the limit of 5","extensions":{"code":"COMPLEXITY_LIMIT_EXCEEDED"}}],"data":null}`},
+		{"A", `{"data":{"__typename":"Query"}}`},
+	} {
+		body, _ := json.Marshal(map[string]string{"query": doc, "operationName": c.op})
+		r := httptest.NewRequest("POST", "/graphql", strings.NewReader(string(body)))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		if got := strings.TrimSpace(w.Body.String()); got != c.want {
+			t.Errorf("operation %s: %s, want %s", c.op, got, c.want)
+		}
+	}
+}
