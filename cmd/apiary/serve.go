@@ -56,8 +56,9 @@ type Main struct {
 	TokenTTL time.Duration
 	// Journal is the event journal mode: off, errors or all.
 	Journal string
-	// GCFloor is the heap size in bytes below which the garbage collector waits (gc_floor.go);
-	// 0 leaves Go's default. Run applies it to the whole process unless GOGC is set.
+	// GCFloor is the heap size in bytes the garbage collector lets the heap reach before it
+	// collects, while the live heap is under half of it (gc_floor.go); 0 leaves Go's default.
+	// Run applies it to the whole process unless GOGC is set.
 	GCFloor uint64
 
 	Store    *store.Store
@@ -99,7 +100,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&m.JobConfig.Workers, "script-workers", 10, "queued scripts this node runs at once; -1: this node only enqueues")
 	fs.StringVar(&m.ScriptHosts, "script-hosts", "", "comma-separated hosts scripts may call (default: any public host; *.example.com allowed)")
 	fs.StringVar(&m.Journal, "journal", envOr("APIARY_JOURNAL", "off"), "event journal: off, errors or all")
-	fs.Uint64Var(&m.GCFloor, "gc-floor", m.GCFloor, "heap bytes below which the garbage collector waits (0: Go's default; ignored when GOGC is set)")
+	fs.Uint64Var(&m.GCFloor, "gc-floor", m.GCFloor, "heap bytes the garbage collector lets the heap reach before collecting, while the live heap is under half of it (0: Go's default; off when GOGC is set)")
 	return fs.Parse(args)
 }
 
