@@ -38,7 +38,7 @@ type Config struct {
 	// Timeout is a run's time budget unless the script's config.timeout_ms says otherwise
 	// (default 5 s). MaxTimeout caps any script's budget (default 60 s).
 	Timeout, MaxTimeout time.Duration
-	// HeapBudget is how much a run may grow the process heap (default 64 MiB).
+	// HeapBudget is how much a run may grow the process heap (default DefaultHeapBudget).
 	HeapBudget uint64
 	// MaxString caps a string or array a single built-in call may create (default 16 Mi
 	// characters or elements).
@@ -75,7 +75,7 @@ func (c *Config) defaults() {
 		c.Timeout = c.MaxTimeout
 	}
 	if c.HeapBudget == 0 {
-		c.HeapBudget = 64 << 20
+		c.HeapBudget = DefaultHeapBudget
 	}
 	if c.MaxString <= 0 {
 		c.MaxString = 16 << 20
@@ -123,6 +123,9 @@ type Engine struct {
 	closed   chan struct{}
 	once     sync.Once
 }
+
+// DefaultHeapBudget is Config.HeapBudget's default: 64 MiB.
+const DefaultHeapBudget = 64 << 20
 
 // New returns an engine; Attach it to the platform before serving.
 func New(cfg Config) *Engine {

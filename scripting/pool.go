@@ -124,7 +124,7 @@ func (p *pool) release(level int, v *vm, reusable bool) {
 		}
 		return
 	}
-	go p.refill()
+	p.warm() // a replacement, built by the one warm loop
 }
 
 func (p *pool) level(l int) int {

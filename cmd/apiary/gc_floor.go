@@ -19,7 +19,7 @@ import (
 // 0.81 → 0.83, 0.79 → 0.82, 0.56 → 0.59).
 
 // defaultGCFloor is the heap floor of `apiary serve` (--gc-floor): well under the scripts'
-// heap budget (--script-heap, 64 MiB), so that the garbage between two collections does not
+// heap budget (--script-heap, scripting.DefaultHeapBudget), so that the garbage between two collections does not
 // look like a script's growth to the script watchdog.
 const defaultGCFloor = 32 << 20
 

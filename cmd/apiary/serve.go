@@ -92,7 +92,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.Int64Var(&m.MaxBodyBytes, "max-body", m.MaxBodyBytes, "request body limit in bytes")
 	fs.DurationVar(&m.ScriptConfig.Timeout, "script-timeout", 5*time.Second, "a script run's time budget (a script's config.timeout_ms overrides it)")
 	fs.DurationVar(&m.ScriptConfig.MaxTimeout, "script-max-timeout", time.Minute, "cap on any script's time budget")
-	fs.Uint64Var(&m.ScriptConfig.HeapBudget, "script-heap", 64<<20, "bytes a script run may grow the heap by")
+	fs.Uint64Var(&m.ScriptConfig.HeapBudget, "script-heap", scripting.DefaultHeapBudget, "bytes a script run may grow the heap by")
 	fs.IntVar(&m.ScriptConfig.PoolSize, "script-pool", 0, "scripts running at once per nesting level (default 4 × CPUs)")
 	fs.IntVar(&m.ScriptConfig.MaxDepth, "script-depth", 5, "nesting limit of platform.api calls")
 	fs.BoolVar(&m.ScriptConfig.HTTP.AllowPrivate, "script-allow-private", false, "let scripts call loopback and private network addresses")
@@ -219,7 +219,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := bootstrapAdmin(ctx, m.Platform, m.Logger); err != nil {
 		return err
 	}
-	if budget := cmp.Or(m.ScriptConfig.HeapBudget, 64<<20); m.Engine != nil && m.GCFloor >= budget {
+	if budget := cmp.Or(m.ScriptConfig.HeapBudget, scripting.DefaultHeapBudget); m.Engine != nil && m.GCFloor >= budget {
 		m.Logger.Warn("--gc-floor is not under --script-heap: garbage not yet collected can look like a script's growth, and the script watchdog then forces collections",
 			"gc_floor", m.GCFloor, "script_heap", budget)
 	}

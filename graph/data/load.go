@@ -515,12 +515,18 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 			linked[pk][tk] = true
 		}
 	}
+	// the targets' keys, in the target order, computed once for all parents
+	tks := make([]string, len(found))
+	tkOK := make([]bool, len(found))
+	for i, c := range found {
+		tks[i], tkOK[i] = keyIn(rel.linkFraction, c.vals[rel.refField.c.Name])
+	}
 	for _, r := range rows {
 		k, ok := keyIn(rel.fraction, r.vals[rel.field.c.Name])
 		var list []*row
 		if set := linked[k]; ok && set != nil { // a NULL key links to nothing
-			for _, c := range found { // in the target order
-				if tk, ok := keyIn(rel.linkFraction, c.vals[rel.refField.c.Name]); ok && set[tk] {
+			for i, c := range found {
+				if tkOK[i] && set[tks[i]] {
 					list = append(list, c)
 				}
 			}

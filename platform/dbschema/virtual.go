@@ -1,6 +1,7 @@
 package dbschema
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -55,18 +56,14 @@ func WithExtras(s *Schema, extras map[string]map[string]Extras) (out *Schema, mi
 		cp := *t
 		cp.Related = append([]*Relation(nil), t.Related...)
 		for name, x := range byName {
-			found := false
-			for i, r := range cp.Related {
-				if strings.EqualFold(r.Name, name) {
-					rc := *r
-					rc.Extras = x
-					cp.Related[i], found = &rc, true
-					break
-				}
-			}
-			if !found {
+			i := slices.IndexFunc(cp.Related, func(r *Relation) bool { return strings.EqualFold(r.Name, name) })
+			if i < 0 {
 				missing = append(missing, key+"/"+name)
+				continue
 			}
+			rc := *cp.Related[i]
+			rc.Extras = x
+			cp.Related[i] = &rc
 		}
 		out.Tables[strings.ToLower(key)] = &cp
 	}

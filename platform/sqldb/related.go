@@ -142,9 +142,13 @@ func (s *Service) relationOptions(ctx context.Context, req *platform.Request, c 
 	if rel.Type == dbschema.ManyMany {
 		q.junction, _ = rc.schema.Table(rel.JunctionTable)
 	}
+	names := []string{rel.Key()} // the relation as it is named, and as the client asked for it
+	if asked != rel.Key() {
+		names = append(names, asked)
+	}
 	opt := func(name string) (string, bool) {
 		var keys []string
-		for _, k := range []string{rel.Key(), asked} {
+		for _, k := range names {
 			keys = append(keys, k+"."+name, k+"_"+name)
 			if u := strings.ReplaceAll(k, ".", "_"); u != k {
 				keys = append(keys, u+"_"+name)

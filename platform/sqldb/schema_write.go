@@ -56,7 +56,6 @@ import (
 	"ariga.io/atlas/sql/schema"
 
 	"github.com/apiary/apiary/platform"
-	"github.com/apiary/apiary/platform/access"
 	"github.com/apiary/apiary/platform/dbschema"
 )
 
@@ -344,8 +343,8 @@ func (s *Service) checkTableAccess(req *platform.Request, ops []*tableOp) error 
 			}
 		}
 		component := "_schema/" + op.name
-		if !req.Session.Allows(s.name, component, method, req.Requestor) {
-			return platform.Forbidden("%s", access.ForbiddenMessage(method, s.name, component))
+		if err := s.allowCall(req, method, component, component); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -621,8 +620,8 @@ func (s *Service) describeRequest(ctx context.Context, req *platform.Request, pa
 				return nil, err
 			}
 			// each table needs its own permission, as GET _schema/{t} does
-			if !req.Session.Allows(s.name, "_schema/"+t.Name, http.MethodGet, req.Requestor) {
-				return nil, platform.Forbidden("%s", access.ForbiddenMessage(http.MethodGet, s.name, "_schema/"+t.Name))
+			if err := s.allowCall(req, http.MethodGet, "_schema/"+t.Name, "_schema/"+t.Name); err != nil {
+				return nil, err
 			}
 			out = append(out, describe(t, c.schema))
 		}
