@@ -7,10 +7,12 @@ LDFLAGS := -X main.version=$(VERSION)
 
 .PHONY: generate check-generated build run test bench bench-targets web
 
-## generate: regenerate ent (entc + entgql, writing schema/ent.graphql) and then gqlgen, in that order
+## generate: regenerate ent (entc + entgql, writing schema/ent.graphql) and then gqlgen, in that order;
+## graph/hoist_inputs.go then builds the generated input-unmarshaler map once, not per request
 generate:
 	cd ent && $(GO) run -mod=mod entc.go
 	$(GO) tool gqlgen generate
+	$(GO) run graph/hoist_inputs.go
 
 ## check-generated: regenerate and fail when anything generated differs from what is committed
 check-generated: generate

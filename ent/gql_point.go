@@ -205,6 +205,32 @@ func (c *AppClient) PaginateWhere(ctx context.Context, after *Cursor, first *int
 	return conn, nil
 }
 
+// GetSelected is Get for the GraphQL field being resolved (ctx): it reads the App
+// with the given id as CollectFields would, the selected columns and edges only. Without
+// interceptors and with no edge selected, that is one SELECT whose SQL text is built once
+// (pointQuery) rather than through the query builder. No such row is a *NotFoundError, as Get.
+func (c *AppClient) GetSelected(ctx context.Context, id int) (*App, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return c.Get(ctx, id)
+	}
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+		return nil, err
+	}
+	if q.eagerLoads() || len(c.Interceptors()) > 0 {
+		return q.Where(app.ID(id)).Only(ctx)
+	}
+	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	if err != nil {
+		return nil, err
+	}
+	if len(nodes) == 0 {
+		return nil, &NotFoundError{app.Label}
+	}
+	return nodes[0], nil
+}
+
 // readByID reads the App with the given id (none or one), the given columns only (nil: all).
 func (c *AppClient) readByID(ctx context.Context, id int, columns []string) ([]*App, error) {
 	if len(columns) == 0 {
@@ -301,6 +327,32 @@ func (c *EventClient) PaginateWhere(ctx context.Context, after *Cursor, first *i
 	return conn, nil
 }
 
+// GetSelected is Get for the GraphQL field being resolved (ctx): it reads the Event
+// with the given id as CollectFields would, the selected columns and edges only. Without
+// interceptors and with no edge selected, that is one SELECT whose SQL text is built once
+// (pointQuery) rather than through the query builder. No such row is a *NotFoundError, as Get.
+func (c *EventClient) GetSelected(ctx context.Context, id int) (*Event, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return c.Get(ctx, id)
+	}
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+		return nil, err
+	}
+	if q.eagerLoads() || len(c.Interceptors()) > 0 {
+		return q.Where(event.ID(id)).Only(ctx)
+	}
+	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	if err != nil {
+		return nil, err
+	}
+	if len(nodes) == 0 {
+		return nil, &NotFoundError{event.Label}
+	}
+	return nodes[0], nil
+}
+
 // readByID reads the Event with the given id (none or one), the given columns only (nil: all).
 func (c *EventClient) readByID(ctx context.Context, id int, columns []string) ([]*Event, error) {
 	if len(columns) == 0 {
@@ -394,6 +446,32 @@ func (c *EventScriptClient) PaginateWhere(ctx context.Context, after *Cursor, fi
 	return conn, nil
 }
 
+// GetSelected is Get for the GraphQL field being resolved (ctx): it reads the EventScript
+// with the given id as CollectFields would, the selected columns and edges only. Without
+// interceptors and with no edge selected, that is one SELECT whose SQL text is built once
+// (pointQuery) rather than through the query builder. No such row is a *NotFoundError, as Get.
+func (c *EventScriptClient) GetSelected(ctx context.Context, id int) (*EventScript, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return c.Get(ctx, id)
+	}
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+		return nil, err
+	}
+	if q.eagerLoads() || len(c.Interceptors()) > 0 {
+		return q.Where(eventscript.ID(id)).Only(ctx)
+	}
+	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	if err != nil {
+		return nil, err
+	}
+	if len(nodes) == 0 {
+		return nil, &NotFoundError{eventscript.Label}
+	}
+	return nodes[0], nil
+}
+
 // readByID reads the EventScript with the given id (none or one), the given columns only (nil: all).
 func (c *EventScriptClient) readByID(ctx context.Context, id int, columns []string) ([]*EventScript, error) {
 	if len(columns) == 0 {
@@ -485,6 +563,32 @@ func (c *RoleClient) PaginateWhere(ctx context.Context, after *Cursor, first *in
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// GetSelected is Get for the GraphQL field being resolved (ctx): it reads the Role
+// with the given id as CollectFields would, the selected columns and edges only. Without
+// interceptors and with no edge selected, that is one SELECT whose SQL text is built once
+// (pointQuery) rather than through the query builder. No such row is a *NotFoundError, as Get.
+func (c *RoleClient) GetSelected(ctx context.Context, id int) (*Role, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return c.Get(ctx, id)
+	}
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+		return nil, err
+	}
+	if q.eagerLoads() || len(c.Interceptors()) > 0 {
+		return q.Where(role.ID(id)).Only(ctx)
+	}
+	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	if err != nil {
+		return nil, err
+	}
+	if len(nodes) == 0 {
+		return nil, &NotFoundError{role.Label}
+	}
+	return nodes[0], nil
 }
 
 // readByID reads the Role with the given id (none or one), the given columns only (nil: all).
@@ -584,6 +688,32 @@ func (c *RoleServiceAccessClient) PaginateWhere(ctx context.Context, after *Curs
 	return conn, nil
 }
 
+// GetSelected is Get for the GraphQL field being resolved (ctx): it reads the RoleServiceAccess
+// with the given id as CollectFields would, the selected columns and edges only. Without
+// interceptors and with no edge selected, that is one SELECT whose SQL text is built once
+// (pointQuery) rather than through the query builder. No such row is a *NotFoundError, as Get.
+func (c *RoleServiceAccessClient) GetSelected(ctx context.Context, id int) (*RoleServiceAccess, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return c.Get(ctx, id)
+	}
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+		return nil, err
+	}
+	if q.eagerLoads() || len(c.Interceptors()) > 0 {
+		return q.Where(roleserviceaccess.ID(id)).Only(ctx)
+	}
+	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	if err != nil {
+		return nil, err
+	}
+	if len(nodes) == 0 {
+		return nil, &NotFoundError{roleserviceaccess.Label}
+	}
+	return nodes[0], nil
+}
+
 // readByID reads the RoleServiceAccess with the given id (none or one), the given columns only (nil: all).
 func (c *RoleServiceAccessClient) readByID(ctx context.Context, id int, columns []string) ([]*RoleServiceAccess, error) {
 	if len(columns) == 0 {
@@ -679,6 +809,32 @@ func (c *ServiceClient) PaginateWhere(ctx context.Context, after *Cursor, first 
 	return conn, nil
 }
 
+// GetSelected is Get for the GraphQL field being resolved (ctx): it reads the Service
+// with the given id as CollectFields would, the selected columns and edges only. Without
+// interceptors and with no edge selected, that is one SELECT whose SQL text is built once
+// (pointQuery) rather than through the query builder. No such row is a *NotFoundError, as Get.
+func (c *ServiceClient) GetSelected(ctx context.Context, id int) (*Service, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return c.Get(ctx, id)
+	}
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+		return nil, err
+	}
+	if q.eagerLoads() || len(c.Interceptors()) > 0 {
+		return q.Where(service.ID(id)).Only(ctx)
+	}
+	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	if err != nil {
+		return nil, err
+	}
+	if len(nodes) == 0 {
+		return nil, &NotFoundError{service.Label}
+	}
+	return nodes[0], nil
+}
+
 // readByID reads the Service with the given id (none or one), the given columns only (nil: all).
 func (c *ServiceClient) readByID(ctx context.Context, id int, columns []string) ([]*Service, error) {
 	if len(columns) == 0 {
@@ -771,6 +927,32 @@ func (c *UserClient) PaginateWhere(ctx context.Context, after *Cursor, first *in
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
+}
+
+// GetSelected is Get for the GraphQL field being resolved (ctx): it reads the User
+// with the given id as CollectFields would, the selected columns and edges only. Without
+// interceptors and with no edge selected, that is one SELECT whose SQL text is built once
+// (pointQuery) rather than through the query builder. No such row is a *NotFoundError, as Get.
+func (c *UserClient) GetSelected(ctx context.Context, id int) (*User, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return c.Get(ctx, id)
+	}
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+		return nil, err
+	}
+	if q.eagerLoads() || len(c.Interceptors()) > 0 {
+		return q.Where(user.ID(id)).Only(ctx)
+	}
+	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	if err != nil {
+		return nil, err
+	}
+	if len(nodes) == 0 {
+		return nil, &NotFoundError{user.Label}
+	}
+	return nodes[0], nil
 }
 
 // readByID reads the User with the given id (none or one), the given columns only (nil: all).

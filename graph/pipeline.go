@@ -62,6 +62,15 @@ func callerFrom(ctx context.Context) caller {
 // call runs one platform request on behalf of the GraphQL caller and returns its content, or
 // the platform error as a GraphQL error.
 func (r *Resolver) call(ctx context.Context, req *platform.Request) (any, error) {
+	resp := r.handle(ctx, req)
+	if resp.Err != nil {
+		return nil, gqlhttp.GQLError(resp.Err)
+	}
+	return resp.Content, nil
+}
+
+// handle runs one platform request on behalf of the GraphQL caller.
+func (r *Resolver) handle(ctx context.Context, req *platform.Request) *platform.Response {
 	c := callerFrom(ctx)
 	req.Header = c.header
 	req.RemoteAddr = c.addr
@@ -70,11 +79,7 @@ func (r *Resolver) call(ctx context.Context, req *platform.Request) (any, error)
 		req.Query = url.Values{}
 	}
 	req.Credentials = c.credentials()
-	resp := r.P.Handle(ctx, req)
-	if resp.Err != nil {
-		return nil, gqlhttp.GQLError(resp.Err)
-	}
-	return resp.Content, nil
+	return r.P.Handle(ctx, req)
 }
 
 // connection runs a Relay connection query as GET system/{resource}: the pipeline checks and
@@ -89,6 +94,31 @@ func connection[T any](ctx context.Context, r *Resolver, resource string, load f
 	out, ok := v.(T)
 	if !ok { // a script replaced the response
 		return zero, gqlhttp.GQLError(platform.Internal(fmt.Errorf("connection %s: unexpected response %T", resource, v)))
+	}
+	return out, nil
+}
+
+// single runs GET system/{resource}/{key}, the REST read of one record: the pipeline checks and
+// fires events, then load reads the entity for the caller's session as the field selects it.
+// No such record is null, where REST answers 404 (the pipeline and its scripts see that 404).
+func single[T any](ctx context.Context, r *Resolver, resource, key string, load func(context.Context, *platform.Session) (*T, error)) (*T, error) {
+	resp := r.handle(ctx, &platform.Request{Method: http.MethodGet, Service: "system", Resource: resource + "/" + key,
+		Load: func(ctx context.Context, s *platform.Session) (any, error) {
+			v, err := load(ctx, s)
+			if ent.IsNotFound(err) {
+				return nil, platform.NotFound("Record with identifier '%s' not found.", key)
+			}
+			return v, err
+		}})
+	switch {
+	case resp.Err != nil && resp.Err.Status == http.StatusNotFound:
+		return nil, nil
+	case resp.Err != nil:
+		return nil, gqlhttp.GQLError(resp.Err)
+	}
+	out, ok := resp.Content.(*T)
+	if !ok { // a script replaced the response
+		return nil, gqlhttp.GQLError(platform.Internal(fmt.Errorf("%s/%s: unexpected response %T", resource, key, resp.Content)))
 	}
 	return out, nil
 }

@@ -8,9 +8,13 @@ package graph
 import (
 	"context"
 	"net/url"
+	"strconv"
 
 	"github.com/apiary/apiary/ent"
+	"github.com/apiary/apiary/ent/eventscript"
+	"github.com/apiary/apiary/ent/user"
 	"github.com/apiary/apiary/graph/model"
+	"github.com/apiary/apiary/platform"
 )
 
 // CreateService is the resolver for the createService field.
@@ -178,6 +182,56 @@ func (r *mutationResolver) RunScript(ctx context.Context, input model.RunScriptI
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.Session, error) {
 	return r.me(ctx)
+}
+
+// Service is the resolver for the service field.
+func (r *queryResolver) Service(ctx context.Context, id int) (*ent.Service, error) {
+	return single(ctx, r.Resolver, "service", strconv.Itoa(id), func(ctx context.Context, _ *platform.Session) (*ent.Service, error) {
+		return r.Client.Service.GetSelected(ctx, id)
+	})
+}
+
+// EventScript is the resolver for the eventScript field.
+func (r *queryResolver) EventScript(ctx context.Context, name string) (*ent.EventScript, error) {
+	return single(ctx, r.Resolver, "event_script", name, func(ctx context.Context, _ *platform.Session) (*ent.EventScript, error) {
+		q, err := r.Client.EventScript.Query().Where(eventscript.Name(name)).CollectFields(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return q.Only(ctx)
+	})
+}
+
+// Event is the resolver for the event field.
+func (r *queryResolver) Event(ctx context.Context, id int) (*ent.Event, error) {
+	return single(ctx, r.Resolver, "event_journal", strconv.Itoa(id), func(ctx context.Context, _ *platform.Session) (*ent.Event, error) {
+		return r.Client.Event.GetSelected(ctx, id)
+	})
+}
+
+// User is the resolver for the user field.
+func (r *queryResolver) User(ctx context.Context, id int) (*ent.User, error) {
+	return single(ctx, r.Resolver, "user", strconv.Itoa(id), func(ctx context.Context, s *platform.Session) (*ent.User, error) {
+		q, err := userScope(r.Client.User.Query().Where(user.ID(id)), s).CollectFields(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return q.Only(ctx)
+	})
+}
+
+// App is the resolver for the app field.
+func (r *queryResolver) App(ctx context.Context, id int) (*ent.App, error) {
+	return single(ctx, r.Resolver, "app", strconv.Itoa(id), func(ctx context.Context, _ *platform.Session) (*ent.App, error) {
+		return r.Client.App.GetSelected(ctx, id)
+	})
+}
+
+// Role is the resolver for the role field.
+func (r *queryResolver) Role(ctx context.Context, id int) (*ent.Role, error) {
+	return single(ctx, r.Resolver, "role", strconv.Itoa(id), func(ctx context.Context, _ *platform.Session) (*ent.Role, error) {
+		return r.Client.Role.GetSelected(ctx, id)
+	})
 }
 
 // Mutation returns MutationResolver implementation.

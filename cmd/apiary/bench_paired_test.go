@@ -23,7 +23,8 @@
 // One op is one request to each side. The targets:
 //
 //	rest-role             GET /api/v2/system/role/{id}     ÷ chi + SQLite baseline  (issue 2: ≥ 0.70)
-//	graphql-role          POST /graphql roles(where: id)   ÷ chi + SQLite baseline  (issue 2: ≥ 0.70)
+//	graphql-role          POST /graphql role(id:)          ÷ chi + SQLite baseline  (issue 2: ≥ 0.70)
+//	graphql-roles-where   POST /graphql roles(where: id)   ÷ chi + SQLite baseline  (the connection form)
 //	db-by-id/{kind}       GET _table/contact/{id}          ÷ chi + database/sql     (issue 3: ≥ 0.70)
 //	db-list/{kind}        GET _table/contact?filter&limit  ÷ chi + database/sql     (issue 3: ≥ 0.80)
 //	graphql-by-pk/{kind}  contact_by_pk through /graphql/… ÷ REST GET by id         (issue 5: ≥ 0.85)
@@ -127,6 +128,10 @@ func BenchmarkPaired(b *testing.B) {
 	b.Run("graphql-role", func(b *testing.B) {
 		e := benchSetup(b)
 		pairedLoad(b, e, e.baselineRole(), e.graphQLRole())
+	})
+	b.Run("graphql-roles-where", func(b *testing.B) {
+		e := benchSetup(b)
+		pairedLoad(b, e, e.baselineRole(), e.graphQLRolesWhere())
 	})
 	b.Run("db-by-id", func(b *testing.B) {
 		eachDBKind(b, dbBenchSetup, func(b *testing.B, d *dbBenchEnv, k *dbBenchKind) {

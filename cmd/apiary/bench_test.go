@@ -8,8 +8,11 @@
 //	                            SELECT id, name, description, is_active FROM role WHERE id = ? → JSON
 //	BenchmarkRESTRoleByID       GET /api/v2/system/role/{id} with X-DreamFactory-API-Key and
 //	                            X-DreamFactory-Session-Token (a non-admin user whose role allows it)
-//	BenchmarkGraphQLRoleByID    POST /graphql { roles(where: {id: …}) { edges { node { … } } } },
-//	                            same credentials
+//	BenchmarkGraphQLRoleByID    POST /graphql { role(id: …) { id name description isActive } },
+//	                            same credentials: the same read by id (GET system/role/{id} in the
+//	                            pipeline)
+//	BenchmarkGraphQLRolesWhere  POST /graphql { roles(where: {id: …}) { edges { node { … } } } },
+//	                            same credentials: the Relay connection filtered to that id
 //	BenchmarkGraphQLTypename    POST /graphql { __typename }, same credentials: the floor of
 //	                            /graphql (no resolver, no database)
 //
@@ -74,7 +77,8 @@ type benchEnv struct {
 	adminHeader http.Header // a sys-admin session (setup of other benchmarks, e.g. bench_db_test.go)
 	roleID      int
 	client      *http.Client
-	graphQLBody []byte
+	graphQLBody []byte // role(id:)
+	rolesWhere  []byte // roles(where: {id:})
 }
 
 var (
@@ -199,6 +203,11 @@ func newBenchEnv() (*benchEnv, error) {
 	}
 
 	e.graphQLBody, err = json.Marshal(map[string]string{"query": fmt.Sprintf(
+		"{ role(id: %d) { id name description isActive } }", e.roleID)})
+	if err != nil {
+		return nil, err
+	}
+	e.rolesWhere, err = json.Marshal(map[string]string{"query": fmt.Sprintf(
 		"{ roles(where: {id: %d}) { edges { node { id name description isActive } } } }", e.roleID)})
 	if err != nil {
 		return nil, err
@@ -262,32 +271,48 @@ func (e *benchEnv) verify() error {
 		return fmt.Errorf("verifying REST: got role %d %q, want %d \"bench\"", role.ID, role.Name, e.roleID)
 	}
 
-	var gql struct {
+	// Both GraphQL reads must answer the role, in their own shapes.
+	type node struct {
+		ID   json.Number `json:"id"`
+		Name string      `json:"name"`
+	}
+	var byID struct {
+		Data   struct{ Role *node } `json:"data"`
+		Errors json.RawMessage      `json:"errors"`
+	}
+	var where struct {
 		Data struct {
 			Roles struct {
-				Edges []struct {
-					Node struct {
-						ID       json.Number `json:"id"`
-						Name     string      `json:"name"`
-						IsActive bool        `json:"isActive"`
-					} `json:"node"`
-				} `json:"edges"`
+				Edges []struct{ Node node } `json:"edges"`
 			} `json:"roles"`
 		} `json:"data"`
 		Errors json.RawMessage `json:"errors"`
 	}
 	h := e.userHeader()
 	h.Set("Content-Type", "application/json")
-	var raw json.RawMessage
-	if err := e.call(http.MethodPost, e.main.URL+"/graphql", h, json.RawMessage(e.graphQLBody), &raw); err != nil {
-		return fmt.Errorf("verifying GraphQL: %w", err)
-	}
-	if err := json.Unmarshal(raw, &gql); err != nil {
-		return fmt.Errorf("verifying GraphQL: %w", err)
-	}
-	if len(gql.Errors) > 0 || len(gql.Data.Roles.Edges) != 1 ||
-		gql.Data.Roles.Edges[0].Node.ID.String() != strconv.Itoa(e.roleID) || gql.Data.Roles.Edges[0].Node.Name != "bench" {
-		return fmt.Errorf("verifying GraphQL: unexpected answer %s", raw)
+	for _, q := range []struct {
+		body []byte
+		out  any
+		node func() *node
+	}{
+		{e.graphQLBody, &byID, func() *node { return byID.Data.Role }},
+		{e.rolesWhere, &where, func() *node {
+			if len(where.Data.Roles.Edges) != 1 {
+				return nil
+			}
+			return &where.Data.Roles.Edges[0].Node
+		}},
+	} {
+		var raw json.RawMessage
+		if err := e.call(http.MethodPost, e.main.URL+"/graphql", h, json.RawMessage(q.body), &raw); err != nil {
+			return fmt.Errorf("verifying GraphQL %s: %w", q.body, err)
+		}
+		if err := json.Unmarshal(raw, q.out); err != nil {
+			return fmt.Errorf("verifying GraphQL %s: %w", q.body, err)
+		}
+		if n := q.node(); len(byID.Errors)+len(where.Errors) > 0 || n == nil || n.ID.String() != strconv.Itoa(e.roleID) || n.Name != "bench" {
+			return fmt.Errorf("verifying GraphQL %s: unexpected answer %s", q.body, raw)
+		}
 	}
 
 	role.ID, role.Name = 0, ""
@@ -511,12 +536,18 @@ func gqlCheck(want string) func([]byte) error {
 	}
 }
 
-// graphQLRole is the role read through POST /graphql as the benchmark user.
-func (e *benchEnv) graphQLRole() load {
+// graphQLRole is the role read by id through POST /graphql (role(id:)) as the benchmark user.
+func (e *benchEnv) graphQLRole() load { return e.graphQLLoad(e.graphQLBody) }
+
+// graphQLRolesWhere is the role read through POST /graphql as the Relay connection
+// roles(where: {id:}) as the benchmark user.
+func (e *benchEnv) graphQLRolesWhere() load { return e.graphQLLoad(e.rolesWhere) }
+
+func (e *benchEnv) graphQLLoad(body []byte) load {
 	u, h := e.main.URL+"/graphql", e.userHeader()
 	h.Set("Content-Type", "application/json")
 	return load{db: e.main.Store.DB.DB, newReq: func() (*http.Request, error) {
-		return headerReq(h, http.MethodPost, u, e.graphQLBody)
+		return headerReq(h, http.MethodPost, u, body)
 	}, check: gqlCheck(`"name":"bench"`)}
 }
 
@@ -525,6 +556,8 @@ func BenchmarkBaselineChiSQLite(b *testing.B) { e := benchSetup(b); e.baselineRo
 func BenchmarkRESTRoleByID(b *testing.B) { e := benchSetup(b); e.restRole().run(b, e) }
 
 func BenchmarkGraphQLRoleByID(b *testing.B) { e := benchSetup(b); e.graphQLRole().run(b, e) }
+
+func BenchmarkGraphQLRolesWhere(b *testing.B) { e := benchSetup(b); e.graphQLRolesWhere().run(b, e) }
 
 // BenchmarkGraphQLTypename is the floor of /graphql: `{__typename}` reaches no resolver and no
 // database, so what it costs over the baseline is gqlgen's handler and executor (with the

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -80,4 +81,89 @@ func (s *server) gqlRaw(query string, vars map[string]any) string {
 		s.t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestGraphQLRecordByID: role(id:), app(id:), service(id:), user(id:), event(id:) and
+// eventScript(name:) are REST's reads of one record (GET system/{resource}/{key}): each answers
+// what the connection filtered to that record answers, for plain selections and for selections
+// that load edges; a missing record is null where REST answers 404; a caller gets REST's 403
+// where REST refuses, and user(id:) hides sys-admins as users does.
+func TestGraphQLRecordByID(t *testing.T) {
+	eachBackend(t, testGraphQLRecordByID)
+}
+
+func testGraphQLRecordByID(t *testing.T, backend string) {
+	s := MustServe(t, backend)
+	f := s.readerFixture()
+	svc := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "accounts", "label": "Accounts", "type": "user"})))
+	const script = "system.role.get.post_process"
+	s.must(201, "POST", "/api/v2/system/event_script", rec(map[string]any{"name": script, "type": "v8js", "content": "return 1;"}))
+
+	cases := []struct{ one, conn, sel string }{
+		{fmt.Sprintf("role(id: %d)", f.roleID), fmt.Sprintf("roles(where: {id: %d})", f.roleID), "id name description isActive createdDate lastModifiedDate"},
+		{fmt.Sprintf("role(id: %d)", f.roleID), fmt.Sprintf("roles(where: {id: %d})", f.roleID), "__typename n: name"},
+		{fmt.Sprintf("role(id: %d)", f.roleID), fmt.Sprintf("roles(where: {id: %d})", f.roleID), "name roleServiceAccess { component verbMask }"},
+		{fmt.Sprintf("app(id: %d)", f.appID), fmt.Sprintf("apps(where: {id: %d})", f.appID), "id name apiKey isActive roleID"},
+		{fmt.Sprintf("service(id: %d)", svc), fmt.Sprintf("services(where: {id: %d})", svc), "id name label type config"},
+		{fmt.Sprintf("user(id: %d)", f.userID), fmt.Sprintf("users(where: {id: %d})", f.userID), "id email name isActive"},
+		{fmt.Sprintf("eventScript(name: %q)", script), fmt.Sprintf("eventScripts(where: {name: %q})", script), "id name type content isActive"},
+		{"event(id: 1)", "events(where: {id: 1})", "id name"},
+	}
+	for _, c := range cases {
+		data, errs := s.gql(fmt.Sprintf("{ one: %s { %s } conn: %s { edges { node { %s } } } }", c.one, c.sel, c.conn, c.sel), nil, creds(s.admin, ""))
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", c.one, errs)
+		}
+		var want any // the connection's one node, or null
+		if edges := data["conn"].(map[string]any)["edges"].([]any); len(edges) == 1 {
+			want = edges[0].(map[string]any)["node"]
+		}
+		if c.one != "event(id: 1)" && want == nil {
+			t.Fatalf("%s: the connection found nothing to compare with: %v", c.conn, data)
+		}
+		if !reflect.DeepEqual(data["one"], want) {
+			t.Errorf("%s { %s }:\n by id:      %v\n connection: %v", c.one, c.sel, data["one"], want)
+		}
+	}
+
+	// A missing record: REST 404, GraphQL null without an error.
+	if status, _ := s.do("GET", "/api/v2/system/role/999", nil, creds(s.admin, "")); status != 404 {
+		t.Fatalf("REST GET system/role/999: status %d, want 404", status)
+	}
+	if data, errs := s.gql(`{ role(id: 999) { id } eventScript(name: "nope") { id } }`, nil, creds(s.admin, "")); len(errs) > 0 || data["role"] != nil || data["eventScript"] != nil {
+		t.Errorf("missing records: data %v, errors %v; want nulls", data, errs)
+	}
+
+	// The reader's role may GET role/* but not app/*: REST's answers, on both surfaces.
+	as := creds(f.token, f.key)
+	if data, errs := s.gql(fmt.Sprintf("{ role(id: %d) { name } }", f.roleID), nil, as); len(errs) > 0 || data["role"].(map[string]any)["name"] != "reader" {
+		t.Errorf("reader reads its role: data %v, errors %v", data, errs)
+	}
+	status, body := s.do("GET", fmt.Sprintf("/api/v2/system/app/%d", f.appID), nil, as)
+	restMsg, _ := body.(map[string]any)["error"].(map[string]any)["message"].(string)
+	data, errs := s.gql(fmt.Sprintf("{ app(id: %d) { name } }", f.appID), nil, as)
+	if status != 403 || len(errs) != 1 || data["app"] != nil {
+		t.Fatalf("app by id as the reader: REST %d, GraphQL data %v errors %v", status, data, errs)
+	}
+	gqlErr := errs[0].(map[string]any)
+	if gqlErr["message"] != restMsg || gqlErr["extensions"].(map[string]any)["status"] != float64(403) {
+		t.Errorf("app by id as the reader: GraphQL error %v, want REST's 403 %q", gqlErr, restMsg)
+	}
+
+	// user(id:) as users: a caller that may read system/user but not system/admin sees users,
+	// not sys-admins (REST: system/user/{admin} is 404).
+	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), map[string]any{"role_service_access_by_role_id": []any{
+		map[string]any{"service_id": s.serviceID("system"), "component": "user/*", "verb_mask": 1, "requestor_mask": 1}}})
+	admins := s.must(200, "GET", "/api/v2/system/admin?fields=id", nil).(map[string]any)["resource"].([]any)
+	adminID := int(admins[0].(map[string]any)["id"].(float64))
+	if status, _ := s.do("GET", fmt.Sprintf("/api/v2/system/user/%d", adminID), nil, as); status != 404 {
+		t.Errorf("REST system/user/{admin} as the reader: status %d, want 404", status)
+	}
+	data, errs = s.gql(fmt.Sprintf("{ admin: user(id: %d) { email } user: user(id: %d) { email } }", adminID, f.userID), nil, as)
+	if len(errs) > 0 || data["admin"] != nil || data["user"].(map[string]any)["email"] != "u@example.com" {
+		t.Errorf("user(id:) as the reader: data %v, errors %v; want the admin null and the user", data, errs)
+	}
+	if data, errs := s.gql(fmt.Sprintf("{ user(id: %d) { email } }", adminID), nil, creds(s.admin, "")); len(errs) > 0 || data["user"] == nil {
+		t.Errorf("user(id: admin) as a sys-admin: data %v, errors %v", data, errs)
+	}
 }

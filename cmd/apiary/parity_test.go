@@ -60,6 +60,12 @@ func TestRESTGraphQLParity(t *testing.T) {
 		{"list apps", "GET", "/api/v2/system/app", nil, `{ apps { totalCount } }`, evs("system.app", "get")},
 		{"list services", "GET", "/api/v2/system/service", nil, `{ services { totalCount } }`, evs("system.service", "get")},
 		{"list scripts", "GET", "/api/v2/system/event_script", nil, `{ eventScripts { totalCount } }`, evs("system.event_script", "get")},
+		{"read role by id (role)", "GET", "/api/v2/system/role/1", nil, `{ role(id: 1) { id name isActive } }`, evs("system.role", "get")},
+		{"read app by id", "GET", "/api/v2/system/app/1", nil, `{ app(id: 1) { id name } }`, evs("system.app", "get")},
+		{"read user by id", "GET", "/api/v2/system/user/2", nil, `{ user(id: 2) { id email } }`, evs("system.user", "get")},
+		{"read service by id", "GET", "/api/v2/system/service/3", nil, `{ service(id: 3) { id name } }`, evs("system.service", "get")},
+		{"read script by name", "GET", "/api/v2/system/event_script/system.role.get.pre_process", nil,
+			`{ eventScript(name: "system.role.get.pre_process") { id } }`, evs("system.event_script", "get")},
 		{"remove access row", "PATCH", "/api/v2/system/role/1", map[string]any{"role_service_access_by_role_id": []any{
 			map[string]any{"id": 1, "role_id": nil}}},
 			`mutation { deleteRoleServiceAccess(id: 1) }`, evs("system.role", "patch")},
