@@ -100,7 +100,8 @@ func connection[T any](ctx context.Context, r *Resolver, resource string, load f
 
 // single runs GET system/{resource}/{key}, the REST read of one record: the pipeline checks and
 // fires events, then load reads the entity for the caller's session as the field selects it.
-// No such record is null, where REST answers 404 (the pipeline and its scripts see that 404).
+// An answer of 404 — no such record, or a script's — is null, where REST answers 404; any other
+// error status, a script's too, is a GraphQL error with that status.
 func single[T any](ctx context.Context, r *Resolver, resource, key string, load func(context.Context, *platform.Session) (*T, error)) (*T, error) {
 	resp := r.handle(ctx, &platform.Request{Method: http.MethodGet, Service: "system", Resource: resource + "/" + key,
 		Load: func(ctx context.Context, s *platform.Session) (any, error) {
@@ -111,13 +112,21 @@ func single[T any](ctx context.Context, r *Resolver, resource, key string, load 
 			return v, err
 		}})
 	switch {
-	case resp.Err != nil && resp.Err.Status == http.StatusNotFound:
+	case resp.Status == http.StatusNotFound:
 		return nil, nil
 	case resp.Err != nil:
 		return nil, gqlhttp.GQLError(resp.Err)
+	case resp.Status >= http.StatusBadRequest: // a script answered an error
+		e := &platform.Error{Status: resp.Status, Message: http.StatusText(resp.Status)}
+		c, _ := resp.Content.(map[string]any)
+		env, _ := c["error"].(map[string]any) // DreamFactory's envelope {"error": {"message": …}}
+		if m, ok := env["message"].(string); ok {
+			e.Message = m
+		}
+		return nil, gqlhttp.GQLError(e)
 	}
 	out, ok := resp.Content.(*T)
-	if !ok { // a script replaced the response
+	if !ok { // a script replaced the record
 		return nil, gqlhttp.GQLError(platform.Internal(fmt.Errorf("%s/%s: unexpected response %T", resource, key, resp.Content)))
 	}
 	return out, nil

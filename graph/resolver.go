@@ -2,7 +2,7 @@
 // platform request — the same request REST would make — and its response back.
 package graph
 
-//go:generate go tool gqlgen generate
+//go:generate sh -c "cd .. && go tool gqlgen generate && go run graph/hoist_inputs.go"
 
 import (
 	"github.com/apiary/apiary/ent"

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestGraphQLPointRead: a connection filtered on one id alone (where: {id: …}) is answered by a
@@ -93,37 +94,65 @@ func TestGraphQLRecordByID(t *testing.T) {
 }
 
 func testGraphQLRecordByID(t *testing.T, backend string) {
-	s := MustServe(t, backend)
+	s := MustServe(t, backend, func(m *Main) { m.Journal, m.Scripts = "all", nil }) // the script engine, not the recorder
 	f := s.readerFixture()
 	svc := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "accounts", "label": "Accounts", "type": "user"})))
-	const script = "system.role.get.post_process"
+	const script = "system.app.get.post_process"
 	s.must(201, "POST", "/api/v2/system/event_script", rec(map[string]any{"name": script, "type": "v8js", "content": "return 1;"}))
+	var journaled int // an event journal entry (written after the response)
+	for i := 0; i < 100 && journaled == 0; i++ {
+		time.Sleep(20 * time.Millisecond)
+		if list := s.must(200, "GET", "/api/v2/system/event_journal?fields=id&limit=1", nil).(map[string]any)["resource"].([]any); len(list) > 0 {
+			journaled = int(list[0].(map[string]any)["id"].(float64))
+		}
+	}
+	if journaled == 0 {
+		t.Fatal("the event journal stayed empty")
+	}
 
+	// Each by-id field against its connection on the general path (the no-op idNEQ: -1 keeps
+	// the connection off the point read the by-id fields share).
 	cases := []struct{ one, conn, sel string }{
-		{fmt.Sprintf("role(id: %d)", f.roleID), fmt.Sprintf("roles(where: {id: %d})", f.roleID), "id name description isActive createdDate lastModifiedDate"},
-		{fmt.Sprintf("role(id: %d)", f.roleID), fmt.Sprintf("roles(where: {id: %d})", f.roleID), "__typename n: name"},
-		{fmt.Sprintf("role(id: %d)", f.roleID), fmt.Sprintf("roles(where: {id: %d})", f.roleID), "name roleServiceAccess { component verbMask }"},
-		{fmt.Sprintf("app(id: %d)", f.appID), fmt.Sprintf("apps(where: {id: %d})", f.appID), "id name apiKey isActive roleID"},
-		{fmt.Sprintf("service(id: %d)", svc), fmt.Sprintf("services(where: {id: %d})", svc), "id name label type config"},
-		{fmt.Sprintf("user(id: %d)", f.userID), fmt.Sprintf("users(where: {id: %d})", f.userID), "id email name isActive"},
+		{fmt.Sprintf("role(id: %d)", f.roleID), fmt.Sprintf("roles(where: {idNEQ: -1, id: %d})", f.roleID), "id name description isActive createdDate lastModifiedDate"},
+		{fmt.Sprintf("role(id: %d)", f.roleID), fmt.Sprintf("roles(where: {idNEQ: -1, id: %d})", f.roleID), "__typename n: name"},
+		{fmt.Sprintf("role(id: %d)", f.roleID), fmt.Sprintf("roles(where: {idNEQ: -1, id: %d})", f.roleID), "name roleServiceAccess { component verbMask }"},
+		{fmt.Sprintf("app(id: %d)", f.appID), fmt.Sprintf("apps(where: {idNEQ: -1, id: %d})", f.appID), "id name apiKey isActive roleID"},
+		{fmt.Sprintf("service(id: %d)", svc), fmt.Sprintf("services(where: {idNEQ: -1, id: %d})", svc), "id name label type config"},
+		{fmt.Sprintf("user(id: %d)", f.userID), fmt.Sprintf("users(where: {idNEQ: -1, id: %d})", f.userID), "id email name isActive"},
 		{fmt.Sprintf("eventScript(name: %q)", script), fmt.Sprintf("eventScripts(where: {name: %q})", script), "id name type content isActive"},
-		{"event(id: 1)", "events(where: {id: 1})", "id name"},
+		{fmt.Sprintf("event(id: %d)", journaled), fmt.Sprintf("events(where: {idNEQ: -1, id: %d})", journaled), "id name"},
 	}
 	for _, c := range cases {
 		data, errs := s.gql(fmt.Sprintf("{ one: %s { %s } conn: %s { edges { node { %s } } } }", c.one, c.sel, c.conn, c.sel), nil, creds(s.admin, ""))
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", c.one, errs)
 		}
-		var want any // the connection's one node, or null
-		if edges := data["conn"].(map[string]any)["edges"].([]any); len(edges) == 1 {
-			want = edges[0].(map[string]any)["node"]
+		edges := data["conn"].(map[string]any)["edges"].([]any)
+		if len(edges) != 1 {
+			t.Fatalf("%s: the connection found %d records to compare with: %v", c.conn, len(edges), data)
 		}
-		if c.one != "event(id: 1)" && want == nil {
-			t.Fatalf("%s: the connection found nothing to compare with: %v", c.conn, data)
-		}
-		if !reflect.DeepEqual(data["one"], want) {
+		if want := edges[0].(map[string]any)["node"]; !reflect.DeepEqual(data["one"], want) {
 			t.Errorf("%s { %s }:\n by id:      %v\n connection: %v", c.one, c.sel, data["one"], want)
 		}
+	}
+
+	// Scripts answer for the record as they do on REST: a 404 is null, another error status
+	// an error with the script's status and message (both roles exist).
+	hidden := firstID(s.must(201, "POST", "/api/v2/system/role", rec(map[string]any{"name": "hidden"})))
+	busy := firstID(s.must(201, "POST", "/api/v2/system/role", rec(map[string]any{"name": "busy"})))
+	s.script("system.role.get.pre_process", fmt.Sprintf(`
+if (event.resource === "%d") { event.response = {status_code: 404, content: {error: {message: "gone"}}}; }
+if (event.resource === "%d") { event.response = {status_code: 409, content: {error: {message: "busy"}}}; }`, hidden, busy), true)
+	if status, _ := s.do("GET", fmt.Sprintf("/api/v2/system/role/%d", busy), nil, creds(s.admin, "")); status != 409 {
+		t.Fatalf("REST GET system/role/{busy}: status %d, want the script's 409", status)
+	}
+	data, errs := s.gql(fmt.Sprintf(`{ role(id: %d) { id } }`, hidden), nil, creds(s.admin, ""))
+	if len(errs) > 0 || data["role"] != nil {
+		t.Errorf("a script's 404: data %v, errors %v; want null", data, errs)
+	}
+	data, errs = s.gql(fmt.Sprintf(`{ role(id: %d) { id } }`, busy), nil, creds(s.admin, ""))
+	if len(errs) != 1 || errs[0].(map[string]any)["message"] != "busy" || errs[0].(map[string]any)["extensions"].(map[string]any)["status"] != float64(409) {
+		t.Errorf("a script's 409: data %v, errors %v; want the script's status and message", data, errs)
 	}
 
 	// A missing record: REST 404, GraphQL null without an error.
@@ -141,7 +170,7 @@ func testGraphQLRecordByID(t *testing.T, backend string) {
 	}
 	status, body := s.do("GET", fmt.Sprintf("/api/v2/system/app/%d", f.appID), nil, as)
 	restMsg, _ := body.(map[string]any)["error"].(map[string]any)["message"].(string)
-	data, errs := s.gql(fmt.Sprintf("{ app(id: %d) { name } }", f.appID), nil, as)
+	data, errs = s.gql(fmt.Sprintf("{ app(id: %d) { name } }", f.appID), nil, as)
 	if status != 403 || len(errs) != 1 || data["app"] != nil {
 		t.Fatalf("app by id as the reader: REST %d, GraphQL data %v errors %v", status, data, errs)
 	}
