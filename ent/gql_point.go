@@ -168,14 +168,14 @@ func (c *AppClient) PaginateWhere(ctx context.Context, after *Cursor, first *int
 	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
 	if field := sel.node; field != nil {
-		probe := c.Query()
-		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+		fields, eager, err := c.selection(ctx, *field, []string{edgesField, nodeField})
+		if err != nil {
 			return nil, err
 		}
-		if probe.eagerLoads() {
+		if eager {
 			return c.Query().Paginate(ctx, after, first, before, last, WithAppOrder(orderBy), WithAppFilter(where.Filter))
 		}
-		if fields := probe.ctx.Fields; len(fields) > 0 {
+		if len(fields) > 0 {
 			columns = append(fields[:len(fields):len(fields)], pager.order.Field.column) // as applyOrder
 		}
 	}
@@ -214,14 +214,18 @@ func (c *AppClient) GetSelected(ctx context.Context, id int) (*App, error) {
 	if fc == nil {
 		return c.Get(ctx, id)
 	}
-	q := c.Query()
-	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+	columns, eager, err := c.selection(ctx, fc.Field, nil)
+	if err != nil {
 		return nil, err
 	}
-	if q.eagerLoads() || len(c.Interceptors()) > 0 {
-		return q.Where(app.ID(id)).Only(ctx)
+	if eager || len(c.Interceptors()) > 0 {
+		q, err := c.Query().Where(app.ID(id)).CollectFields(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return q.Only(ctx)
 	}
-	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	nodes, err := c.readByID(ctx, id, columns)
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +233,17 @@ func (c *AppClient) GetSelected(ctx context.Context, id int) (*App, error) {
 		return nil, &NotFoundError{app.Label}
 	}
 	return nodes[0], nil
+}
+
+// selection is what field (at path below the field being resolved) selects of one App:
+// its columns (none: all of them) and whether it loads edges, which only the query builder
+// reads (CollectFields).
+func (c *AppClient) selection(ctx context.Context, field graphql.CollectedField, path []string) (columns []string, eager bool, err error) {
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), field, path); err != nil {
+		return nil, false, err
+	}
+	return q.ctx.Fields, q.eagerLoads(), nil
 }
 
 // readByID reads the App with the given id (none or one), the given columns only (nil: all).
@@ -290,14 +305,14 @@ func (c *EventClient) PaginateWhere(ctx context.Context, after *Cursor, first *i
 	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
 	if field := sel.node; field != nil {
-		probe := c.Query()
-		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+		fields, eager, err := c.selection(ctx, *field, []string{edgesField, nodeField})
+		if err != nil {
 			return nil, err
 		}
-		if probe.eagerLoads() {
+		if eager {
 			return c.Query().Paginate(ctx, after, first, before, last, WithEventOrder(orderBy), WithEventFilter(where.Filter))
 		}
-		if fields := probe.ctx.Fields; len(fields) > 0 {
+		if len(fields) > 0 {
 			columns = append(fields[:len(fields):len(fields)], pager.order.Field.column) // as applyOrder
 		}
 	}
@@ -336,14 +351,18 @@ func (c *EventClient) GetSelected(ctx context.Context, id int) (*Event, error) {
 	if fc == nil {
 		return c.Get(ctx, id)
 	}
-	q := c.Query()
-	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+	columns, eager, err := c.selection(ctx, fc.Field, nil)
+	if err != nil {
 		return nil, err
 	}
-	if q.eagerLoads() || len(c.Interceptors()) > 0 {
-		return q.Where(event.ID(id)).Only(ctx)
+	if eager || len(c.Interceptors()) > 0 {
+		q, err := c.Query().Where(event.ID(id)).CollectFields(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return q.Only(ctx)
 	}
-	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	nodes, err := c.readByID(ctx, id, columns)
 	if err != nil {
 		return nil, err
 	}
@@ -351,6 +370,17 @@ func (c *EventClient) GetSelected(ctx context.Context, id int) (*Event, error) {
 		return nil, &NotFoundError{event.Label}
 	}
 	return nodes[0], nil
+}
+
+// selection is what field (at path below the field being resolved) selects of one Event:
+// its columns (none: all of them) and whether it loads edges, which only the query builder
+// reads (CollectFields).
+func (c *EventClient) selection(ctx context.Context, field graphql.CollectedField, path []string) (columns []string, eager bool, err error) {
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), field, path); err != nil {
+		return nil, false, err
+	}
+	return q.ctx.Fields, q.eagerLoads(), nil
 }
 
 // readByID reads the Event with the given id (none or one), the given columns only (nil: all).
@@ -409,14 +439,14 @@ func (c *EventScriptClient) PaginateWhere(ctx context.Context, after *Cursor, fi
 	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
 	if field := sel.node; field != nil {
-		probe := c.Query()
-		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+		fields, eager, err := c.selection(ctx, *field, []string{edgesField, nodeField})
+		if err != nil {
 			return nil, err
 		}
-		if probe.eagerLoads() {
+		if eager {
 			return c.Query().Paginate(ctx, after, first, before, last, WithEventScriptOrder(orderBy), WithEventScriptFilter(where.Filter))
 		}
-		if fields := probe.ctx.Fields; len(fields) > 0 {
+		if len(fields) > 0 {
 			columns = append(fields[:len(fields):len(fields)], pager.order.Field.column) // as applyOrder
 		}
 	}
@@ -455,14 +485,18 @@ func (c *EventScriptClient) GetSelected(ctx context.Context, id int) (*EventScri
 	if fc == nil {
 		return c.Get(ctx, id)
 	}
-	q := c.Query()
-	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+	columns, eager, err := c.selection(ctx, fc.Field, nil)
+	if err != nil {
 		return nil, err
 	}
-	if q.eagerLoads() || len(c.Interceptors()) > 0 {
-		return q.Where(eventscript.ID(id)).Only(ctx)
+	if eager || len(c.Interceptors()) > 0 {
+		q, err := c.Query().Where(eventscript.ID(id)).CollectFields(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return q.Only(ctx)
 	}
-	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	nodes, err := c.readByID(ctx, id, columns)
 	if err != nil {
 		return nil, err
 	}
@@ -470,6 +504,17 @@ func (c *EventScriptClient) GetSelected(ctx context.Context, id int) (*EventScri
 		return nil, &NotFoundError{eventscript.Label}
 	}
 	return nodes[0], nil
+}
+
+// selection is what field (at path below the field being resolved) selects of one EventScript:
+// its columns (none: all of them) and whether it loads edges, which only the query builder
+// reads (CollectFields).
+func (c *EventScriptClient) selection(ctx context.Context, field graphql.CollectedField, path []string) (columns []string, eager bool, err error) {
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), field, path); err != nil {
+		return nil, false, err
+	}
+	return q.ctx.Fields, q.eagerLoads(), nil
 }
 
 // readByID reads the EventScript with the given id (none or one), the given columns only (nil: all).
@@ -528,14 +573,14 @@ func (c *RoleClient) PaginateWhere(ctx context.Context, after *Cursor, first *in
 	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
 	if field := sel.node; field != nil {
-		probe := c.Query()
-		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+		fields, eager, err := c.selection(ctx, *field, []string{edgesField, nodeField})
+		if err != nil {
 			return nil, err
 		}
-		if probe.eagerLoads() {
+		if eager {
 			return c.Query().Paginate(ctx, after, first, before, last, WithRoleOrder(orderBy), WithRoleFilter(where.Filter))
 		}
-		if fields := probe.ctx.Fields; len(fields) > 0 {
+		if len(fields) > 0 {
 			columns = append(fields[:len(fields):len(fields)], pager.order.Field.column) // as applyOrder
 		}
 	}
@@ -574,14 +619,18 @@ func (c *RoleClient) GetSelected(ctx context.Context, id int) (*Role, error) {
 	if fc == nil {
 		return c.Get(ctx, id)
 	}
-	q := c.Query()
-	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+	columns, eager, err := c.selection(ctx, fc.Field, nil)
+	if err != nil {
 		return nil, err
 	}
-	if q.eagerLoads() || len(c.Interceptors()) > 0 {
-		return q.Where(role.ID(id)).Only(ctx)
+	if eager || len(c.Interceptors()) > 0 {
+		q, err := c.Query().Where(role.ID(id)).CollectFields(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return q.Only(ctx)
 	}
-	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	nodes, err := c.readByID(ctx, id, columns)
 	if err != nil {
 		return nil, err
 	}
@@ -589,6 +638,17 @@ func (c *RoleClient) GetSelected(ctx context.Context, id int) (*Role, error) {
 		return nil, &NotFoundError{role.Label}
 	}
 	return nodes[0], nil
+}
+
+// selection is what field (at path below the field being resolved) selects of one Role:
+// its columns (none: all of them) and whether it loads edges, which only the query builder
+// reads (CollectFields).
+func (c *RoleClient) selection(ctx context.Context, field graphql.CollectedField, path []string) (columns []string, eager bool, err error) {
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), field, path); err != nil {
+		return nil, false, err
+	}
+	return q.ctx.Fields, q.eagerLoads(), nil
 }
 
 // readByID reads the Role with the given id (none or one), the given columns only (nil: all).
@@ -651,14 +711,14 @@ func (c *RoleServiceAccessClient) PaginateWhere(ctx context.Context, after *Curs
 	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
 	if field := sel.node; field != nil {
-		probe := c.Query()
-		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+		fields, eager, err := c.selection(ctx, *field, []string{edgesField, nodeField})
+		if err != nil {
 			return nil, err
 		}
-		if probe.eagerLoads() {
+		if eager {
 			return c.Query().Paginate(ctx, after, first, before, last, WithRoleServiceAccessOrder(orderBy), WithRoleServiceAccessFilter(where.Filter))
 		}
-		if fields := probe.ctx.Fields; len(fields) > 0 {
+		if len(fields) > 0 {
 			columns = append(fields[:len(fields):len(fields)], pager.order.Field.column) // as applyOrder
 		}
 	}
@@ -697,14 +757,18 @@ func (c *RoleServiceAccessClient) GetSelected(ctx context.Context, id int) (*Rol
 	if fc == nil {
 		return c.Get(ctx, id)
 	}
-	q := c.Query()
-	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+	columns, eager, err := c.selection(ctx, fc.Field, nil)
+	if err != nil {
 		return nil, err
 	}
-	if q.eagerLoads() || len(c.Interceptors()) > 0 {
-		return q.Where(roleserviceaccess.ID(id)).Only(ctx)
+	if eager || len(c.Interceptors()) > 0 {
+		q, err := c.Query().Where(roleserviceaccess.ID(id)).CollectFields(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return q.Only(ctx)
 	}
-	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	nodes, err := c.readByID(ctx, id, columns)
 	if err != nil {
 		return nil, err
 	}
@@ -712,6 +776,17 @@ func (c *RoleServiceAccessClient) GetSelected(ctx context.Context, id int) (*Rol
 		return nil, &NotFoundError{roleserviceaccess.Label}
 	}
 	return nodes[0], nil
+}
+
+// selection is what field (at path below the field being resolved) selects of one RoleServiceAccess:
+// its columns (none: all of them) and whether it loads edges, which only the query builder
+// reads (CollectFields).
+func (c *RoleServiceAccessClient) selection(ctx context.Context, field graphql.CollectedField, path []string) (columns []string, eager bool, err error) {
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), field, path); err != nil {
+		return nil, false, err
+	}
+	return q.ctx.Fields, q.eagerLoads(), nil
 }
 
 // readByID reads the RoleServiceAccess with the given id (none or one), the given columns only (nil: all).
@@ -772,14 +847,14 @@ func (c *ServiceClient) PaginateWhere(ctx context.Context, after *Cursor, first 
 	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
 	if field := sel.node; field != nil {
-		probe := c.Query()
-		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+		fields, eager, err := c.selection(ctx, *field, []string{edgesField, nodeField})
+		if err != nil {
 			return nil, err
 		}
-		if probe.eagerLoads() {
+		if eager {
 			return c.Query().Paginate(ctx, after, first, before, last, WithServiceOrder(orderBy), WithServiceFilter(where.Filter))
 		}
-		if fields := probe.ctx.Fields; len(fields) > 0 {
+		if len(fields) > 0 {
 			columns = append(fields[:len(fields):len(fields)], pager.order.Field.column) // as applyOrder
 		}
 	}
@@ -818,14 +893,18 @@ func (c *ServiceClient) GetSelected(ctx context.Context, id int) (*Service, erro
 	if fc == nil {
 		return c.Get(ctx, id)
 	}
-	q := c.Query()
-	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+	columns, eager, err := c.selection(ctx, fc.Field, nil)
+	if err != nil {
 		return nil, err
 	}
-	if q.eagerLoads() || len(c.Interceptors()) > 0 {
-		return q.Where(service.ID(id)).Only(ctx)
+	if eager || len(c.Interceptors()) > 0 {
+		q, err := c.Query().Where(service.ID(id)).CollectFields(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return q.Only(ctx)
 	}
-	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	nodes, err := c.readByID(ctx, id, columns)
 	if err != nil {
 		return nil, err
 	}
@@ -833,6 +912,17 @@ func (c *ServiceClient) GetSelected(ctx context.Context, id int) (*Service, erro
 		return nil, &NotFoundError{service.Label}
 	}
 	return nodes[0], nil
+}
+
+// selection is what field (at path below the field being resolved) selects of one Service:
+// its columns (none: all of them) and whether it loads edges, which only the query builder
+// reads (CollectFields).
+func (c *ServiceClient) selection(ctx context.Context, field graphql.CollectedField, path []string) (columns []string, eager bool, err error) {
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), field, path); err != nil {
+		return nil, false, err
+	}
+	return q.ctx.Fields, q.eagerLoads(), nil
 }
 
 // readByID reads the Service with the given id (none or one), the given columns only (nil: all).
@@ -892,14 +982,14 @@ func (c *UserClient) PaginateWhere(ctx context.Context, after *Cursor, first *in
 	sel := selectionOf(ctx)
 	var columns []string // nil: all, as Paginate when the selection names an unknown field
 	if field := sel.node; field != nil {
-		probe := c.Query()
-		if err := probe.collectField(ctx, true, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+		fields, eager, err := c.selection(ctx, *field, []string{edgesField, nodeField})
+		if err != nil {
 			return nil, err
 		}
-		if probe.eagerLoads() {
+		if eager {
 			return c.Query().Paginate(ctx, after, first, before, last, WithUserOrder(orderBy), WithUserFilter(where.Filter))
 		}
-		if fields := probe.ctx.Fields; len(fields) > 0 {
+		if len(fields) > 0 {
 			columns = append(fields[:len(fields):len(fields)], pager.order.Field.column) // as applyOrder
 		}
 	}
@@ -938,14 +1028,18 @@ func (c *UserClient) GetSelected(ctx context.Context, id int) (*User, error) {
 	if fc == nil {
 		return c.Get(ctx, id)
 	}
-	q := c.Query()
-	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil); err != nil {
+	columns, eager, err := c.selection(ctx, fc.Field, nil)
+	if err != nil {
 		return nil, err
 	}
-	if q.eagerLoads() || len(c.Interceptors()) > 0 {
-		return q.Where(user.ID(id)).Only(ctx)
+	if eager || len(c.Interceptors()) > 0 {
+		q, err := c.Query().Where(user.ID(id)).CollectFields(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return q.Only(ctx)
 	}
-	nodes, err := c.readByID(ctx, id, q.ctx.Fields)
+	nodes, err := c.readByID(ctx, id, columns)
 	if err != nil {
 		return nil, err
 	}
@@ -953,6 +1047,17 @@ func (c *UserClient) GetSelected(ctx context.Context, id int) (*User, error) {
 		return nil, &NotFoundError{user.Label}
 	}
 	return nodes[0], nil
+}
+
+// selection is what field (at path below the field being resolved) selects of one User:
+// its columns (none: all of them) and whether it loads edges, which only the query builder
+// reads (CollectFields).
+func (c *UserClient) selection(ctx context.Context, field graphql.CollectedField, path []string) (columns []string, eager bool, err error) {
+	q := c.Query()
+	if err := q.collectField(ctx, true, graphql.GetOperationContext(ctx), field, path); err != nil {
+		return nil, false, err
+	}
+	return q.ctx.Fields, q.eagerLoads(), nil
 }
 
 // readByID reads the User with the given id (none or one), the given columns only (nil: all).
