@@ -3918,7 +3918,7 @@ extend type Query {
   eventScript(name: String!): EventScript
   "GET system/event_journal/{id}."
   event(id: ID!): Event
-  "GET system/user/{id}: sys-admins only when the caller may also read system/admin, as users."
+  "GET system/user/{id}, or system/admin/{id} for a sys-admin when the caller may read system/admin (else a sys-admin is null, as REST's system/user answers 404)."
   user(id: ID!): User
   "GET system/app/{id}."
   app(id: ID!): App

@@ -212,19 +212,22 @@ func (r *Resolver) removeScript(ctx context.Context, id int) (int, error) {
 	return id, err
 }
 
-// userResource is "admin" for sys-admins and "user" otherwise, as REST separates them.
+// userResource is the REST resource that addresses user id for the caller, as REST separates
+// them: system/admin for a sys-admin when the caller may read system/admin, else system/user —
+// where REST answers 404 for a sys-admin, so a caller who may not see sys-admins learns
+// nothing of them (nor of ids that do not exist: the pipeline answers 404 for those too).
 func (r *Resolver) userResource(ctx context.Context, id int) (string, error) {
-	u, err := r.Client.User.Get(ctx, id)
-	if ent.IsNotFound(err) {
-		return "", gqlhttp.GQLError(platform.NotFound("Record with identifier '%d' not found.", id))
+	admin, err := r.Client.User.Query().Where(user.ID(id), user.IsSysAdmin(true)).Exist(ctx)
+	if err != nil || !admin {
+		return "user", err
 	}
-	if err != nil {
-		return "", err
+	c := callerFrom(ctx)
+	s, err := r.P.Session(ctx, &platform.Request{Method: http.MethodGet, Service: "system", Resource: "admin/" + strconv.Itoa(id),
+		Header: c.header, RemoteAddr: c.addr, Requestor: platform.RequestorAPI, Credentials: c.credentials()})
+	if err != nil || !s.Allows("system", "admin", http.MethodGet, platform.RequestorAPI) {
+		return "user", nil // without a session the pipeline answers for the credentials
 	}
-	if u.IsSysAdmin {
-		return "admin", nil
-	}
-	return "user", nil
+	return "admin", nil
 }
 
 // record converts an entgql mutation input into the DreamFactory record a REST client would

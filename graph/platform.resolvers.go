@@ -211,8 +211,12 @@ func (r *queryResolver) Event(ctx context.Context, id int) (*ent.Event, error) {
 
 // User is the resolver for the user field.
 func (r *queryResolver) User(ctx context.Context, id int) (*ent.User, error) {
-	return single(ctx, r.Resolver, "user", strconv.Itoa(id), func(ctx context.Context, s *platform.Session) (*ent.User, error) {
-		q, err := userScope(r.Client.User.Query().Where(user.ID(id)), s).CollectFields(ctx)
+	resource, err := r.userResource(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return single(ctx, r.Resolver, resource, strconv.Itoa(id), func(ctx context.Context, _ *platform.Session) (*ent.User, error) {
+		q, err := r.Client.User.Query().Where(user.ID(id), user.IsSysAdmin(resource == "admin")).CollectFields(ctx)
 		if err != nil {
 			return nil, err
 		}

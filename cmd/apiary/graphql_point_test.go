@@ -179,10 +179,11 @@ if (event.resource === "%d") { event.response = {status_code: 409, content: {err
 		t.Errorf("app by id as the reader: GraphQL error %v, want REST's 403 %q", gqlErr, restMsg)
 	}
 
-	// user(id:) as users: a caller that may read system/user but not system/admin sees users,
-	// not sys-admins (REST: system/user/{admin} is 404).
+	// user(id:) addresses users as REST does: a sys-admin through system/admin (its events) for
+	// a caller who may read system/admin; for one who may not, system/user, where REST answers
+	// 404: null for a read, REST's 404 for a change, never a 403 that tells a sys-admin apart.
 	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), map[string]any{"role_service_access_by_role_id": []any{
-		map[string]any{"service_id": s.serviceID("system"), "component": "user/*", "verb_mask": 1, "requestor_mask": 1}}})
+		map[string]any{"service_id": s.serviceID("system"), "component": "user/*", "verb_mask": 1 | 8, "requestor_mask": 1}}})
 	admins := s.must(200, "GET", "/api/v2/system/admin?fields=id", nil).(map[string]any)["resource"].([]any)
 	adminID := int(admins[0].(map[string]any)["id"].(float64))
 	if status, _ := s.do("GET", fmt.Sprintf("/api/v2/system/user/%d", adminID), nil, as); status != 404 {
@@ -192,7 +193,14 @@ if (event.resource === "%d") { event.response = {status_code: 409, content: {err
 	if len(errs) > 0 || data["admin"] != nil || data["user"].(map[string]any)["email"] != "u@example.com" {
 		t.Errorf("user(id:) as the reader: data %v, errors %v; want the admin null and the user", data, errs)
 	}
-	if data, errs := s.gql(fmt.Sprintf("{ user(id: %d) { email } }", adminID), nil, creds(s.admin, "")); len(errs) > 0 || data["user"] == nil {
-		t.Errorf("user(id: admin) as a sys-admin: data %v, errors %v", data, errs)
+	status, _ = s.do("PATCH", fmt.Sprintf("/api/v2/system/user/%d", adminID), map[string]any{"first_name": "x"}, as)
+	_, errs = s.gql(fmt.Sprintf(`mutation { updateUser(id: %d, input: {firstName: "x"}) { id } }`, adminID), nil, as)
+	if status != 404 || len(errs) != 1 || errs[0].(map[string]any)["extensions"].(map[string]any)["status"] != float64(404) {
+		t.Errorf("updateUser(admin) as the reader: REST %d, GraphQL %v; want 404 on both", status, errs)
+	}
+	s.script("system.admin.get.pre_process", `event.response = {status_code: 409, content: {error: {message: "admins are private"}}};`, true)
+	data, errs = s.gql(fmt.Sprintf("{ admin: user(id: %d) { email } user: user(id: %d) { email } }", adminID, f.userID), nil, creds(s.admin, ""))
+	if len(errs) != 1 || errs[0].(map[string]any)["message"] != "admins are private" || data["user"] == nil {
+		t.Errorf("user(id:) as a sys-admin: data %v, errors %v; want system.admin.get's script to answer for the admin alone", data, errs)
 	}
 }

@@ -63,6 +63,7 @@ func TestRESTGraphQLParity(t *testing.T) {
 		{"read role by id (role)", "GET", "/api/v2/system/role/1", nil, `{ role(id: 1) { id name isActive } }`, evs("system.role", "get")},
 		{"read app by id", "GET", "/api/v2/system/app/1", nil, `{ app(id: 1) { id name } }`, evs("system.app", "get")},
 		{"read user by id", "GET", "/api/v2/system/user/2", nil, `{ user(id: 2) { id email } }`, evs("system.user", "get")},
+		{"read admin by id", "GET", "/api/v2/system/admin/3", nil, `{ user(id: 3) { id email } }`, evs("system.admin", "get")},
 		{"read service by id", "GET", "/api/v2/system/service/3", nil, `{ service(id: 3) { id name } }`, evs("system.service", "get")},
 		{"read script by name", "GET", "/api/v2/system/event_script/system.role.get.pre_process", nil,
 			`{ eventScript(name: "system.role.get.pre_process") { id } }`, evs("system.event_script", "get")},
