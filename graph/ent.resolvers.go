@@ -59,7 +59,13 @@ func (r *queryResolver) Roles(ctx context.Context, after *entgql.Cursor[int], fi
 // Services is the resolver for the services field.
 func (r *queryResolver) Services(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceOrder, where *ent.ServiceWhereInput) (*ent.ServiceConnection, error) {
 	return connection(ctx, r.Resolver, "service", func(ctx context.Context, _ *platform.Session) (*ent.ServiceConnection, error) {
-		return r.Client.Service.PaginateWhere(ctx, after, first, before, last, orderBy, where)
+		conn, err := r.Client.Service.PaginateWhere(ctx, after, first, before, last, orderBy, where)
+		if err == nil {
+			for _, e := range conn.Edges {
+				maskSecrets(e.Node)
+			}
+		}
+		return conn, err
 	})
 }
 

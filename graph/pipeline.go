@@ -334,7 +334,17 @@ func jsonList(data any) ([]map[string]any, error) {
 
 // errNodeUnsupported explains why node(id) cannot resolve: ids are per type, as DreamFactory's.
 var errNodeUnsupported error = gqlhttp.GQLError(&platform.Error{Status: http.StatusNotImplemented, Code: http.StatusNotImplemented,
-	Message: "node(id) is not available: Apiary keeps DreamFactory's per-type ids, so an id alone does not name a type. Query the typed connection with where: {id: …} instead."})
+	Message: "node(id) is not available: Apiary keeps DreamFactory's per-type ids, so an id alone does not name a type. Read the record by its type's own field instead — role(id: …), user(id: …), app(id: …), service(id: …), event(id: …) — or the typed connection with where: {id: …}."})
+
+// maskSecrets masks the secrets of a service the pipeline is about to answer with (nil: none),
+// as REST's system/service does before its events see a record: post_process and queued
+// scripts of a GraphQL read see the config REST's scripts see. svc is the request's own
+// freshly read entity.
+func maskSecrets(svc *ent.Service) {
+	if svc != nil {
+		svc.Config = maskedConfig(svc.Config)
+	}
+}
 
 // maskedConfig is a copy of a service config with its secrets masked, as REST shows it.
 func maskedConfig(cfg map[string]any) map[string]any {

@@ -187,7 +187,9 @@ func (r *queryResolver) Me(ctx context.Context) (*model.Session, error) {
 // Service is the resolver for the service field.
 func (r *queryResolver) Service(ctx context.Context, id int) (*ent.Service, error) {
 	return single(ctx, r.Resolver, "service", strconv.Itoa(id), func(ctx context.Context, _ *platform.Session) (*ent.Service, error) {
-		return r.Client.Service.GetSelected(ctx, id)
+		svc, err := r.Client.Service.GetSelected(ctx, id)
+		maskSecrets(svc)
+		return svc, err
 	})
 }
 

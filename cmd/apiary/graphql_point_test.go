@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"reflect"
 	"strings"
 	"testing"
@@ -202,5 +203,31 @@ if (event.resource === "%d") { event.response = {status_code: 409, content: {err
 	data, errs = s.gql(fmt.Sprintf("{ admin: user(id: %d) { email } user: user(id: %d) { email } }", adminID, f.userID), nil, creds(s.admin, ""))
 	if len(errs) != 1 || errs[0].(map[string]any)["message"] != "admins are private" || data["user"] == nil {
 		t.Errorf("user(id:) as a sys-admin: data %v, errors %v; want system.admin.get's script to answer for the admin alone", data, errs)
+	}
+}
+
+// TestGraphQLServiceScriptsSeeMaskedConfig: a script on a service read sees the config REST's
+// scripts see, its password masked, whether the read came over REST or GraphQL (by id or the
+// connection): a script that throws what it sees never carries the secret out.
+func TestGraphQLServiceScriptsSeeMaskedConfig(t *testing.T) {
+	s := MustServe(t, "sqlite", func(m *Main) { m.Scripts = nil }) // the script engine, not the recorder
+	const secret = "hunter2pw"
+	id := firstID(s.must(201, "POST", "/api/v2/system/service", rec(map[string]any{"name": "books", "type": "sqlite",
+		"config": map[string]any{"database": "books.db", "password": secret}})))
+	s.script("system.service.get.post_process", `throw {status_code: 400, message: JSON.stringify(event.response.content)};`, false)
+	_, body := s.do("GET", fmt.Sprintf("/api/v2/system/service/%d", id), nil, creds(s.admin, ""))
+	// (a script's message comes back HTML-escaped, as DreamFactory's)
+	if msg := html.UnescapeString(errorMessage(body)); !strings.Contains(msg, `"password":"**********"`) {
+		t.Fatalf("REST: the script saw %q, want the config with its password masked", msg)
+	}
+	for _, q := range []string{fmt.Sprintf("{ service(id: %d) { name config } }", id), "{ services { edges { node { name config } } } }"} {
+		_, errs := s.gql(q, nil, creds(s.admin, ""))
+		if len(errs) != 1 {
+			t.Fatalf("%s: errors %v, want the script's", q, errs)
+		}
+		msg := html.UnescapeString(errs[0].(map[string]any)["message"].(string))
+		if strings.Contains(msg, secret) || !strings.Contains(msg, `"password":"**********"`) {
+			t.Errorf("%s: the script saw %q, want the config with its password masked", q, msg)
+		}
 	}
 }
