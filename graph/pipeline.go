@@ -212,22 +212,28 @@ func (r *Resolver) removeScript(ctx context.Context, id int) (int, error) {
 	return id, err
 }
 
-// userResource is the REST resource that addresses user id for the caller, as REST separates
-// them: system/admin for a sys-admin when the caller may read system/admin, else system/user —
-// where REST answers 404 for a sys-admin, so a caller who may not see sys-admins learns
-// nothing of them (nor of ids that do not exist: the pipeline answers 404 for those too).
-func (r *Resolver) userResource(ctx context.Context, id int) (string, error) {
-	admin, err := r.Client.User.Query().Where(user.ID(id), user.IsSysAdmin(true)).Exist(ctx)
-	if err != nil || !admin {
-		return "user", err
-	}
+// userResource is the REST resource that addresses user id for the caller and method, as REST
+// separates them: system/admin for a sys-admin when the caller may read system/admin/{id} or
+// make method on it, else system/user — where REST answers 404 for a sys-admin, so a caller who
+// may not reach sys-admins learns nothing of them (nor of ids that do not exist: the pipeline
+// answers 404 for those too). The caller is authenticated first: the user table is read only
+// for callers who may reach sys-admins.
+func (r *Resolver) userResource(ctx context.Context, id int, method string) (string, error) {
 	c := callerFrom(ctx)
-	s, err := r.P.Session(ctx, &platform.Request{Method: http.MethodGet, Service: "system", Resource: "admin/" + strconv.Itoa(id),
+	component := "admin/" + strconv.Itoa(id)
+	s, err := r.P.Session(ctx, &platform.Request{Method: method, Service: "system", Resource: component,
 		Header: c.header, RemoteAddr: c.addr, Requestor: platform.RequestorAPI, Credentials: c.credentials()})
-	if err != nil || !s.Allows("system", "admin", http.MethodGet, platform.RequestorAPI) {
+	if err != nil || !(s.Allows("system", component, http.MethodGet, platform.RequestorAPI) || s.Allows("system", component, method, platform.RequestorAPI)) {
 		return "user", nil // without a session the pipeline answers for the credentials
 	}
-	return "admin", nil
+	admin, err := r.Client.User.Query().Where(user.ID(id), user.IsSysAdmin(true)).Exist(ctx)
+	if err != nil {
+		return "", gqlhttp.GQLError(platform.Internal(err))
+	}
+	if admin {
+		return "admin", nil
+	}
+	return "user", nil
 }
 
 // record converts an entgql mutation input into the DreamFactory record a REST client would

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strconv"
 
@@ -82,7 +83,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input ent.CreateUserI
 
 // UpdateUser is the resolver for the updateUser field.
 func (r *mutationResolver) UpdateUser(ctx context.Context, id int, input ent.UpdateUserInput) (*ent.User, error) {
-	resource, err := r.userResource(ctx, id)
+	resource, err := r.userResource(ctx, id, http.MethodPatch)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +95,7 @@ func (r *mutationResolver) UpdateUser(ctx context.Context, id int, input ent.Upd
 
 // DeleteUser is the resolver for the deleteUser field.
 func (r *mutationResolver) DeleteUser(ctx context.Context, id int) (int, error) {
-	resource, err := r.userResource(ctx, id)
+	resource, err := r.userResource(ctx, id, http.MethodDelete)
 	if err != nil {
 		return 0, err
 	}
@@ -213,7 +214,7 @@ func (r *queryResolver) Event(ctx context.Context, id int) (*ent.Event, error) {
 
 // User is the resolver for the user field.
 func (r *queryResolver) User(ctx context.Context, id int) (*ent.User, error) {
-	resource, err := r.userResource(ctx, id)
+	resource, err := r.userResource(ctx, id, http.MethodGet)
 	if err != nil {
 		return nil, err
 	}

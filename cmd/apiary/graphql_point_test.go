@@ -199,6 +199,17 @@ if (event.resource === "%d") { event.response = {status_code: 409, content: {err
 	if status != 404 || len(errs) != 1 || errs[0].(map[string]any)["extensions"].(map[string]any)["status"] != float64(404) {
 		t.Errorf("updateUser(admin) as the reader: REST %d, GraphQL %v; want 404 on both", status, errs)
 	}
+	// A role that may PATCH admin/* without reading it changes a sys-admin as REST does.
+	s.must(200, "PATCH", fmt.Sprintf("/api/v2/system/role/%d", f.roleID), map[string]any{"role_service_access_by_role_id": []any{
+		map[string]any{"service_id": s.serviceID("system"), "component": "admin/*", "verb_mask": 8, "requestor_mask": 1}}})
+	status, _ = s.do("PATCH", fmt.Sprintf("/api/v2/system/admin/%d", adminID), map[string]any{"first_name": "y"}, as)
+	_, errs = s.gql(fmt.Sprintf(`mutation { updateUser(id: %d, input: {firstName: "z"}) { id } }`, adminID), nil, as)
+	if status != 200 || len(errs) > 0 {
+		t.Errorf("updateUser(admin) by a role that may PATCH admin/*: REST %d, GraphQL %v; want both to succeed", status, errs)
+	}
+	if got := s.must(200, "GET", fmt.Sprintf("/api/v2/system/admin/%d?fields=first_name", adminID), nil).(map[string]any)["first_name"]; got != "z" {
+		t.Errorf("after updateUser(admin): first_name %v, want z", got)
+	}
 	s.script("system.admin.get.pre_process", `event.response = {status_code: 409, content: {error: {message: "admins are private"}}};`, true)
 	data, errs = s.gql(fmt.Sprintf("{ admin: user(id: %d) { email } user: user(id: %d) { email } }", adminID, f.userID), nil, creds(s.admin, ""))
 	if len(errs) != 1 || errs[0].(map[string]any)["message"] != "admins are private" || data["user"] == nil {
