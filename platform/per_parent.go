@@ -24,6 +24,15 @@ type PerParent struct {
 	Keys   []any
 	Limit  int // rows per parent at most; 0: no limit
 	Offset int // rows of each parent skipped before Limit counts
+	// ByNumber says that Keys come from a decimal or float field: the key column (or
+	// Link.Parent) is compared with them as a number. SQLite compares a text column with a
+	// bound 1.5 as the text '1.5', so a text key '1.50' that a foreign key pairs with a
+	// decimal 1.5 would not be found; the other databases refuse keys that pair text with
+	// numbers.
+	ByNumber bool
+	// Most, without Limit, Offset and Link, caps the read at Most+1 rows (0: no cap): a caller
+	// that bounds a relation's rows learns that more match without reading them all.
+	Most int
 	// Link reads the rows through a link (junction) table, for many_many.
 	Link *PerParentLink
 }

@@ -52,7 +52,9 @@ func TestRelatedByFractionKeys(t *testing.T) {
 
 // TestRelatedTextToDecimalKeys: a foreign key may pair a text column with a decimal one (SQLite
 // only: PostgreSQL and MySQL refuse such a key, and a virtual relationship refuses such
-// fields), and SQLite matches text "1.50" looked up in a decimal column as the number 1.5.
+// fields), and SQLite matches text "1.50" looked up in a decimal column as the number 1.5 —
+// but not a decimal 1.5 looked up in a text column (it compares the text '1.5'), so reads of
+// the text side by decimal keys compare it as a number (sqldb castKeys).
 // Both APIs then match keys by number when a decimal or float column is on either side of a
 // match (platform.MatchKey): the parent's field and the related field; for many_many the
 // parent's field and the junction's field on it (REST took the related field instead), and
@@ -89,6 +91,7 @@ func TestRelatedTextToDecimalKeys(t *testing.T) {
 	}{
 		{"item", "name", "price_by_price_ref", "label", "i1:a i2:b", true},              // belongs_to, text to decimal
 		{"owner", "name", "holding_by_owner_code", "item_id", "o1:[1 2] o2:[2]", false}, // has_many, text to decimal
+		{"price", "label", "item_by_price_ref", "name", "a:[i1] b:[i2]", false},         // has_many, decimal to text
 		// many_many, text to the junction's decimal field, integers on the other side
 		{"owner", "name", "item_by_holding", "name", "o1:[i1 i2] o2:[i2]", false},
 	}

@@ -435,26 +435,18 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 			limit, offset = 1, 0
 		}
 		var found []*row
-		var err error
-		if limit > 0 {
-			keys := parentKeys(rows, rel.field)
-			if len(keys) > 0 {
-				pp := platform.PerParent{Key: rel.refField.c.Name, Keys: keys, Limit: limit, Offset: offset}
-				if found, err = x.perParent(target, pp, where, w.params, order, fields); err != nil {
-					return nil, err
-				}
+		if keys := parentKeys(rows, rel.field); len(keys) > 0 {
+			pp := platform.PerParent{Key: rel.refField.c.Name, Keys: keys, ByNumber: rel.field.c.Kind.Fractional()}
+			if limit > 0 {
+				pp.Limit, pp.Offset = limit, offset
 			}
-			limit, offset = -1, 0 // applied
-		} else {
-			var in filter.Expr
-			if in, err = inFilter(w, rel.refField, rows, rel.field); err != nil {
+			var err error
+			if found, err = x.perParent(target, pp, where, w.params, order, fields); err != nil {
 				return nil, err
 			}
-			if in != nil {
-				if found, err = x.fetchAll(target, and(in, where), w.params, order, fields); err != nil {
-					return nil, err
-				}
-			}
+		}
+		if limit > 0 {
+			limit, offset = -1, 0 // applied
 		}
 		groups := map[string][]*row{}
 		for _, c := range found {

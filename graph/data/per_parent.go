@@ -26,13 +26,13 @@ func parentKeys(rows []*row, src *column) []any {
 	return out
 }
 
-// perParent reads the rows of tb for the parents whose keys pp.Keys holds, at most pp.Limit
-// (> 0) per parent after pp.Offset, matching e (with params), in order, with fields: a
-// per-parent GET of _table/{tb} (platform.PerParent), so the limit is applied in SQL. One
-// request, and one statement, unless Limit × the parents could exceed the bound of a
-// relation's rows per level (relatedRowsFactor × max_records): then the parents are split
-// over requests that each stay under it, and more rows than the bound in all is
-// TOO_MANY_ROWS.
+// perParent reads the rows of tb for the parents whose keys pp.Keys holds, matching e (with
+// params), in order, with fields: a per-parent GET of _table/{tb} (platform.PerParent). With
+// a Limit (> 0), at most Limit rows per parent after Offset, applied in SQL: one request, and
+// one statement, unless Limit × the parents could exceed the bound of a relation's rows per
+// level (relatedRowsFactor × max_records); then the parents are split over requests that each
+// stay under it. Without one, every related row: one request, that reads one row past the
+// bound at most (platform.PerParent.Most). More rows than the bound in all is TOO_MANY_ROWS.
 func (x *run) perParent(tb *table, pp platform.PerParent, e filter.Expr, params map[string]any, order, fields string) ([]*row, error) {
 	q := url.Values{}
 	setFields(q, fields)
@@ -43,8 +43,13 @@ func (x *run) perParent(tb *table, pp platform.PerParent, e filter.Expr, params 
 		q.Set("order", order)
 	}
 	bound := relatedRowsFactor * x.e.lim.maxRecords
-	chunk := max(1, bound/pp.Limit)
 	keys := pp.Keys
+	chunk, advice := len(keys), "give it a limit or a where"
+	if pp.Limit > 0 {
+		chunk, advice = max(1, bound/pp.Limit), "give it a smaller limit or a where"
+	} else {
+		pp.Most = bound
+	}
 	var out []*row
 	for start := 0; start < len(keys); start += chunk {
 		req := x.request(http.MethodGet, "_table/"+tb.t.Name, q, withParams(params))
@@ -56,7 +61,7 @@ func (x *run) perParent(tb *table, pp platform.PerParent, e filter.Expr, params 
 			return nil, gqlhttp.GQLError(perr)
 		}
 		if out = append(out, records(content)...); len(out) > bound {
-			return nil, tooManyRows(fmt.Sprintf("The relation to %s holds more than %d rows for these records: give it a smaller limit or a where, or ask for fewer records.", tb.name, bound))
+			return nil, tooManyRows(fmt.Sprintf("The relation to %s holds more than %d rows for these records: %s, or ask for fewer records.", tb.name, bound, advice))
 		}
 	}
 	return out, nil
@@ -68,7 +73,7 @@ func (x *run) perParent(tb *table, pp platform.PerParent, e filter.Expr, params 
 // that links to it).
 func (x *run) relatedLinked(rel *relation, f graphql.CollectedField, rows []*row, where filter.Expr, params map[string]any, order, fields string, limit, offset int) ([]*row, error) {
 	pp := platform.PerParent{Key: rel.target.t.UnusedName(rel.jField.c.Name), Keys: parentKeys(rows, rel.field), Limit: limit, Offset: offset,
-		Link: &platform.PerParentLink{Table: rel.junction.t.Name, Parent: rel.jField.c.Name, Child: rel.jRef.c.Name, Ref: rel.refField.c.Name}}
+		ByNumber: rel.field.c.Kind.Fractional(), Link: &platform.PerParentLink{Table: rel.junction.t.Name, Parent: rel.jField.c.Name, Child: rel.jRef.c.Name, Ref: rel.refField.c.Name}}
 	var found []*row
 	if len(pp.Keys) > 0 {
 		var err error

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/apiary/apiary/platform"
@@ -45,11 +46,12 @@ func (s *Service) getPerParent(ctx context.Context, req *platform.Request, c *ca
 		if !ok {
 			return nil, platform.Internal(fmt.Errorf("sqldb: per-parent key %q is not a column of %s", pp.Key, t.Name))
 		}
+		cast := s.castKeys(key.Kind, pp.ByNumber)
 		if windowed {
 			window.Key = key.Column
-			rows, _, err = s.selectPerParent(ctx, db, tbl, window, key.Kind, pp.Keys)
+			rows, _, err = s.selectPerParent(ctx, db, tbl, window, key.Kind, cast, pp.Keys)
 		} else {
-			rows, err = s.selectIn(ctx, db, tbl, key.Column, key.Kind, pp.Keys, r.Where, r.Order)
+			rows, err = s.selectIn(ctx, db, tbl, key.Column, key.Kind, cast, pp.Keys, r.Where, r.Order, pp.Most)
 		}
 		if err != nil {
 			return nil, err
@@ -97,9 +99,9 @@ func (s *Service) selectLinked(ctx context.Context, req *platform.Request, c *ca
 	if windowed {
 		window.Link = &sqltable.Link{Table: junction.Name, Parent: parentCol.Column, ParentKind: parentCol.Kind,
 			Child: childCol.Column, Ref: refCol.Column, Where: jWhere}
-		return s.selectPerParent(ctx, db, tbl, window, parentCol.Kind, pp.Keys)
+		return s.selectPerParent(ctx, db, tbl, window, parentCol.Kind, s.castKeys(parentCol.Kind, pp.ByNumber), pp.Keys)
 	}
-	links, err := s.selectIn(ctx, db, junction, parentCol.Column, parentCol.Kind, pp.Keys, jWhere, nil)
+	links, err := s.selectIn(ctx, db, junction, parentCol.Column, parentCol.Kind, s.castKeys(parentCol.Kind, pp.ByNumber), pp.Keys, jWhere, nil, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -126,7 +128,8 @@ func (s *Service) selectLinked(ctx context.Context, req *platform.Request, c *ca
 	if len(targets) == 0 {
 		return nil, nil, nil
 	}
-	found, err := s.selectIn(ctx, db, tbl, refCol.Column, childCol.Kind, targets, window.Where, window.Order)
+	cast := s.castKeys(refCol.Kind, dbschema.Kind(childCol.Kind).Fractional())
+	found, err := s.selectIn(ctx, db, tbl, refCol.Column, childCol.Kind, cast, targets, window.Where, window.Order, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -157,12 +160,16 @@ func project(rows []map[string]any, fields []string, extra ...string) []any {
 }
 
 // selectIn reads the rows of tbl whose SQL column col is one of keys (JSON-ready values of a
-// column of kind keyKind) and that match where, in order: one SELECT per
-// platform.MaxBoundKeys keys.
-func (s *Service) selectIn(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, col, keyKind string, keys []any, where []*entsql.Predicate, order []sqltable.Order) ([]map[string]any, error) {
+// column of kind keyKind; compared as numbers with cast, see castKeys) and that match where, in
+// order: one SELECT per platform.MaxBoundKeys keys, each of at most most+1 rows when most > 0
+// (platform.PerParent.Most).
+func (s *Service) selectIn(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, col, keyKind string, cast bool, keys []any, where []*entsql.Predicate, order []sqltable.Order, most int) ([]map[string]any, error) {
 	var out []map[string]any
 	for chunk := range boundChunks(keys) {
-		q := sqltable.Query{Where: append([]*entsql.Predicate{s.inKeys(col, keyKind, chunk)}, where...), Order: order}
+		q := sqltable.Query{Where: append([]*entsql.Predicate{s.inKeys(col, keyKind, cast, chunk)}, where...), Order: order}
+		if most > 0 {
+			q.Limit = most + 1
+		}
 		rows, err := tbl.Select(ctx, db, s.conn.dialect, q)
 		if err != nil {
 			return nil, s.dbError(err)
@@ -177,19 +184,19 @@ func (s *Service) selectIn(ctx context.Context, db sqltable.DB, tbl *sqltable.Ta
 }
 
 // selectPerParent runs q for the parents in keys (JSON-ready values of a column of kind
-// keyKind), one statement per platform.MaxBoundKeys keys: q.Key, or q.Link's Parent, is
-// matched against them. It returns the rows and, with a Link, the parent key of each
-// (sqltable.SelectPerParent).
-func (s *Service) selectPerParent(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, q sqltable.PerParent, keyKind string, keys []any) ([]map[string]any, []any, error) {
+// keyKind; compared as numbers with cast, see castKeys), one statement per
+// platform.MaxBoundKeys keys: q.Key, or q.Link's Parent, is matched against them. It returns
+// the rows and, with a Link, the parent key of each (sqltable.SelectPerParent).
+func (s *Service) selectPerParent(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, q sqltable.PerParent, keyKind string, cast bool, keys []any) ([]map[string]any, []any, error) {
 	var rows []map[string]any
 	var parents []any
 	for chunk := range boundChunks(keys) {
 		pp := q
 		if q.Link == nil { // the parent keys are in the read table's column Key
-			pp.Where = append([]*entsql.Predicate{s.inKeys(q.Key, keyKind, chunk)}, q.Where...)
+			pp.Where = append([]*entsql.Predicate{s.inKeys(q.Key, keyKind, cast, chunk)}, q.Where...)
 		} else { // … or in the link table's column Link.Parent
 			l := *q.Link
-			l.Where = append([]*entsql.Predicate{s.inKeys(l.Parent, keyKind, chunk)}, q.Link.Where...)
+			l.Where = append([]*entsql.Predicate{s.inKeys(l.Parent, keyKind, cast, chunk)}, q.Link.Where...)
 			pp.Link = &l
 		}
 		r, p, err := tbl.SelectPerParent(ctx, db, s.conn.dialect, pp)
@@ -209,13 +216,29 @@ func boundChunks(keys []any) iter.Seq[[]any] {
 
 // inKeys is "col IN (keys…)" with every key bound, the list padded (see padded) up to
 // platform.MaxBoundKeys values at most: past 16384 keys the next power of two (32768) is more
-// than SQLite binds in one statement (32766).
-func (s *Service) inKeys(col, keyKind string, keys []any) *entsql.Predicate {
+// than SQLite binds in one statement (32766). With cast, col is compared as a number
+// (castKeys).
+func (s *Service) inKeys(col, keyKind string, cast bool, keys []any) *entsql.Predicate {
 	args := make([]any, max(len(keys), min(padded(len(keys)), platform.MaxBoundKeys)))
 	for i := range args {
 		args[i] = bindKey(keyKind, keys[min(i, len(keys)-1)])
 	}
-	return entsql.In(sqltable.Quote(s.conn.dialect, col), args...)
+	expr := sqltable.Quote(s.conn.dialect, col)
+	if cast {
+		expr = "CAST(" + expr + " AS NUMERIC)"
+	}
+	return entsql.In(expr, args...)
+}
+
+// castKeys reports whether a key column of kind colKind is compared as a number with keys
+// from a decimal or float field (fractional): on SQLite, when the column is not a number
+// column. SQLite gives a bound 1.5 a text column's affinity and compares '1.5' with the
+// stored '1.50', which a foreign key pairs with 1.5 (it checks keys in the referenced
+// column's affinity); CAST compares 1.50 with 1.5, as SQLite's own joins do. Only then: the
+// cast keeps the column's index out of the lookup. The other databases refuse keys that pair
+// text with numbers.
+func (s *Service) castKeys(colKind string, fractional bool) bool {
+	return fractional && s.conn.dialect == dialect.SQLite && !dbschema.Kind(colKind).Numeric()
 }
 
 // padded rounds n up to a power of two, so that IN lists come in few lengths (the extra

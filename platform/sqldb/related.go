@@ -228,7 +228,7 @@ func (s *Service) loadRelation(ctx context.Context, req *platform.Request, t *db
 	if len(keys) == 0 {
 		return nil
 	}
-	pp := &platform.PerParent{Key: rel.RefField, Keys: keys}
+	pp := &platform.PerParent{Key: rel.RefField, Keys: keys, ByNumber: dbschema.Kind(kind(t, rel.Field)).Fractional()}
 	// hidden: the key is in the rows for matching only, not for the client
 	hidden := q.fields != nil && !slices.Contains(q.fields, rel.RefField)
 	switch rel.Type {
