@@ -30,8 +30,9 @@ type PerParent struct {
 	// decimal 1.5 would not be found; the other databases refuse keys that pair text with
 	// numbers.
 	ByNumber bool
-	// Most, without Limit, Offset and Link, caps the read at Most+1 rows (0: no cap): a caller
-	// that bounds a relation's rows learns that more match without reading them all.
+	// Most, without Limit, Offset and Link, caps each statement of the read at Most+1 rows
+	// (0: no cap; one statement unless Keys exceed MaxBoundKeys): a caller that bounds a
+	// relation's rows learns that more match without reading them all.
 	Most int
 	// Link reads the rows through a link (junction) table, for many_many.
 	Link *PerParentLink

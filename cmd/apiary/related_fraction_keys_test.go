@@ -77,7 +77,7 @@ func TestRelatedTextToDecimalKeys(t *testing.T) {
 		"CREATE TABLE holding (id INTEGER PRIMARY KEY, owner_code DECIMAL(10,2) REFERENCES owner(code), item_id INTEGER REFERENCES item(id))",
 		"INSERT INTO price (id, label) VALUES (1.5, 'a'), (2, 'b')",
 		"INSERT INTO owner (code, name) VALUES ('1.50', 'o1'), ('2.00', 'o2')",
-		"INSERT INTO item (id, price_ref, name) VALUES (1, '1.50', 'i1'), (2, '2.00', 'i2')",
+		"INSERT INTO item (id, price_ref, name) VALUES (1, '1.50', 'i1'), (2, '2.00', 'i2'), (3, '1.5', 'i3')",
 		"INSERT INTO holding (owner_code, item_id) VALUES (1.5, 1), (2, 2), (1.5, 2)",
 	} {
 		if _, err := conn.ExecContext(context.Background(), st); err != nil {
@@ -89,9 +89,9 @@ func TestRelatedTextToDecimalKeys(t *testing.T) {
 		table, key, rel, field, want string
 		single                       bool
 	}{
-		{"item", "name", "price_by_price_ref", "label", "i1:a i2:b", true},              // belongs_to, text to decimal
+		{"item", "name", "price_by_price_ref", "label", "i1:a i2:b i3:a", true},         // belongs_to, text to decimal
 		{"owner", "name", "holding_by_owner_code", "item_id", "o1:[1 2] o2:[2]", false}, // has_many, text to decimal
-		{"price", "label", "item_by_price_ref", "name", "a:[i1] b:[i2]", false},         // has_many, decimal to text
+		{"price", "label", "item_by_price_ref", "name", "a:[i1 i3] b:[i2]", false},      // has_many, decimal to text
 		// many_many, text to the junction's decimal field, integers on the other side
 		{"owner", "name", "item_by_holding", "name", "o1:[i1 i2] o2:[i2]", false},
 	}
@@ -116,5 +116,15 @@ func TestRelatedTextToDecimalKeys(t *testing.T) {
 				t.Errorf("GraphQL %s.%s%s: %s, want %s", c.table, c.rel, arg, got, c.want)
 			}
 		}
+	}
+	// '1.50' and '1.5' are the rows of one decimal parent: a limit of 1 keeps one of them.
+	const want = "a:[i1] b:[i2]"
+	if got := pluck(recordsOf(s.must(200, "GET", "/api/v2/db/_table/price?order=id&related=item_by_price_ref&item_by_price_ref.limit=1", nil)),
+		"label", "item_by_price_ref", "name"); got != want {
+		t.Errorf("REST price.item_by_price_ref.limit=1: %s, want %s", got, want)
+	}
+	data := s.mustData("db", `{ price(order_by: {id: asc}) { label item_by_price_ref(limit: 1) { name } } }`, nil)
+	if got := pluck(recordsOf(map[string]any{"resource": data["price"]}), "label", "item_by_price_ref", "name"); got != want {
+		t.Errorf("GraphQL price.item_by_price_ref(limit: 1): %s, want %s", got, want)
 	}
 }

@@ -107,6 +107,9 @@ func (s *Service) selectLinked(ctx context.Context, req *platform.Request, c *ca
 	}
 	// linked maps a target key to the parent keys that link to it (each once).
 	parentKey, targetKey := matchKey(parentCol.Kind), matchKey(childCol.Kind, refCol.Kind)
+	if pp.ByNumber { // '1.5' and '1.50' in a text column are one decimal parent
+		parentKey = matchKey(parentCol.Kind, string(dbschema.KindDecimal))
+	}
 	linked := map[string][]any{}
 	seen := map[[2]string]bool{}
 	var targets []any
@@ -190,6 +193,7 @@ func (s *Service) selectIn(ctx context.Context, db sqltable.DB, tbl *sqltable.Ta
 func (s *Service) selectPerParent(ctx context.Context, db sqltable.DB, tbl *sqltable.Table, q sqltable.PerParent, keyKind string, cast bool, keys []any) ([]map[string]any, []any, error) {
 	var rows []map[string]any
 	var parents []any
+	q.CastKey = cast
 	for chunk := range boundChunks(keys) {
 		pp := q
 		if q.Link == nil { // the parent keys are in the read table's column Key

@@ -23,6 +23,10 @@ type PerParent struct {
 	Offset   int    // rows of each parent skipped first
 	Key      string // has_many: the read table's SQL column holding the parent key
 	Link     *Link  // many_many: the parent key comes from a link (junction) table instead
+	// CastKey groups (and, with a Link, returns) the parent key as a number, CAST(… AS
+	// NUMERIC): for a text key column that a foreign key pairs with decimal parents, whose
+	// '1.5' and '1.50' are one parent (the caller's IN list casts it too).
+	CastKey bool
 }
 
 // Link joins the read table to its parents through a link table: a row of the read table
@@ -57,17 +61,23 @@ func (t *Table) PerParentSQL(dialect string, q PerParent) (string, []any) {
 	cols := n.columns // shared: appended to only through a copy
 
 	rn := entsql.RowNumber()
+	key := func(col string) string { // the parent key as the window groups it
+		if q.CastKey {
+			return "CAST(" + col + " AS NUMERIC)"
+		}
+		return col
+	}
 	var parentName string
 	inner := d.Select(cols...).From(entsql.Table(n.table))
 	if q.Link == nil {
-		rn.PartitionBy(Quote(dialect, q.Key))
+		rn.PartitionBy(key(Quote(dialect, q.Key)))
 	} else {
 		l := q.Link
 		linkAlias := fresh("apiary_link")
 		var childName string
 		parentName, childName = fresh("apiary_parent"), fresh("apiary_child")
 		links := d.Select().Distinct().
-			AppendSelectAs(Quote(dialect, l.Parent), Quote(dialect, parentName)).
+			AppendSelectAs(key(Quote(dialect, l.Parent)), Quote(dialect, parentName)).
 			AppendSelectAs(Quote(dialect, l.Child), Quote(dialect, childName)).
 			From(entsql.Table(Quote(dialect, l.Table)))
 		if len(l.Where) > 0 {
