@@ -79,6 +79,10 @@ func TestRelatedTextToDecimalKeys(t *testing.T) {
 		"INSERT INTO owner (code, name) VALUES ('1.50', 'o1'), ('2.00', 'o2')",
 		"INSERT INTO item (id, price_ref, name) VALUES (1, '1.50', 'i1'), (2, '2.00', 'i2'), (3, '1.5', 'i3')",
 		"INSERT INTO holding (owner_code, item_id) VALUES (1.5, 1), (2, 2), (1.5, 2)",
+		"CREATE TABLE tag (id INTEGER PRIMARY KEY, name TEXT)",
+		"CREATE TABLE price_tag (id INTEGER PRIMARY KEY, price_ref TEXT REFERENCES price(id), tag_id INTEGER REFERENCES tag(id))",
+		"INSERT INTO tag (id, name) VALUES (1, 't1'), (2, 't2')",
+		"INSERT INTO price_tag (price_ref, tag_id) VALUES ('1.50', 1), ('1.5', 2), ('2.00', 2)",
 	} {
 		if _, err := conn.ExecContext(context.Background(), st); err != nil {
 			t.Fatalf("%s: %v", st, err)
@@ -94,6 +98,8 @@ func TestRelatedTextToDecimalKeys(t *testing.T) {
 		{"price", "label", "item_by_price_ref", "name", "a:[i1 i3] b:[i2]", false},      // has_many, decimal to text
 		// many_many, text to the junction's decimal field, integers on the other side
 		{"owner", "name", "item_by_holding", "name", "o1:[i1 i2] o2:[i2]", false},
+		// many_many, decimal to the junction's text field
+		{"price", "label", "tag_by_price_tag", "name", "a:[t1 t2] b:[t2]", false},
 	}
 	for _, c := range cases {
 		order := map[string]string{"item": "id", "price": "id", "owner": "code"}[c.table]

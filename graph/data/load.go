@@ -365,8 +365,9 @@ func (x *run) loadRelations(tb *table, sel ast.SelectionSet, rows []*row) error 
 // order, its primary key, as REST's related=), else a list. has_many and many_many with a
 // limit read at most limit rows per parent (after offset) in SQL, by one per-parent GET of
 // the target (platform.PerParent; many_many joins the junction table in it); without one they
-// read every related row (junction rows, then targets, for many_many) and the offset applies
-// per parent here. With limit 0 they read nothing: each parent's list is empty.
+// read every related row by per-parent GETs without a limit (junction rows, then targets, for
+// many_many) and the offset applies per parent here. With limit 0 they read nothing: each
+// parent's list is empty.
 func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*row, error) {
 	for _, r := range rows {
 		if r.rel == nil {
@@ -475,23 +476,20 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 	if limit > 0 { // many_many, the junction joined in
 		return x.relatedLinked(rel, f, rows, where, w.params, order, fields, limit, offset)
 	}
-	// many_many: the junction rows, then the targets.
-	jw := &whereBuilder{}
-	in, err := inFilter(jw, rel.jField, rows, rel.field)
-	if err != nil {
-		return nil, err
-	}
+	// many_many: the junction rows, then the targets, each by a per-parent read without a limit
+	// (the junction's keys from the parents, the targets' from the junction rows).
 	var links, found []*row
-	if in != nil {
-		links, err = x.fetchAll(rel.junction, in, jw.params, "", rel.jField.c.Name+","+rel.jRef.c.Name)
-		if err != nil {
+	if keys := parentKeys(rows, rel.field); len(keys) > 0 {
+		pp := platform.PerParent{Key: rel.jField.c.Name, Keys: keys, ByNumber: rel.field.c.Kind.Fractional()}
+		var err error
+		if links, err = x.perParent(rel.junction, pp, nil, nil, "", rel.jField.c.Name+","+rel.jRef.c.Name); err != nil {
 			return nil, err
 		}
 	}
-	if tin, err := inFilter(w, rel.refField, links, rel.jRef); err != nil {
-		return nil, err
-	} else if tin != nil {
-		if found, err = x.fetchAll(target, and(tin, where), w.params, order, fields); err != nil {
+	if keys := parentKeys(links, rel.jRef); len(keys) > 0 {
+		pp := platform.PerParent{Key: rel.refField.c.Name, Keys: keys, ByNumber: rel.jRef.c.Kind.Fractional()}
+		var err error
+		if found, err = x.perParent(target, pp, where, w.params, order, fields); err != nil {
 			return nil, err
 		}
 	}
