@@ -435,19 +435,13 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 		if rel.single() { // has_one takes no limit: it reads the first related row per parent
 			limit, offset = 1, 0
 		}
-		var found []*row
-		if keys := parentKeys(rows, rel.field); len(keys) > 0 {
-			pp := platform.PerParent{Key: rel.refField.c.Name, Keys: keys, ByNumber: rel.field.c.Kind.Fractional()}
-			if limit > 0 {
-				pp.Limit, pp.Offset = limit, offset
-			}
-			var err error
-			if found, err = x.perParent(target, pp, where, w.params, order, fields); err != nil {
-				return nil, err
-			}
-		}
+		pp := platform.PerParent{Key: rel.refField.c.Name, Keys: parentKeys(rows, rel.field), ByNumber: rel.field.c.Kind.Fractional()}
 		if limit > 0 {
-			limit, offset = -1, 0 // applied
+			pp.Limit, pp.Offset, limit, offset = limit, offset, -1, 0 // applied in SQL
+		}
+		found, err := x.perParent(target, pp, where, w.params, order, fields)
+		if err != nil {
+			return nil, err
 		}
 		groups := map[string][]*row{}
 		for _, c := range found {
@@ -478,20 +472,15 @@ func (x *run) related(rel *relation, f graphql.CollectedField, rows []*row) ([]*
 	}
 	// many_many: the junction rows, then the targets, each by a per-parent read without a limit
 	// (the junction's keys from the parents, the targets' from the junction rows).
-	var links, found []*row
-	if keys := parentKeys(rows, rel.field); len(keys) > 0 {
-		pp := platform.PerParent{Key: rel.jField.c.Name, Keys: keys, ByNumber: rel.field.c.Kind.Fractional()}
-		var err error
-		if links, err = x.perParent(rel.junction, pp, nil, nil, "", rel.jField.c.Name+","+rel.jRef.c.Name); err != nil {
-			return nil, err
-		}
+	links, err := x.perParent(rel.junction, platform.PerParent{Key: rel.jField.c.Name, Keys: parentKeys(rows, rel.field),
+		ByNumber: rel.field.c.Kind.Fractional()}, nil, nil, "", rel.jField.c.Name+","+rel.jRef.c.Name)
+	if err != nil {
+		return nil, err
 	}
-	if keys := parentKeys(links, rel.jRef); len(keys) > 0 {
-		pp := platform.PerParent{Key: rel.refField.c.Name, Keys: keys, ByNumber: rel.jRef.c.Kind.Fractional()}
-		var err error
-		if found, err = x.perParent(target, pp, where, w.params, order, fields); err != nil {
-			return nil, err
-		}
+	found, err := x.perParent(target, platform.PerParent{Key: rel.refField.c.Name, Keys: parentKeys(links, rel.jRef),
+		ByNumber: rel.jRef.c.Kind.Fractional()}, where, w.params, order, fields)
+	if err != nil {
+		return nil, err
 	}
 	// parent key → set of target keys
 	linked := map[string]map[string]bool{}

@@ -33,6 +33,7 @@ func parentKeys(rows []*row, src *column) []any {
 // level (relatedRowsFactor × max_records); then the parents are split over requests that each
 // stay under it. Without one, every related row: one request, that reads one row past the
 // bound at most (platform.PerParent.Most). More rows than the bound in all is TOO_MANY_ROWS.
+// Without keys it reads nothing (no request).
 func (x *run) perParent(tb *table, pp platform.PerParent, e filter.Expr, params map[string]any, order, fields string) ([]*row, error) {
 	q := url.Values{}
 	setFields(q, fields)
@@ -74,12 +75,9 @@ func (x *run) perParent(tb *table, pp platform.PerParent, e filter.Expr, params 
 func (x *run) relatedLinked(rel *relation, f graphql.CollectedField, rows []*row, where filter.Expr, params map[string]any, order, fields string, limit, offset int) ([]*row, error) {
 	pp := platform.PerParent{Key: rel.target.t.UnusedName(rel.jField.c.Name), Keys: parentKeys(rows, rel.field), Limit: limit, Offset: offset,
 		ByNumber: rel.field.c.Kind.Fractional(), Link: &platform.PerParentLink{Table: rel.junction.t.Name, Parent: rel.jField.c.Name, Child: rel.jRef.c.Name, Ref: rel.refField.c.Name}}
-	var found []*row
-	if len(pp.Keys) > 0 {
-		var err error
-		if found, err = x.perParent(rel.target, pp, where, params, order, fields); err != nil {
-			return nil, err
-		}
+	found, err := x.perParent(rel.target, pp, where, params, order, fields)
+	if err != nil {
+		return nil, err
 	}
 	groups := map[string][]*row{}
 	for _, c := range found {

@@ -229,7 +229,7 @@ func (s *Service) inKeys(col, keyKind string, cast bool, keys []any) *entsql.Pre
 	}
 	expr := sqltable.Quote(s.conn.dialect, col)
 	if cast {
-		expr = "CAST(" + expr + " AS NUMERIC)"
+		expr = sqltable.AsNumber(expr)
 	}
 	return entsql.In(expr, args...)
 }

@@ -41,6 +41,10 @@ type Link struct {
 	Where      []*entsql.Predicate // on the link table's columns, with the IN list of parent keys
 }
 
+// AsNumber is expr read as a number, CAST(expr AS NUMERIC): SQLite's numeric affinity, with
+// which text '1.50' compares equal to 1.5.
+func AsNumber(expr string) string { return "CAST(" + expr + " AS NUMERIC)" }
+
 // PerParentSQL builds the statement of q: the read table's columns in order, and with a Link
 // one more column, the parent key. The row number is never among the returned columns.
 func (t *Table) PerParentSQL(dialect string, q PerParent) (string, []any) {
@@ -63,7 +67,7 @@ func (t *Table) PerParentSQL(dialect string, q PerParent) (string, []any) {
 	rn := entsql.RowNumber()
 	key := func(col string) string { // the parent key as the window groups it
 		if q.CastKey {
-			return "CAST(" + col + " AS NUMERIC)"
+			return AsNumber(col)
 		}
 		return col
 	}
